@@ -1,0 +1,39 @@
+"""The prepared form of ``X`` that drivers and kernels share: dense or CSR."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def is_sparse(X) -> bool:
+    return sp.issparse(X)
+
+
+def kernel_view(X):
+    """What a kernel takes: the C-contiguous array, or ``(data, indices, indptr)``."""
+    if sp.issparse(X):
+        return (X.data, X.indices.astype(np.int64, copy=False), X.indptr.astype(np.int64, copy=False))
+    return X
+
+
+def row_sq_norms(X) -> np.ndarray:
+    """Squared norm of every row, in float64."""
+    if sp.issparse(X):
+        return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+    return np.einsum("ij,ij->i", X, X, dtype=np.float64)
+
+
+def dense_rows(X, rows) -> np.ndarray:
+    """Rows of ``X`` as a dense array (copies)."""
+    out = X[rows]
+    return out.toarray() if sp.issparse(out) else np.array(out)
+
+
+def mean_variance(X) -> float:
+    """Mean over features of the variance of each feature (for ``tol``)."""
+    if sp.issparse(X):
+        mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+        sq = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64).ravel()
+        return float(np.mean(sq - mean**2))
+    return float(np.mean(np.var(X, axis=0)))

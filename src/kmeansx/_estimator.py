@@ -1,0 +1,344 @@
+"""``KMeans``: scikit-learn's estimator API over kmeansx's exact, fast kernels."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from kmeansx import _validation as V
+from kmeansx._data import is_sparse, kernel_view
+from kmeansx._fit import check_centers_shape, fit_kmeans
+from kmeansx._kernels import distances as _dist
+from kmeansx._lloyd import assign_labels
+
+ALGORITHMS = ("lloyd", "elkan")
+
+
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+    """K-means clustering, exact and fast; a drop-in for ``sklearn.cluster.KMeans``.
+
+    Lloyd's algorithm: assign every point to its nearest center (Euclidean
+    distance), move every center to the weighted mean of its points, and repeat
+    until no point changes cluster, the centers move less than ``tol``, or
+    ``max_iter`` is reached. Parameters, defaults, fitted attributes and results
+    follow scikit-learn: from the same initial centers the labels at every
+    iteration, ``n_iter_``, the centers and the inertia are the same.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        The number of clusters, k.
+    init : {"k-means++", "random"}, callable or array-like of shape \
+            (n_clusters, n_features), default="k-means++"
+        "k-means++" is greedy k-means++ (``2 + ln k`` local trials per center,
+        weighted by ``sample_weight``); "random" draws ``n_clusters`` distinct rows
+        with probability proportional to their weight; an array gives the initial
+        centers; a callable is called as ``init(X, n_clusters, random_state=rs)``.
+    n_init : "auto" or int, default="auto"
+        How many runs from different starts; the run with the lowest inertia is
+        kept. "auto" means 1 for "k-means++" or an array, 10 for "random".
+    max_iter : int, default=300
+        The most iterations in one run.
+    tol : float, default=1e-4
+        Convergence when the summed squared center shift is at most ``tol`` times
+        the mean variance of the features. A run also stops as soon as no label
+        changes.
+    verbose : int, default=0
+        Print the inertia at every iteration and why a run stopped.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization. The same seed gives the same result, bit for bit,
+        whatever the number of threads.
+    copy_x : bool, default=True
+        If False, dense ``X`` is centered in place during fit and restored after.
+    algorithm : {"lloyd", "elkan"}, default="lloyd"
+        Both are exact and give identical results. "elkan" currently runs the
+        Lloyd kernels; bound-based accelerations come in a later release.
+    record_history : bool, default=False
+        Keep ``history_``: the centers, inertia and number of points that changed
+        cluster at every iteration of the kept run.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+    labels_ : ndarray of shape (n_samples,)
+    inertia_ : float
+        Weighted sum of squared distances of samples to their closest center.
+    n_iter_ : int
+        Iterations of the kept run.
+    history_ : KMeansHistory
+        Only when ``record_history=True``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeansx import KMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    >>> km.predict([[0, 0], [12, 3]]).tolist() == [km.labels_[0], km.labels_[3]]
+    True
+    """
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        init="k-means++",
+        n_init="auto",
+        max_iter=300,
+        tol=1e-4,
+        verbose=0,
+        random_state=None,
+        copy_x=True,
+        algorithm="lloyd",
+        record_history=False,
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+        self.copy_x = copy_x
+        self.algorithm = algorithm
+        self.record_history = record_history
+
+    # -- validation at the boundary -------------------------------------------------
+
+    def _check_params(self) -> int:
+        def _int(name, value, low):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+            if value < low:
+                raise ValueError(f"{name} must be >= {low}, got {value}.")
+
+        _int("n_clusters", self.n_clusters, 1)
+        _int("max_iter", self.max_iter, 1)
+        if not isinstance(self.tol, numbers.Real) or self.tol < 0:
+            raise ValueError(f"tol must be a float >= 0, got {self.tol!r}.")
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(
+                f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}."
+            )
+        init = self.init
+        if isinstance(init, str):
+            if init not in ("k-means++", "random"):
+                raise ValueError(
+                    f"init must be 'k-means++', 'random', an array or a callable, "
+                    f"got {init!r}."
+                )
+        elif not callable(init) and not hasattr(init, "__len__"):
+            raise ValueError(
+                f"init must be 'k-means++', 'random', an array or a callable, got "
+                f"{init!r}."
+            )
+        if self.n_init == "auto":
+            if isinstance(init, str) and init == "random":
+                return 10
+            return 1
+        _int("n_init", self.n_init, 1)
+        n_init = int(self.n_init)
+        if not isinstance(init, str) and not callable(init) and n_init != 1:
+            warnings.warn(
+                "Explicit initial center position passed: performing only one init "
+                f"in {type(self).__name__} instead of n_init={n_init}.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            n_init = 1
+        return n_init
+
+    def _check_X(self, X, *, reset: bool):
+        V.check_shape_2d(X)
+        V.check_numeric_columns(X)
+        V.check_object_array(X)
+        index = getattr(X, "index", None)
+        columns = getattr(X, "columns", None)
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            copy=False,
+            accept_large_sparse=False,
+            ensure_all_finite=False,
+        )
+        V.check_finite(X, columns=columns, index=index)
+        if sp.issparse(X):
+            X.sort_indices()
+        return X
+
+    # -- fitting ------------------------------------------------------------------
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute k-means clustering.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 stays float32 (sums are float64); other types
+            become float64. A DataFrame's column names are kept.
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample; None gives every sample weight 1.
+
+        Returns
+        -------
+        self : KMeans
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from kmeansx import KMeans
+        >>> KMeans(2, random_state=0).fit([[0, 0], [0, 1], [9, 9], [9, 8]]).n_iter_
+        2
+        """
+        n_init = self._check_params()
+        X = self._check_X(X, reset=True)
+        V.check_n_clusters(self.n_clusters, X.shape[0])
+        sample_weight = V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        init = self.init
+        if not isinstance(init, str) and not callable(init):
+            init = np.asarray(init, dtype=X.dtype)
+            check_centers_shape(init, self.n_clusters, X.shape[1])
+            if not np.isfinite(init).all():
+                raise ValueError("init contains NaN or inf; pass finite centers.")
+        result = fit_kmeans(
+            X,
+            sample_weight,
+            n_clusters=self.n_clusters,
+            init=init,
+            n_init=n_init,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+            random_state=check_random_state(self.random_state),
+            copy_x=self.copy_x,
+            record_history=self.record_history,
+        )
+        self.cluster_centers_ = result.centers
+        self._n_features_out = result.centers.shape[0]
+        self.labels_ = result.labels
+        self.inertia_ = result.inertia
+        self.n_iter_ = result.n_iter
+        if self.record_history:
+            self.history_ = result.history
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit, then return ``labels_``: the cluster of every sample.
+
+        Examples
+        --------
+        >>> from kmeansx import KMeans
+        >>> KMeans(2, random_state=0).fit_predict([[0], [1], [10], [11]]).tolist()
+        [1, 1, 0, 0]
+        """
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit, then return the distances of every sample to every center.
+
+        Examples
+        --------
+        >>> from kmeansx import KMeans
+        >>> KMeans(2, random_state=0).fit_transform([[0], [1], [10], [11]]).shape
+        (4, 2)
+        """
+        return self.fit(X, sample_weight=sample_weight)._transform(
+            self._check_X(X, reset=False)
+        )
+
+    # -- using a fitted model ------------------------------------------------------
+
+    def predict(self, X, sample_weight=None):
+        """The nearest center of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Checked for shape; labels do not depend on weights.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from kmeansx import KMeans
+        >>> km = KMeans(2, random_state=0).fit([[0], [1], [10], [11]])
+        >>> (km.predict([[2], [9]]) == km.labels_[[0, 2]]).all()
+        np.True_
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        sample_weight = V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        return self._assign(X, sample_weight)[0]
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the (weighted) inertia of ``X`` on the fitted centers.
+
+        Examples
+        --------
+        >>> from kmeansx import KMeans
+        >>> km = KMeans(1, random_state=0).fit([[0.0], [2.0]])
+        >>> km.score([[0.0], [2.0]])
+        -2.0
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        sample_weight = V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        return -self._assign(X, sample_weight)[1]
+
+    def transform(self, X):
+        """Euclidean distance of each sample to each center.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_clusters)
+
+        Examples
+        --------
+        >>> from kmeansx import KMeans
+        >>> km = KMeans(1, random_state=0).fit([[0.0, 0.0], [0.0, 2.0]])
+        >>> km.transform([[3.0, 1.0]]).tolist()
+        [[3.0]]
+        """
+        check_is_fitted(self)
+        return self._transform(self._check_X(X, reset=False))
+
+    def _assign(self, X, sample_weight):
+        centers = self.cluster_centers_.astype(X.dtype, copy=False)
+        return assign_labels(X, sample_weight, np.ascontiguousarray(centers))
+
+    def _transform(self, X):
+        centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
+        out = np.empty((X.shape[0], centers.shape[0]))
+        kernel = _dist.sq_distances_csr if is_sparse(X) else _dist.sq_distances_dense
+        kernel(kernel_view(X), centers, out)
+        return np.sqrt(out, out=out).astype(X.dtype, copy=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,136 @@
+"""Restarts and the choice of the best run, around mean-centered data."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+from kmeansx._data import is_sparse, mean_variance, row_sq_norms
+from kmeansx._history import KMeansHistory
+from kmeansx._init import kmeans_plusplus_init, random_init
+from kmeansx._lloyd import lloyd
+
+
+@dataclass
+class FitResult:
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    history: KMeansHistory | None
+
+
+def same_clustering(labels1, labels2, n_clusters: int) -> bool:
+    """True when ``labels2`` is a relabelling of ``labels1`` (scikit-learn's test)."""
+    pairs = np.unique(labels1.astype(np.int64) * n_clusters + labels2)
+    return np.unique(pairs // n_clusters).shape[0] == pairs.shape[0]
+
+
+def initial_centers(X, n_clusters, init, sample_weight, random_state, x_sqnorm):
+    """Centers from ``init`` ("k-means++", "random", an array or a callable)."""
+    if isinstance(init, str) and init == "k-means++":
+        return kmeans_plusplus_init(
+            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm
+        )[0]
+    if isinstance(init, str) and init == "random":
+        return random_init(X, n_clusters, sample_weight, random_state)[0]
+    if callable(init):
+        centers = init(X, n_clusters, random_state=random_state)
+        centers = np.asarray(
+            centers.toarray() if hasattr(centers, "toarray") else centers, dtype=X.dtype
+        )
+        check_centers_shape(centers, n_clusters, X.shape[1])
+        return np.ascontiguousarray(centers)
+    return np.array(init, dtype=X.dtype, order="C")
+
+
+def check_centers_shape(centers, n_clusters: int, n_features: int) -> None:
+    if centers.ndim != 2 or centers.shape[0] != n_clusters:
+        raise ValueError(
+            f"The shape of the initial centers {centers.shape} does not match the "
+            f"number of clusters {n_clusters}."
+        )
+    if centers.shape[1] != n_features:
+        raise ValueError(
+            f"The shape of the initial centers {centers.shape} does not match the "
+            f"number of features of the data {n_features}."
+        )
+
+
+def fit_kmeans(
+    X,
+    sample_weight,
+    *,
+    n_clusters: int,
+    init,
+    n_init: int,
+    max_iter: int,
+    tol: float,
+    verbose: int,
+    random_state: np.random.RandomState,
+    copy_x: bool,
+    record_history: bool,
+) -> FitResult:
+    """Run ``n_init`` Lloyd runs on prepared input and keep the lowest inertia.
+
+    Dense data is centered on its mean first (as scikit-learn does) so that the
+    norm expansion used for ranking distances loses less precision.
+    """
+    tol_abs = mean_variance(X) * tol if tol > 0 else 0.0
+    sparse = is_sparse(X)
+    X_mean = None
+    if not sparse:
+        X_mean = X.mean(axis=0)
+        if copy_x:
+            X = X - X_mean
+        else:
+            X -= X_mean
+        if not isinstance(init, str) and not callable(init):
+            init = np.asarray(init) - X_mean
+    x_sqnorm = row_sq_norms(X)
+
+    best = None
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            for _ in range(n_init):
+                centers_init = initial_centers(
+                    X, n_clusters, init, sample_weight, random_state, x_sqnorm
+                )
+                if verbose:
+                    print("Initialization complete")
+                run = lloyd(
+                    X,
+                    sample_weight,
+                    centers_init,
+                    max_iter=max_iter,
+                    tol=tol_abs,
+                    verbose=bool(verbose),
+                    record_history=record_history,
+                )
+                if best is None or (
+                    run.inertia < best.inertia
+                    and not same_clustering(run.labels, best.labels, n_clusters)
+                ):
+                    best = run
+    finally:
+        if not sparse and not copy_x:
+            X += X_mean
+
+    distinct = np.unique(best.labels).shape[0]
+    if distinct < n_clusters:
+        warnings.warn(
+            f"Number of distinct clusters ({distinct}) found smaller than "
+            f"n_clusters ({n_clusters}). Possibly due to duplicate points in X.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    centers, history = best.centers, best.history
+    if X_mean is not None:
+        centers = centers + X_mean.astype(centers.dtype)
+        if history is not None:
+            history = history.shifted(X_mean.astype(centers.dtype))
+    return FitResult(centers, best.labels, best.inertia, best.n_iter, history)

@@ -1,0 +1,76 @@
+"""Squared Euclidean distances, computed from differences (not the norm expansion).
+
+These serve ``transform``, the lesson's ``distances`` step and empty-cluster
+relocation, where the distance itself (not only its argmin) is the result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from kmeansx._kernels._jit import jit
+
+
+@jit(parallel=True)
+def sq_distances_dense(X, centers, out):
+    """``out[i, j] = ||X[i] - centers[j]||^2`` for dense ``X``; out is (n, k)."""
+    n_samples, n_features = X.shape
+    n_clusters = centers.shape[0]
+    for i in prange(n_samples):
+        for j in range(n_clusters):
+            sq = 0.0
+            for f in range(n_features):
+                diff = np.float64(X[i, f]) - np.float64(centers[j, f])
+                sq += diff * diff
+            out[i, j] = sq
+
+
+@jit(parallel=True)
+def sq_distances_csr(X_csr, centers, out):
+    """:func:`sq_distances_dense` for ``X_csr = (data, indices, indptr)``."""
+    data, indices, indptr = X_csr
+    n_samples = indptr.shape[0] - 1
+    n_clusters, n_features = centers.shape
+    for i in prange(n_samples):
+        for j in range(n_clusters):
+            sq = 0.0
+            for f in range(n_features):
+                c = np.float64(centers[j, f])
+                sq += c * c
+            for p in range(indptr[i], indptr[i + 1]):
+                v = np.float64(data[p])
+                c = np.float64(centers[j, indices[p]])
+                sq += v * v - 2.0 * v * c
+            out[i, j] = max(sq, 0.0)
+
+
+@jit(parallel=True)
+def sq_distance_to_label_dense(X, centers, labels, out):
+    """``out[i] = ||X[i] - centers[labels[i]]||^2``; out is (n,) float64."""
+    n_samples, n_features = X.shape
+    for i in prange(n_samples):
+        label = labels[i]
+        sq = 0.0
+        for f in range(n_features):
+            diff = np.float64(X[i, f]) - np.float64(centers[label, f])
+            sq += diff * diff
+        out[i] = sq
+
+
+@jit(parallel=True)
+def sq_distance_to_label_csr(X_csr, centers, labels, out):
+    """:func:`sq_distance_to_label_dense` for ``X_csr = (data, indices, indptr)``."""
+    data, indices, indptr = X_csr
+    n_samples = indptr.shape[0] - 1
+    n_features = centers.shape[1]
+    for i in prange(n_samples):
+        label = labels[i]
+        sq = 0.0
+        for f in range(n_features):
+            c = np.float64(centers[label, f])
+            sq += c * c
+        for p in range(indptr[i], indptr[i + 1]):
+            v = np.float64(data[p])
+            sq += v * v - 2.0 * v * np.float64(centers[label, indices[p]])
+        out[i] = max(sq, 0.0)

@@ -1,0 +1,167 @@
+"""One Lloyd run: the assign/update loop, convergence, history and the final E-step.
+
+The loop stays in Python with one kernel call per iteration, which leaves room for
+history and verbose output at no measurable cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kmeansx._data import is_sparse, kernel_view
+from kmeansx._history import KMeansHistory
+from kmeansx._kernels import assign as _assign
+from kmeansx._kernels import distances as _dist
+from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
+
+
+@dataclass
+class RunResult:
+    labels: np.ndarray
+    inertia: float
+    centers: np.ndarray
+    n_iter: int
+    history: KMeansHistory | None = None
+
+
+class _Pass:
+    """Buffers for one data set, reused by every pass over it."""
+
+    def __init__(self, X, sample_weight, n_clusters: int, update: bool):
+        n_samples, n_features = X.shape
+        self.X = X
+        self.view = kernel_view(X)
+        self.sample_weight = sample_weight
+        self.kernel = (
+            _assign.assign_update_csr if is_sparse(X) else _assign.assign_update_dense
+        )
+        self.chunk = chunk_size_for(n_samples, n_clusters, n_features)
+        n_chunks = n_chunks_for(n_samples, self.chunk)
+        k, d = (n_clusters, n_features) if update else (0, 0)
+        self.partial = (
+            np.empty((n_chunks, k, d)),
+            np.empty((n_chunks, max(k, 1))),
+            np.empty(n_chunks),
+            np.empty(n_chunks, dtype=np.int64),
+        )
+
+    def run(self, centers, labels):
+        """Assign in place; return (sums, weights, inertia, n_changed)."""
+        self.kernel(
+            self.view, self.sample_weight, centers, self.chunk, labels, *self.partial
+        )
+        sums, weights, inertia, changed = self.partial
+        # Fixed-order reductions over fixed-size chunks: thread-count independent.
+        return sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum())
+
+
+def assign_labels(X, sample_weight, centers):
+    """Labels of the nearest centers and the inertia (no update)."""
+    labels = np.full(X.shape[0], -1, dtype=np.int32)
+    _, _, inertia, _ = _Pass(X, sample_weight, centers.shape[0], False).run(
+        centers, labels
+    )
+    return labels, float(inertia)
+
+
+def sq_distance_to_label(X, centers, labels) -> np.ndarray:
+    out = np.empty(X.shape[0])
+    kernel = (
+        _dist.sq_distance_to_label_csr if is_sparse(X) else _dist.sq_distance_to_label_dense
+    )
+    kernel(kernel_view(X), centers, labels, out)
+    return out
+
+
+def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights):
+    """Move each empty cluster onto one of the points farthest from their centers.
+
+    As scikit-learn: the farthest points (by ``argpartition``) each leave their
+    cluster's sums and seed an empty cluster; edits ``sums`` and ``weights``.
+    """
+    empty = np.flatnonzero(weights == 0)
+    n_empty = empty.shape[0]
+    if n_empty == 0:
+        return
+    distances = sq_distance_to_label(X, centers_old, labels)
+    far = np.argpartition(distances, -n_empty)[: -n_empty - 1 : -1]
+    for new_id, far_idx in zip(empty, far):
+        weight = float(sample_weight[far_idx])
+        old_id = labels[far_idx]
+        row = X[far_idx]
+        row = np.asarray(row.toarray()).ravel() if is_sparse(X) else row
+        sums[old_id] -= row * weight
+        sums[new_id] = row * weight
+        weights[new_id] = weight
+        weights[old_id] -= weight
+
+
+def lloyd(
+    X,
+    sample_weight,
+    centers_init,
+    *,
+    max_iter: int = 300,
+    tol: float = 0.0,
+    verbose: bool = False,
+    record_history: bool = False,
+) -> RunResult:
+    """One run of Lloyd's algorithm from ``centers_init`` (scikit-learn's semantics).
+
+    Stops at strict convergence (no label changed), when the squared center shift
+    is within ``tol`` (an absolute value: the caller scales it), or at ``max_iter``;
+    in the last two cases a final assignment makes the labels match the centers.
+    """
+    n_samples = X.shape[0]
+    n_clusters = centers_init.shape[0]
+    dtype = X.dtype
+    centers = np.ascontiguousarray(centers_init, dtype=dtype)
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    step = _Pass(X, sample_weight, n_clusters, True)
+    hist_centers = [centers.copy()] if record_history else None
+    hist_inertia: list[float] = []
+    hist_changed: list[int] = []
+    labels_old = labels.copy()
+
+    strict = False
+    i = 0
+    for i in range(max_iter):
+        labels_old[:] = labels
+        sums, weights, inertia, n_changed = step.run(centers, labels)
+        if verbose:
+            print(f"Iteration {i}, inertia {inertia}.")
+        relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
+        new_centers = (sums / weights[:, None]).astype(dtype)
+        shift_sq = float(((new_centers - centers) ** 2).sum())
+        centers = np.ascontiguousarray(new_centers)
+        if record_history:
+            hist_centers.append(centers.copy())
+            hist_inertia.append(float(inertia))
+            hist_changed.append(n_changed)
+        if n_changed == 0:
+            strict = True
+            if verbose:
+                print(f"Converged at iteration {i}: strict convergence.")
+            break
+        if shift_sq <= tol:
+            if verbose:
+                print(
+                    f"Converged at iteration {i}: center shift {shift_sq} within "
+                    f"tolerance {tol}."
+                )
+            break
+
+    if strict:
+        inertia = _Pass(X, sample_weight, n_clusters, False).run(centers, labels)[2]
+    else:
+        labels, inertia = assign_labels(X, sample_weight, centers)
+    history = None
+    if record_history:
+        history = KMeansHistory(
+            np.stack(hist_centers),
+            np.asarray(hist_inertia),
+            np.asarray(hist_changed, dtype=np.int64),
+        )
+    return RunResult(labels, float(inertia), centers, i + 1, history)

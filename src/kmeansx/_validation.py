@@ -1,0 +1,176 @@
+"""Every input check, shared by all surfaces.
+
+Errors say what is wrong, where (column and rows) and how to fix it, so that no bad
+value reaches a Numba kernel.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+_SHOW_ROWS = 5
+
+
+def _fmt_rows(rows: Sequence) -> str:
+    shown = ", ".join(str(r) for r in list(rows)[:_SHOW_ROWS])
+    more = len(rows) - _SHOW_ROWS
+    return shown + (f", ... ({len(rows)} rows in all)" if more > 0 else "")
+
+
+def _column_names(X, n_features: int) -> list[str]:
+    names = getattr(X, "columns", None)
+    if names is None:
+        return [str(f) for f in range(n_features)]
+    return [str(c) for c in names]
+
+
+def check_numeric_columns(X, *, name: str = "X") -> None:
+    """Raise if a DataFrame has a column that is not numeric, naming it."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return
+    import pandas as pd
+
+    bad = []
+    for col, dtype in zip(X.columns, dtypes):
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
+            continue
+        if not pd.api.types.is_numeric_dtype(dtype):
+            bad.append(col)
+    if bad:
+        col = bad[0]
+        values = X[col]
+        sample = next(
+            (v for v in values if not isinstance(v, numbers.Number)), values.iloc[0]
+        )
+        listed = ", ".join(repr(c) for c in bad)
+        raise ValueError(
+            f"{name} has non-numeric column(s) {listed} (for instance {sample!r} in "
+            f"column {col!r}); k-means needs numbers: select numeric columns, or "
+            f"encode or drop these (for instance df.drop(columns=[{col!r}]))."
+        )
+
+
+def check_object_array(X, *, name: str = "X") -> None:
+    """Raise a located error for text inside an array-like that is not a DataFrame."""
+    if hasattr(X, "columns") or sp.issparse(X):
+        return
+    try:
+        arr = np.asarray(X)
+    except Exception:  # ragged lists: let the shape checks speak
+        return
+    if arr.dtype.kind not in "OUS":
+        return
+    if arr.ndim != 2:
+        return
+    for (i, j), v in np.ndenumerate(arr):
+        if isinstance(v, numbers.Number) and not isinstance(v, bool | np.bool_):
+            continue
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{name} has a non-numeric value {v!r} at row {i}, column {j}; "
+                "k-means needs numbers: convert or drop that column."
+            ) from None
+
+
+def check_finite(X, *, name: str = "X", columns=None, index=None) -> None:
+    """Raise naming the column and rows that hold NaN or infinity."""
+    data = X.data if sp.issparse(X) else X
+    if data.size == 0 or np.isfinite(data.sum(dtype=np.float64)):
+        if np.isfinite(data).all():
+            return
+    dense_bad = ~np.isfinite(X.toarray() if sp.issparse(X) else X)
+    n_features = dense_bad.shape[1]
+    names = list(columns) if columns is not None else _column_names(X, n_features)
+    for j in range(n_features):
+        rows = np.flatnonzero(dense_bad[:, j])
+        if rows.size == 0:
+            continue
+        col = (X.toarray() if sp.issparse(X) else X)[rows, j]
+        what = "NaN" if np.isnan(col).any() else "inf"
+        labels = list(np.asarray(index)[rows]) if index is not None else list(rows)
+        raise ValueError(
+            f"{name} contains {what} in column {names[j]!r} (row(s) "
+            f"{_fmt_rows(labels)}); k-means needs finite values: drop those rows "
+            "(df.dropna()) or impute them first."
+        )
+
+
+def check_n_clusters(n_clusters: int, n_samples: int) -> None:
+    if n_samples < n_clusters:
+        raise ValueError(
+            f"n_samples={n_samples} should be >= n_clusters={n_clusters}: there are "
+            f"fewer samples than clusters; ask for at most {n_samples} clusters."
+        )
+
+
+def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray:
+    """Return a 1-D weight array of ``dtype``: ones when None, checked otherwise."""
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=dtype)
+    if isinstance(sample_weight, numbers.Number):
+        return np.full(n_samples, sample_weight, dtype=dtype)
+    w = np.asarray(sample_weight)
+    if w.ndim != 1:
+        raise ValueError(
+            f"sample_weight must be 1-D of shape (n_samples,), got shape {w.shape}."
+        )
+    if w.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {w.shape[0]} entries but X has {n_samples} samples "
+            f"(sample_weight.shape == ({w.shape[0]},), expected ({n_samples},))."
+        )
+    try:
+        w = w.astype(dtype)
+    except (TypeError, ValueError):
+        raise ValueError("sample_weight must hold numbers.") from None
+    bad = np.flatnonzero(~np.isfinite(w))
+    if bad.size:
+        raise ValueError(
+            f"sample_weight contains NaN or inf at row(s) {_fmt_rows(bad)}."
+        )
+    neg = np.flatnonzero(w < 0)
+    if neg.size:
+        raise ValueError(
+            f"sample_weight must be non-negative; negative at row(s) {_fmt_rows(neg)}."
+        )
+    if n_samples and not w.sum() > 0:
+        raise ValueError("sample_weight sums to zero; at least one weight must be > 0.")
+    return np.ascontiguousarray(w)
+
+
+def check_shape_2d(X, *, name: str = "X") -> None:
+    """Raise a clear error for 1-D, 3-D or empty input (before any conversion)."""
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        try:
+            shape = np.asarray(X, dtype=object).shape
+        except Exception:
+            return
+    if len(shape) == 1:
+        raise ValueError(
+            f"Expected 2D array, got 1D array instead: {name} has shape {tuple(shape)}. "
+            "Reshape it with X.reshape(-1, 1) if it is one feature, or "
+            "X.reshape(1, -1) if it is one sample."
+        )
+    if len(shape) > 2:
+        raise ValueError(
+            f"Expected 2D array, got {len(shape)}D: {name} has shape {tuple(shape)}; "
+            "pass (n_samples, n_features)."
+        )
+    if len(shape) == 2 and shape[0] == 0:
+        raise ValueError(
+            f"{name} is empty: found 0 sample(s) (shape={tuple(shape)}) while a "
+            "minimum of 1 is required."
+        )
+    if len(shape) == 2 and shape[1] == 0:
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape={tuple(shape)}) while a minimum of 1 is "
+            "required."
+        )
