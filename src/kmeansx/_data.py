@@ -20,6 +20,8 @@ def kernel_view(X):
 def row_sq_norms(X) -> np.ndarray:
     """Squared norm of every row, in float64."""
     if sp.issparse(X):
+        # Square in float64: float32 squares summed in float32 lose ~1e-7 relative.
+        X = X.astype(np.float64)
         return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
     return np.einsum("ij,ij->i", X, X, dtype=np.float64)
 

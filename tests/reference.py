@@ -1,0 +1,254 @@
+"""Slow plain-NumPy oracles for every kmeansx kernel and for a whole Lloyd run.
+
+Each function here is written for clarity, not speed: full distance tables, dense
+copies of sparse input, float64 everywhere. The tests compare the Numba kernels in
+``kmeansx._kernels`` and the drivers against these, and these against
+scikit-learn's documented semantics.
+
+Inputs may be dense arrays or scipy.sparse matrices; outputs are float64 (labels
+int32), whatever the input dtype, because the kernels accumulate in float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def dense(X) -> np.ndarray:
+    """``X`` as a dense float64 array."""
+    if sp.issparse(X):
+        X = X.toarray()
+    return np.asarray(X, dtype=np.float64)
+
+
+# -- distances --------------------------------------------------------------------
+
+
+def sq_distances(X, centers) -> np.ndarray:
+    """``out[i, j] = ||X[i] - centers[j]||^2`` from differences, in float64."""
+    Xd, C = dense(X), dense(centers)
+    return ((Xd[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+
+
+def sq_distance_to_label(X, centers, labels) -> np.ndarray:
+    """``out[i] = ||X[i] - centers[labels[i]]||^2``."""
+    Xd, C = dense(X), dense(centers)
+    return ((Xd - C[np.asarray(labels)]) ** 2).sum(axis=1)
+
+
+def nearest(X, centers) -> tuple[np.ndarray, np.ndarray]:
+    """Labels of the nearest centers (ties to the lowest index) and the margin.
+
+    The margin is the gap between the second-nearest and the nearest squared
+    distance (``inf`` for one center): where it is below the rounding of the
+    kernel's arithmetic, either label is a correct answer.
+    """
+    d = sq_distances(X, centers)
+    labels = np.argmin(d, axis=1).astype(np.int32)
+    if d.shape[1] == 1:
+        return labels, np.full(d.shape[0], np.inf)
+    part = np.partition(d, 1, axis=1)
+    return labels, part[:, 1] - part[:, 0]
+
+
+# -- the fused E-step and partial M-step (kernels/assign.py) ------------------------
+
+
+@dataclass
+class AssignResult:
+    """What ``assign_update_dense``/``_csr`` fill, chunk by chunk."""
+
+    labels: np.ndarray  # (n_samples,) int32
+    sums: np.ndarray  # (n_chunks, n_clusters, n_features)
+    weights: np.ndarray  # (n_chunks, n_clusters)
+    inertia: np.ndarray  # (n_chunks,)
+    n_changed: np.ndarray  # (n_chunks,)
+
+
+def chunk_bounds(n_samples: int, chunk_size: int) -> list[tuple[int, int]]:
+    n_chunks = max(1, -(-n_samples // chunk_size))
+    return [
+        (c * chunk_size, min((c + 1) * chunk_size, n_samples)) for c in range(n_chunks)
+    ]
+
+
+def partial_sums(
+    X, sample_weight, centers, labels, chunk_size, labels_prev=None
+) -> AssignResult:
+    """Per-chunk sums, weights, inertia and moves for the given ``labels``.
+
+    Inertia is ``sum_i w_i ||x_i - c_{label_i}||^2`` per chunk and ``n_changed``
+    counts the rows whose label differs from ``labels_prev`` (0 when None). Taking
+    the labels as given lets a test check a kernel's sums for the labels it chose,
+    apart from near-ties in the distances.
+    """
+    Xd = dense(X)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    labels = np.asarray(labels)
+    n_clusters = np.asarray(centers).shape[0]
+    d = sq_distance_to_label(Xd, centers, labels)
+    bounds = chunk_bounds(Xd.shape[0], chunk_size)
+    sums = np.zeros((len(bounds), n_clusters, Xd.shape[1]))
+    weights = np.zeros((len(bounds), n_clusters))
+    inertia = np.zeros(len(bounds))
+    n_changed = np.zeros(len(bounds), dtype=np.int64)
+    for c, (lo, hi) in enumerate(bounds):
+        for i in range(lo, hi):
+            sums[c, labels[i]] += w[i] * Xd[i]
+            weights[c, labels[i]] += w[i]
+        inertia[c] = float(d[lo:hi] @ w[lo:hi])
+        if labels_prev is not None:
+            n_changed[c] = int((labels[lo:hi] != np.asarray(labels_prev)[lo:hi]).sum())
+    return AssignResult(labels.astype(np.int32), sums, weights, inertia, n_changed)
+
+
+def assign_update(X, sample_weight, centers, labels_prev, chunk_size) -> AssignResult:
+    """One Lloyd pass: the nearest labels, then :func:`partial_sums` for them."""
+    labels, _ = nearest(X, centers)
+    return partial_sums(X, sample_weight, centers, labels, chunk_size, labels_prev)
+
+
+# -- k-means++ (kernels/kmeanspp.py) --------------------------------------------
+
+
+def closest_update(X, center, closest) -> np.ndarray:
+    """``min(closest, ||X[i] - center||^2)`` for every row (a new array)."""
+    d = sq_distances(X, np.asarray(center).reshape(1, -1))[:, 0]
+    return np.minimum(np.asarray(closest, dtype=np.float64), d)
+
+
+def candidate_potentials(
+    X, sample_weight, closest, candidates, chunk_size
+) -> np.ndarray:
+    """``out[c, t]``: chunk ``c``'s ``sum_i w_i min(closest_i, d(x_i, cand_t)^2)``."""
+    d = sq_distances(X, candidates)  # (n, t)
+    pot = np.minimum(d, np.asarray(closest, dtype=np.float64)[:, None])
+    pot *= np.asarray(sample_weight, dtype=np.float64)[:, None]
+    bounds = chunk_bounds(d.shape[0], chunk_size)
+    return np.stack([pot[lo:hi].sum(axis=0) for lo, hi in bounds])
+
+
+def kmeans_plusplus(X, n_clusters, sample_weight, random_state, n_local_trials=None):
+    """Greedy k-means++, drawing from ``random_state`` in scikit-learn's order."""
+    Xd = dense(X)
+    n_samples = Xd.shape[0]
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(n_clusters))
+    indices = np.full(n_clusters, -1, dtype=np.int64)
+    indices[0] = random_state.choice(n_samples, p=w / w.sum())
+    closest = sq_distances(Xd, Xd[indices[:1]])[:, 0]
+    pot = float(closest @ w)
+    for c in range(1, n_clusters):
+        rand_vals = random_state.uniform(size=n_local_trials) * pot
+        ids = np.searchsorted(np.cumsum(w * closest), rand_vals)
+        ids = np.clip(ids, None, n_samples - 1)
+        cand = np.minimum(closest[None, :], sq_distances(Xd, Xd[ids]).T)
+        pots = cand @ w
+        best = int(np.argmin(pots))
+        pot = float(pots[best])
+        closest = cand[best]
+        indices[c] = ids[best]
+    return Xd[indices], indices
+
+
+# -- a whole Lloyd run --------------------------------------------------------------
+
+
+def tolerance(X, tol: float) -> float:
+    """``tol`` times the mean variance of the features (scikit-learn's scaling)."""
+    if tol == 0:
+        return 0.0
+    return float(np.mean(np.var(dense(X), axis=0)) * tol)
+
+
+def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights):
+    """scikit-learn's relocation, editing ``sums`` (weighted) and ``weights``.
+
+    Each cluster with zero weight takes one of the points farthest from their own
+    centers (``np.argpartition(d, -n_empty)[:-n_empty-1:-1]``: the farthest first),
+    and that point's weight leaves its old cluster. When every point sits on its
+    center (more clusters than distinct points) nothing moves.
+    """
+    empty = np.flatnonzero(weights == 0)
+    n_empty = empty.shape[0]
+    if n_empty == 0:
+        return
+    d = sq_distance_to_label(X, centers_old, labels)
+    if d.max() == 0:
+        return
+    far = np.argpartition(d, -n_empty)[: -n_empty - 1 : -1]
+    Xd = dense(X)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    for new_id, far_idx in zip(empty, far, strict=True):
+        old_id = labels[far_idx]
+        sums[old_id] -= Xd[far_idx] * w[far_idx]
+        sums[new_id] = Xd[far_idx] * w[far_idx]
+        weights[new_id] = w[far_idx]
+        weights[old_id] -= w[far_idx]
+
+
+def average_centers(sums, weights) -> np.ndarray:
+    """Weighted means; a cluster still empty sits on the heaviest cluster's center."""
+    centers = np.array(sums, dtype=np.float64)
+    heaviest = int(np.argmax(weights))
+    full = weights > 0
+    centers[full] /= weights[full, None]
+    centers[~full] = centers[heaviest]
+    return centers
+
+
+@dataclass
+class LloydResult:
+    labels: np.ndarray
+    inertia: float
+    centers: np.ndarray
+    n_iter: int
+    history_centers: list = field(default_factory=list)  # n_iter + 1 arrays
+    history_inertia: list = field(default_factory=list)  # n_iter floats
+    history_n_changed: list = field(default_factory=list)  # n_iter ints
+
+
+def lloyd(X, sample_weight, centers_init, *, max_iter=300, tol=0.0) -> LloydResult:
+    """One Lloyd run with scikit-learn's semantics, on ``X`` as given.
+
+    ``tol`` is absolute (pass :func:`tolerance`'s result). Iteration ``t``:
+    assign every point to its nearest center, stop at once if no label changed
+    (strict convergence), else relocate empty clusters, average, and stop if the
+    summed squared center shift is ``<= tol``. Unless strictly converged, a final
+    assignment makes the labels match the returned centers.
+    """
+    w = np.asarray(sample_weight, dtype=np.float64)
+    centers = dense(centers_init)
+    n_samples = X.shape[0]
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    res = LloydResult(labels, 0.0, centers, 0, [centers.copy()])
+    strict = False
+    for i in range(max_iter):
+        part = assign_update(X, w, centers, labels, max(n_samples, 1))
+        labels = part.labels
+        n_changed = int(part.n_changed[0])
+        inertia = float(part.inertia[0])
+        sums, weights = part.sums[0], part.weights[0]
+        relocate_empty_clusters(X, w, centers, labels, sums, weights)
+        new_centers = average_centers(sums, weights)
+        shift = float(((new_centers - centers) ** 2).sum())
+        centers = new_centers
+        res.history_centers.append(centers.copy())
+        res.history_inertia.append(inertia)
+        res.history_n_changed.append(n_changed)
+        res.n_iter = i + 1
+        if n_changed == 0:
+            strict = True
+            break
+        if shift <= tol:
+            break
+    if not strict:
+        labels, _ = nearest(X, centers)
+    res.labels = labels
+    res.centers = centers
+    res.inertia = float(sq_distance_to_label(X, centers, labels) @ w)
+    return res
