@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 
 from kmeansx._data import is_sparse, mean_variance, row_sq_norms
 from kmeansx._history import KMeansHistory
 from kmeansx._init import kmeans_plusplus_init, random_init
+from kmeansx._kernels._jit import single_threaded_blas
 from kmeansx._lloyd import lloyd
 
 
@@ -95,7 +95,7 @@ def fit_kmeans(
 
     best = None
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_threaded_blas():
             for _ in range(n_init):
                 centers_init = initial_centers(
                     X, n_clusters, init, sample_weight, random_state, x_sqnorm

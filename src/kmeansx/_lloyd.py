@@ -15,6 +15,7 @@ from kmeansx._history import KMeansHistory
 from kmeansx._kernels import assign as _assign
 from kmeansx._kernels import distances as _dist
 from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
+from kmeansx._kernels._jit import single_threaded_blas
 
 
 @dataclass
@@ -27,11 +28,14 @@ class RunResult:
 
 
 class _Pass:
-    """Buffers for one data set, reused by every pass over it."""
+    """Buffers for one data set, reused by every pass over it.
 
-    def __init__(self, X, sample_weight, n_clusters: int, update: bool):
+    ``update`` asks for the M-step sums; ``inertia`` for the inertia, which the
+    iterations only need for history and verbose output.
+    """
+
+    def __init__(self, X, sample_weight, n_clusters: int, update: bool, inertia: bool):
         n_samples, n_features = X.shape
-        self.X = X
         self.view = kernel_view(X)
         self.sample_weight = sample_weight
         self.kernel = (
@@ -43,15 +47,21 @@ class _Pass:
         self.partial = (
             np.empty((n_chunks, k, d)),
             np.empty((n_chunks, max(k, 1))),
-            np.empty(n_chunks),
+            np.empty(n_chunks if inertia else 0),
             np.empty(n_chunks, dtype=np.int64),
         )
 
     def run(self, centers, labels):
         """Assign in place; return (sums, weights, inertia, n_changed)."""
-        self.kernel(
-            self.view, self.sample_weight, centers, self.chunk, labels, *self.partial
-        )
+        with single_threaded_blas():
+            self.kernel(
+                self.view,
+                self.sample_weight,
+                centers,
+                self.chunk,
+                labels,
+                *self.partial,
+            )
         sums, weights, inertia, changed = self.partial
         # Fixed-order reductions over fixed-size chunks: thread-count independent.
         return sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum())
@@ -60,16 +70,16 @@ class _Pass:
 def assign_labels(X, sample_weight, centers):
     """Labels of the nearest centers and the inertia (no update)."""
     labels = np.full(X.shape[0], -1, dtype=np.int32)
-    _, _, inertia, _ = _Pass(X, sample_weight, centers.shape[0], False).run(
-        centers, labels
-    )
-    return labels, float(inertia)
+    step = _Pass(X, sample_weight, centers.shape[0], update=False, inertia=True)
+    return labels, float(step.run(centers, labels)[2])
 
 
 def sq_distance_to_label(X, centers, labels) -> np.ndarray:
     out = np.empty(X.shape[0])
     kernel = (
-        _dist.sq_distance_to_label_csr if is_sparse(X) else _dist.sq_distance_to_label_dense
+        _dist.sq_distance_to_label_csr
+        if is_sparse(X)
+        else _dist.sq_distance_to_label_dense
     )
     kernel(kernel_view(X), centers, labels, out)
     return out
@@ -87,7 +97,7 @@ def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights
         return
     distances = sq_distance_to_label(X, centers_old, labels)
     far = np.argpartition(distances, -n_empty)[: -n_empty - 1 : -1]
-    for new_id, far_idx in zip(empty, far):
+    for new_id, far_idx in zip(empty, far, strict=True):
         weight = float(sample_weight[far_idx])
         old_id = labels[far_idx]
         row = X[far_idx]
@@ -119,13 +129,14 @@ def lloyd(
     dtype = X.dtype
     centers = np.ascontiguousarray(centers_init, dtype=dtype)
     labels = np.full(n_samples, -1, dtype=np.int32)
-    step = _Pass(X, sample_weight, n_clusters, True)
+    step = _Pass(
+        X, sample_weight, n_clusters, update=True, inertia=record_history or verbose
+    )
     hist_centers = [centers.copy()] if record_history else None
     hist_inertia: list[float] = []
     hist_changed: list[int] = []
     labels_old = labels.copy()
 
-    strict = False
     i = 0
     for i in range(max_iter):
         labels_old[:] = labels
@@ -141,7 +152,6 @@ def lloyd(
             hist_inertia.append(float(inertia))
             hist_changed.append(n_changed)
         if n_changed == 0:
-            strict = True
             if verbose:
                 print(f"Converged at iteration {i}: strict convergence.")
             break
@@ -153,10 +163,10 @@ def lloyd(
                 )
             break
 
-    if strict:
-        inertia = _Pass(X, sample_weight, n_clusters, False).run(centers, labels)[2]
-    else:
-        labels, inertia = assign_labels(X, sample_weight, centers)
+    # The labels of a strict convergence already match the centers; otherwise a
+    # final assignment makes them match. Either way one more pass for the inertia.
+    final = _Pass(X, sample_weight, n_clusters, update=False, inertia=True)
+    inertia = final.run(centers, labels)[2]
     history = None
     if record_history:
         history = KMeansHistory(

@@ -10,10 +10,6 @@ BLOCK_ROWS = 256
 PARTIAL_SUMS_BUDGET_BYTES = 32 * 2**20
 MAX_CHUNKS = 256
 
-# From this many features on, distances go through BLAS (a GEMM per block);
-# below it a fused loop wins because a small GEMM call costs more than it saves.
-GEMM_MIN_FEATURES = 16
-
 
 def chunk_size_for(n_samples: int, n_clusters: int, n_features: int) -> int:
     """Rows per chunk: a function of the problem's shape only, never of the threads.

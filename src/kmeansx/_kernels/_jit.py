@@ -24,3 +24,21 @@ def jit(*, parallel: bool = False):
     return numba.njit(
         cache=CACHE, nogil=True, fastmath=set(FASTMATH_FLAGS), parallel=parallel
     )
+
+
+_controller = None
+
+
+def single_threaded_blas():
+    """Context in which BLAS runs on one thread.
+
+    Kernels call BLAS from inside their own parallel loops; a multithreaded BLAS
+    there would start threads per block and oversubscribe the cores. The controller
+    scans the loaded libraries once, so entering this costs microseconds.
+    """
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")

@@ -1,10 +1,12 @@
 """Assignment (E-step) fused with the nearest-center search and partial M-step sums.
 
 Squared distances are ranked as ``||c||^2 - 2 x.c`` (the ``||x||^2`` term does not
-change the argmin), the same expansion scikit-learn uses, computed by a fused loop
-for few features and by one GEMM per block of rows for many. Ties go to the lowest
-center index. Sums, weights and inertia accumulate in float64 in one slot per
-fixed-size chunk; the caller adds the slots in chunk order.
+change the argmin), the same expansion scikit-learn uses. For a block of rows the
+products come from one GEMM, ``(-2 C) @ X_block.T``, laid out center-major so the
+argmin runs across rows as vector selects: the argmin, not the arithmetic, is what
+costs at low dimension when it is a chain of unpredictable branches. Ties go to
+the lowest center index. Sums, weights and inertia accumulate in float64 in one slot
+per fixed-size chunk; the caller adds the slots in chunk order.
 """
 
 from __future__ import annotations
@@ -12,40 +14,63 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from kmeansx._kernels._chunks import BLOCK_ROWS, GEMM_MIN_FEATURES
+from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 
 
 @jit()
-def _nearest_block(X, b0, b1, centers, centers_T, centers_sqnorm, dots, labels_out):
-    """Labels of rows ``b0:b1`` of dense ``X``; ``dots`` is a scratch block."""
-    n_clusters, n_features = centers.shape
-    if n_features >= GEMM_MIN_FEATURES:
-        m = b1 - b0
-        np.dot(X[b0:b1], centers_T, dots[:m])
+def prepare_centers(centers):
+    """``-2 * centers`` and the squared norms of the centers, in their dtype."""
+    n_clusters = centers.shape[0]
+    centers_m2 = centers * centers.dtype.type(-2)
+    centers_sqnorm = np.empty(n_clusters, dtype=centers.dtype)
+    for j in range(n_clusters):
+        centers_sqnorm[j] = np.dot(centers[j], centers[j])
+    return centers_m2, centers_sqnorm
+
+
+@jit()
+def nearest_block(X, b0, b1, centers_m2, centers_sqnorm, scratch, labels_out):
+    """Nearest center of rows ``b0:b1`` of dense ``X`` (at most ``BLOCK_ROWS``).
+
+    ``scratch = (X_T, dots, best, label)`` are per-thread buffers of shapes
+    (d, BLOCK_ROWS), (k, BLOCK_ROWS), (BLOCK_ROWS,), (BLOCK_ROWS,), all of X's dtype
+    (labels are held as floats so the selects work on lanes of one width).
+    """
+    X_T, dots, best, label = scratch
+    n_clusters, n_features = centers_m2.shape
+    m = b1 - b0
+    if m < X_T.shape[1]:
+        # np.dot writes only into contiguous outputs: a short last block gets its own.
+        X_T = np.empty((n_features, m), dtype=X.dtype)
+        dots = np.empty((n_clusters, m), dtype=X.dtype)
+    for r in range(m):
+        for f in range(n_features):
+            X_T[f, r] = X[b0 + r, f]
+    np.dot(centers_m2, X_T, dots)
+    for r in range(m):
+        best[r] = np.inf
+        label[r] = 0
+    for j in range(n_clusters):
+        c_sq = centers_sqnorm[j]
+        j_as_float = X.dtype.type(j)
         for r in range(m):
-            best = np.inf
-            label = 0
-            for j in range(n_clusters):
-                dist = centers_sqnorm[j] - 2.0 * dots[r, j]
-                if dist < best:
-                    best = dist
-                    label = j
-            labels_out[r] = label
-    else:
-        for r in range(b1 - b0):
-            i = b0 + r
-            best = np.inf
-            label = 0
-            for j in range(n_clusters):
-                dot = 0.0
-                for f in range(n_features):
-                    dot += X[i, f] * centers[j, f]
-                dist = centers_sqnorm[j] - 2.0 * dot
-                if dist < best:
-                    best = dist
-                    label = j
-            labels_out[r] = label
+            dist = dots[j, r] + c_sq
+            closer = dist < best[r]
+            best[r] = dist if closer else best[r]
+            label[r] = j_as_float if closer else label[r]
+    for r in range(m):
+        labels_out[r] = np.int32(label[r])
+
+
+@jit()
+def new_scratch(n_features, n_clusters, dtype_like):
+    return (
+        np.empty((n_features, BLOCK_ROWS), dtype=dtype_like.dtype),
+        np.empty((n_clusters, BLOCK_ROWS), dtype=dtype_like.dtype),
+        np.empty(BLOCK_ROWS, dtype=dtype_like.dtype),
+        np.empty(BLOCK_ROWS, dtype=dtype_like.dtype),
+    )
 
 
 @jit(parallel=True)
@@ -62,35 +87,33 @@ def assign_update_dense(
 ):
     """One Lloyd pass over dense ``X``: labels plus per-chunk partial sums.
 
-    ``labels_inout`` holds the previous labels and receives the new ones.
-    The per-chunk outputs ``sums_out, weights_out, inertia_out, changed_out`` have
-    shapes (n_chunks, k, d), (n_chunks, k), (n_chunks,), (n_chunks,); they are
-    separate arguments because Numba's parfors do not write through arrays unpacked
-    from a tuple. Sums of shape (n_chunks, 0, 0) skip the M-step sums (prediction and the final
-    assignment); inertia and n_changed are always filled.
+    ``labels_inout`` holds the previous labels and receives the new ones;
+    ``changed_out[c]`` counts the labels chunk ``c`` changed. ``sums_out``,
+    ``weights_out`` and ``inertia_out`` have shapes (n_chunks, k, d), (n_chunks, k)
+    and (n_chunks,). They are separate arguments because Numba's parfors do not
+    write through arrays unpacked from a tuple. Sums of shape (n_chunks, 0, 0) skip
+    the M-step sums (prediction and the final assignment), and an inertia of shape
+    (0,) skips the inertia, which then costs nothing in the iterations that do not
+    report it.
     """
     n_samples, n_features = X.shape
     n_clusters = centers.shape[0]
     update = sums_out.shape[1] > 0
-    centers_T = np.ascontiguousarray(centers.T)
-    centers_sqnorm = np.empty(n_clusters, dtype=centers.dtype)
-    for j in range(n_clusters):
-        centers_sqnorm[j] = np.dot(centers[j], centers[j])
-    for c in prange(inertia_out.shape[0]):
+    want_inertia = inertia_out.shape[0] > 0
+    centers_m2, centers_sqnorm = prepare_centers(centers)
+    for c in prange(changed_out.shape[0]):
         start = c * chunk_size
         stop = min(start + chunk_size, n_samples)
         if update:
             sums_out[c][:] = 0.0
             weights_out[c][:] = 0.0
-        dots = np.empty((BLOCK_ROWS, n_clusters), dtype=X.dtype)
+        scratch = new_scratch(n_features, n_clusters, X[:1, 0])
         block_labels = np.empty(BLOCK_ROWS, dtype=np.int32)
         inertia = 0.0
         changed = 0
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
-            _nearest_block(
-                X, b0, b1, centers, centers_T, centers_sqnorm, dots, block_labels
-            )
+            nearest_block(X, b0, b1, centers_m2, centers_sqnorm, scratch, block_labels)
             for r in range(b1 - b0):
                 i = b0 + r
                 label = block_labels[r]
@@ -98,16 +121,18 @@ def assign_update_dense(
                     changed += 1
                     labels_inout[i] = label
                 w = np.float64(sample_weight[i])
-                sq = 0.0
-                for f in range(n_features):
-                    diff = np.float64(X[i, f]) - np.float64(centers[label, f])
-                    sq += diff * diff
-                inertia += sq * w
+                if want_inertia:
+                    sq = 0.0
+                    for f in range(n_features):
+                        diff = np.float64(X[i, f]) - np.float64(centers[label, f])
+                        sq += diff * diff
+                    inertia += sq * w
                 if update:
                     weights_out[c, label] += w
                     for f in range(n_features):
                         sums_out[c, label, f] += w * np.float64(X[i, f])
-        inertia_out[c] = inertia
+        if want_inertia:
+            inertia_out[c] = inertia
         changed_out[c] = changed
 
 
@@ -152,11 +177,12 @@ def assign_update_csr(
     n_samples = indptr.shape[0] - 1
     n_clusters = centers.shape[0]
     update = sums_out.shape[1] > 0
+    want_inertia = inertia_out.shape[0] > 0
     centers_T = np.ascontiguousarray(centers.T)
     centers_sqnorm = np.empty(n_clusters, dtype=np.float64)
     for j in range(n_clusters):
         centers_sqnorm[j] = np.dot(centers[j], centers[j])
-    for c in prange(inertia_out.shape[0]):
+    for c in prange(changed_out.shape[0]):
         start = c * chunk_size
         stop = min(start + chunk_size, n_samples)
         if update:
@@ -175,13 +201,15 @@ def assign_update_csr(
                 changed += 1
                 labels_inout[i] = label
             w = np.float64(sample_weight[i])
-            x_sqnorm = 0.0
-            for p in range(lo, hi):
-                x_sqnorm += np.float64(data[p]) * np.float64(data[p])
-            inertia += max(x_sqnorm + best, 0.0) * w
+            if want_inertia:
+                x_sqnorm = 0.0
+                for p in range(lo, hi):
+                    x_sqnorm += np.float64(data[p]) * np.float64(data[p])
+                inertia += max(x_sqnorm + best, 0.0) * w
             if update:
                 weights_out[c, label] += w
                 for p in range(lo, hi):
                     sums_out[c, label, indices[p]] += w * np.float64(data[p])
-        inertia_out[c] = inertia
+        if want_inertia:
+            inertia_out[c] = inertia
         changed_out[c] = changed

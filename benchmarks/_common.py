@@ -1,0 +1,49 @@
+"""Shared helpers for the benchmark scripts: data, timing, tables."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+SIZES = {
+    "A": (100_000, 2, 8),
+    "B": (200_000, 16, 64),
+    "C": (1_000_000, 32, 256),
+    "D": (200_000, 128, 1024),
+}
+
+
+def make_data(n_samples: int, n_features: int, n_clusters: int, dtype, seed: int = 0):
+    """Gaussian blobs (so k-means has structure to find) and k distinct init rows."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=4.0, size=(n_clusters, n_features))
+    labels = rng.integers(n_clusters, size=n_samples)
+    X = centers[labels] + rng.normal(size=(n_samples, n_features))
+    X = X.astype(dtype)
+    init = X[rng.choice(n_samples, size=n_clusters, replace=False)].copy()
+    return X, init
+
+
+def best_time(fn, repeat: int = 3) -> float:
+    """Best wall time of ``repeat`` calls (the least disturbed by other load)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def machine_line() -> str:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"cores={os.cpu_count()} load1={load:.2f}"
+
+
+def print_table(rows: list[dict], columns: list[str]) -> None:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    print(" | ".join(c.ljust(widths[c]) for c in columns))
+    print("-|-".join("-" * widths[c] for c in columns))
+    for r in rows:
+        print(" | ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns))
