@@ -80,7 +80,6 @@ def fit_kmeans(
     Dense data is centered on its mean first (as scikit-learn does) so that the
     norm expansion used for ranking distances loses less precision.
     """
-    tol_abs = mean_variance(X) * tol if tol > 0 else 0.0
     sparse = is_sparse(X)
     X_mean = None
     if not sparse:
@@ -91,7 +90,13 @@ def fit_kmeans(
             X -= X_mean
         if not isinstance(init, str) and not callable(init):
             init = np.asarray(init) - X_mean
-    x_sqnorm = row_sq_norms(X)
+    # Variances are invariant under the centering; on centered data they take one
+    # pass instead of np.var's two.
+    tol_abs = mean_variance(X, centered=not sparse) * tol if tol > 0 else 0.0
+    # Only k-means++ needs the row norms; an explicit init skips the pass.
+    x_sqnorm = (
+        row_sq_norms(X) if isinstance(init, str) and init == "k-means++" else None
+    )
 
     best = None
     try:
@@ -120,7 +125,7 @@ def fit_kmeans(
         if not sparse and not copy_x:
             X += X_mean
 
-    distinct = np.unique(best.labels).shape[0]
+    distinct = np.count_nonzero(np.bincount(best.labels, minlength=n_clusters))
     if distinct < n_clusters:
         warnings.warn(
             f"Number of distinct clusters ({distinct}) found smaller than "
