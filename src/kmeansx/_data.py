@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from kmeansx._kernels import stats
+from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
+
 
 def is_sparse(X) -> bool:
     return sp.issparse(X)
@@ -48,3 +51,19 @@ def mean_variance(X, centered: bool = False) -> float:
         sq = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64).ravel()
         return float(np.mean(sq - mean**2))
     return float(np.mean(np.var(X, axis=0)))
+
+
+def center(X, copy: bool):
+    """Subtract the column means from dense ``X``; return (centered X, the means).
+
+    Means are summed in float64 per fixed-size chunk (thread-count independent)
+    and kept in X's dtype, the precision the data is centered in.
+    """
+    n_samples, n_features = X.shape
+    chunk = chunk_size_for(n_samples, 1, n_features)
+    sums = np.empty((n_chunks_for(n_samples, chunk), n_features))
+    stats.column_sums(X, chunk, sums)
+    mean = (sums.sum(axis=0) / n_samples).astype(X.dtype)
+    out = np.empty_like(X) if copy else X
+    stats.subtract_rows(X, mean, out)
+    return out, mean

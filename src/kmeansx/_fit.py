@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from kmeansx._data import is_sparse, mean_variance, row_sq_norms
+from kmeansx._data import center, is_sparse, mean_variance, row_sq_norms
 from kmeansx._history import KMeansHistory
 from kmeansx._init import kmeans_plusplus_init, random_init
 from kmeansx._kernels._jit import single_threaded_blas
@@ -83,11 +83,7 @@ def fit_kmeans(
     sparse = is_sparse(X)
     X_mean = None
     if not sparse:
-        X_mean = X.mean(axis=0)
-        if copy_x:
-            X = X - X_mean
-        else:
-            X -= X_mean
+        X, X_mean = center(X, copy=copy_x)
         if not isinstance(init, str) and not callable(init):
             init = np.asarray(init) - X_mean
     # Variances are invariant under the centering; on centered data they take one

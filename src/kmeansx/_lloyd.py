@@ -53,15 +53,9 @@ class _Pass:
 
     def run(self, centers, labels):
         """Assign in place; return (sums, weights, inertia, n_changed)."""
-        with single_threaded_blas():
-            self.kernel(
-                self.view,
-                self.sample_weight,
-                centers,
-                self.chunk,
-                labels,
-                *self.partial,
-            )
+        self.kernel(
+            self.view, self.sample_weight, centers, self.chunk, labels, *self.partial
+        )
         sums, weights, inertia, changed = self.partial
         # Fixed-order reductions over fixed-size chunks: thread-count independent.
         return sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum())
@@ -71,7 +65,8 @@ def assign_labels(X, sample_weight, centers):
     """Labels of the nearest centers and the inertia (no update)."""
     labels = np.full(X.shape[0], -1, dtype=np.int32)
     step = _Pass(X, sample_weight, centers.shape[0], update=False, inertia=True)
-    return labels, float(step.run(centers, labels)[2])
+    with single_threaded_blas():
+        return labels, float(step.run(centers, labels)[2])
 
 
 def sq_distance_to_label(X, centers, labels) -> np.ndarray:
@@ -96,6 +91,10 @@ def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights
     if n_empty == 0:
         return
     distances = sq_distance_to_label(X, centers_old, labels)
+    if distances.max() == 0:
+        # Every point sits on its center (fewer distinct points than clusters):
+        # moving one would only empty another cluster. scikit-learn stops here too.
+        return
     far = np.argpartition(distances, -n_empty)[: -n_empty - 1 : -1]
     for new_id, far_idx in zip(empty, far, strict=True):
         weight = float(sample_weight[far_idx])
@@ -106,6 +105,20 @@ def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights
         sums[new_id] = row * weight
         weights[new_id] = weight
         weights[old_id] -= weight
+
+
+def average_centers(sums, weights, dtype) -> np.ndarray:
+    """Weighted means; a cluster still empty after relocation sits on the heaviest.
+
+    scikit-learn means to do the same ("at the location of the biggest cluster"),
+    but an empty cluster listed before the heaviest one receives that cluster's
+    weighted sum instead of its mean; we place it on the mean.
+    """
+    centers = np.array(sums, dtype=np.float64)
+    full = weights > 0
+    centers[full] /= weights[full, None]
+    centers[~full] = centers[int(np.argmax(weights))]
+    return centers.astype(dtype)
 
 
 def lloyd(
@@ -135,38 +148,36 @@ def lloyd(
     hist_centers = [centers.copy()] if record_history else None
     hist_inertia: list[float] = []
     hist_changed: list[int] = []
-    labels_old = labels.copy()
-
-    i = 0
-    for i in range(max_iter):
-        labels_old[:] = labels
-        sums, weights, inertia, n_changed = step.run(centers, labels)
-        if verbose:
-            print(f"Iteration {i}, inertia {inertia}.")
-        relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
-        new_centers = (sums / weights[:, None]).astype(dtype)
-        shift_sq = float(((new_centers - centers) ** 2).sum())
-        centers = np.ascontiguousarray(new_centers)
-        if record_history:
-            hist_centers.append(centers.copy())
-            hist_inertia.append(float(inertia))
-            hist_changed.append(n_changed)
-        if n_changed == 0:
+    with single_threaded_blas():
+        i = 0
+        for i in range(max_iter):
+            sums, weights, inertia, n_changed = step.run(centers, labels)
             if verbose:
-                print(f"Converged at iteration {i}: strict convergence.")
-            break
-        if shift_sq <= tol:
-            if verbose:
-                print(
-                    f"Converged at iteration {i}: center shift {shift_sq} within "
-                    f"tolerance {tol}."
-                )
-            break
+                print(f"Iteration {i}, inertia {inertia}.")
+            relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
+            new_centers = average_centers(sums, weights, dtype)
+            shift_sq = float(((new_centers - centers) ** 2).sum())
+            centers = np.ascontiguousarray(new_centers)
+            if record_history:
+                hist_centers.append(centers.copy())
+                hist_inertia.append(float(inertia))
+                hist_changed.append(n_changed)
+            if n_changed == 0:
+                if verbose:
+                    print(f"Converged at iteration {i}: strict convergence.")
+                break
+            if shift_sq <= tol:
+                if verbose:
+                    print(
+                        f"Converged at iteration {i}: center shift {shift_sq} within "
+                        f"tolerance {tol}."
+                    )
+                break
 
-    # The labels of a strict convergence already match the centers; otherwise a
-    # final assignment makes them match. Either way one more pass for the inertia.
-    final = _Pass(X, sample_weight, n_clusters, update=False, inertia=True)
-    inertia = final.run(centers, labels)[2]
+        # The labels of a strict convergence already match the centers; otherwise a
+        # final assignment makes them match. Either way one more pass for the inertia.
+        final = _Pass(X, sample_weight, n_clusters, update=False, inertia=True)
+        inertia = final.run(centers, labels)[2]
     history = None
     if record_history:
         history = KMeansHistory(
