@@ -1,0 +1,285 @@
+"""The loop shared by the exact bound-based algorithms, and Lloyd's replay.
+
+Elkan, Hamerly and Yinyang differ only in the bounds their kernels keep. This
+module holds what they share: the Python loop (a mirror of
+:func:`kmeansx._lloyd.lloyd`: the same convergence tests, empty-cluster relocation,
+history, verbose output and final assignment), the per-iteration center
+information the kernels prune with, and the replay that settles ambiguous rows.
+
+A row is ambiguous when two surviving centers are so close to it that rounding
+decides which one Lloyd picks (see :mod:`kmeansx._kernels.bounds`). Its label is
+then taken from Lloyd's own kernel run on the same block of rows Lloyd would have
+computed it in (the layout of :mod:`kmeansx._kernels._chunks`), so that the labels
+are Lloyd's bit for bit. In float64 this is rare outside exact ties; in float32 it
+touches about one row in ten thousand per iteration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kmeansx._history import KMeansHistory
+from kmeansx._kernels import bounds as _bounds
+from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
+from kmeansx._kernels._jit import single_threaded_blas
+from kmeansx._lloyd import (
+    RunResult,
+    assign_labels,
+    average_centers,
+    relocate_empty_clusters,
+)
+
+# Beyond this share of Lloyd's blocks, one full Lloyd pass settles ambiguous rows
+# faster than a call per block.
+FULL_REPLAY_SHARE = 0.25
+
+
+def margin_coef(dtype, n_features: int) -> float:
+    """``coef`` of the rounding margin (see :mod:`kmeansx._kernels.bounds`)."""
+    u = np.finfo(dtype).eps / 2
+    m = (n_features + 2) * u
+    return 4.0 * m / (1.0 - m) + 2.0**-40
+
+
+def storage_rel(dtype, n_features: int) -> float:
+    """Relative outward rounding of stored bounds."""
+    if np.dtype(dtype) == np.float32:
+        return 2.0**-20
+    return max(2.0**-44, (n_features + 8) * 2.0**-52)
+
+
+def lloyd_block_start(rows: np.ndarray, chunk: int) -> np.ndarray:
+    """First row of the block Lloyd's kernel computes each of ``rows`` in."""
+    c0 = (rows // chunk) * chunk
+    return c0 + ((rows - c0) // BLOCK_ROWS) * BLOCK_ROWS
+
+
+def lloyd_labels_of_rows(X, sample_weight, centers, rows, chunk: int) -> np.ndarray:
+    """The labels Lloyd's pass over all of ``X`` gives ``rows``, bit for bit.
+
+    Lloyd computes a row's ranking values inside one block of rows (one GEMM), and
+    BLAS rounding depends on the block's shape: so each block is replayed whole.
+    """
+    n_samples = X.shape[0]
+    starts = lloyd_block_start(rows, chunk)
+    blocks = np.unique(starts)
+    n_blocks = -(-n_samples // BLOCK_ROWS)
+    if blocks.shape[0] > FULL_REPLAY_SHARE * n_blocks:
+        return assign_labels(X, sample_weight, centers)[0][rows]
+    out = np.empty(rows.shape[0], dtype=np.int32)
+    for b0 in blocks:
+        b1 = min(b0 + BLOCK_ROWS, (b0 // chunk + 1) * chunk, n_samples)
+        labels = assign_labels(X[b0:b1], sample_weight[b0:b1], centers)[0]
+        sel = starts == b0
+        out[sel] = labels[rows[sel] - b0]
+    return out
+
+
+class CenterInfo:
+    """What every bound kernel needs about the centers of one pass.
+
+    ``shift[j]``: outward-rounded distance center ``j`` moved since the last pass;
+    ``half_cc[a, j]``: inward-rounded half distance between centers ``a`` and ``j``
+    (only when asked); ``half_min[a]``: the smallest of those over ``j != a``;
+    ``max_norm``: the largest center norm (for the rounding margins).
+    """
+
+    def _half_cc(self, c64, sqnorm, a0, a1, rel):
+        """Half distances of centers ``a0:a1`` to all, +inf on the diagonal."""
+        d = c64.shape[1]
+        # ||a - b||^2 by expansion, less its float64 rounding, so never too large.
+        cc = sqnorm[a0:a1, None] + sqnorm[None, :] - 2.0 * (c64[a0:a1] @ c64.T)
+        cc -= 4.0 * (d + 2) * 2.0**-53 * (2.0 * self.max_norm) ** 2
+        half = 0.5 * np.sqrt(np.maximum(cc, 0.0)) * (1.0 - rel)
+        half[np.arange(a1 - a0), np.arange(a0, a1)] = np.inf
+        return half
+
+    def __init__(self, centers, previous, *, full_cc: bool):
+        k, d = centers.shape
+        c64 = centers.astype(np.float64)
+        rel = (d + 8) * 2.0**-52
+        if previous is None:
+            self.shift = np.zeros(k)
+        else:
+            diff = c64 - previous.astype(np.float64)
+            self.shift = np.sqrt(np.einsum("ij,ij->i", diff, diff)) * (1.0 + rel)
+        sqnorm = np.einsum("ij,ij->i", c64, c64)
+        self.c_sqnorm = sqnorm
+        self.max_norm = float(np.sqrt(sqnorm.max())) * (1.0 + rel)
+        if full_cc:
+            self.half_cc = self._half_cc(c64, sqnorm, 0, k, rel)
+            self.half_min = self.half_cc.min(axis=1)
+        else:
+            # Row blocks keep the memory at O(k) for the algorithms that need only
+            # the minimum.
+            self.half_cc = np.empty((0, 0))
+            self.half_min = np.empty(k)
+            for a0 in range(0, k, 256):
+                a1 = min(a0 + 256, k)
+                half = self._half_cc(c64, sqnorm, a0, a1, rel)
+                self.half_min[a0:a1] = half.min(axis=1)
+        order = np.argsort(self.shift)[::-1]
+        self.shift_max = float(self.shift[order[0]])
+        self.shift_argmax = int(order[0])
+        self.shift_second = float(self.shift[order[1]]) if k > 1 else 0.0
+
+
+class BoundedStep:
+    """One pass of a bound-based kernel over ``X``, with the replay of ambiguous rows.
+
+    Subclasses set ``full_cc`` and implement :meth:`_kernel`, which calls their
+    Numba kernel with the per-chunk outputs of this class.
+    """
+
+    full_cc = False
+
+    def __init__(self, X, sample_weight, n_clusters: int, inertia: bool):
+        n_samples, n_features = X.shape
+        self.X = X
+        self.sample_weight = sample_weight
+        self.n_clusters = n_clusters
+        self.chunk = chunk_size_for(n_samples, n_clusters, n_features)
+        self.n_chunks = n_chunks_for(n_samples, self.chunk)
+        self.coef = margin_coef(X.dtype, n_features)
+        self.rel = storage_rel(X.dtype, n_features)
+        self.flags = np.zeros(n_samples, dtype=np.int8)
+        self.flagged = np.zeros(self.n_chunks, dtype=np.int64)
+        self.previous = None
+        self.first = True
+        nc, k, d = self.n_chunks, n_clusters, n_features
+        self.partial_update = (
+            np.empty((nc, k, d)),
+            np.empty((nc, k)),
+            np.empty(nc if inertia else 0),
+            np.empty(nc, dtype=np.int64),
+        )
+        self.partial_final = (
+            np.empty((nc, 0, 0)),
+            np.empty((nc, 1)),
+            np.empty(nc),
+            np.empty(nc, dtype=np.int64),
+        )
+
+    def params(self, info: CenterInfo) -> np.ndarray:
+        return np.array(
+            [
+                1.0 if self.first else 0.0,
+                self.coef,
+                info.max_norm,
+                self.rel,
+                info.shift_max,
+                info.shift_second,
+                float(info.shift_argmax),
+            ]
+        )
+
+    def _kernel(self, centers, info, labels, partial):  # pragma: no cover
+        raise NotImplementedError
+
+    def run(self, centers, labels, *, final: bool = False):
+        """Assign in place; return (sums, weights, inertia, n_changed)."""
+        info = CenterInfo(centers, self.previous, full_cc=self.full_cc)
+        partial = self.partial_final if final else self.partial_update
+        self._kernel(centers, info, labels, partial)
+        self.first = False
+        self.previous = centers.copy()
+        extra = self._replay(centers, labels, partial)
+        sums, weights, inertia, changed = partial
+        return (
+            sums.sum(axis=0),
+            weights.sum(axis=0),
+            inertia.sum(),
+            int(changed.sum()) + extra,
+        )
+
+    def _replay(self, centers, labels, partial) -> int:
+        """Settle the flagged rows with Lloyd's kernel; redo their chunks' sums."""
+        chunks = np.flatnonzero(self.flagged)
+        if chunks.shape[0] == 0:
+            return 0
+        chunk = self.chunk
+        rows = np.concatenate(
+            [
+                c * chunk + np.flatnonzero(self.flags[c * chunk : (c + 1) * chunk])
+                for c in chunks
+            ]
+        )
+        new = lloyd_labels_of_rows(self.X, self.sample_weight, centers, rows, chunk)
+        extra = int(np.count_nonzero(new != labels[rows]))
+        labels[rows] = new
+        self.flags[rows] = 0
+        self.flagged[chunks] = 0
+        sums, weights, inertia, _ = partial
+        for c in chunks:
+            _bounds.chunk_partials(
+                self.X,
+                self.sample_weight,
+                centers,
+                labels,
+                chunk,
+                c,
+                sums,
+                weights,
+                inertia,
+            )
+        return extra
+
+
+def run_bounded(
+    make_step,
+    X,
+    sample_weight,
+    centers_init,
+    *,
+    max_iter: int,
+    tol: float,
+    verbose: bool,
+    record_history: bool,
+) -> RunResult:
+    """Lloyd's loop around ``make_step(X, sample_weight, k, inertia)``'s passes."""
+    n_samples = X.shape[0]
+    n_clusters = centers_init.shape[0]
+    dtype = X.dtype
+    centers = np.ascontiguousarray(centers_init, dtype=dtype)
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    step = make_step(X, sample_weight, n_clusters, record_history or verbose)
+    hist_centers = [centers.copy()] if record_history else None
+    hist_inertia: list[float] = []
+    hist_changed: list[int] = []
+    with single_threaded_blas():
+        i = 0
+        for i in range(max_iter):
+            sums, weights, inertia, n_changed = step.run(centers, labels)
+            if verbose:
+                print(f"Iteration {i}, inertia {inertia}.")
+            relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
+            new_centers = average_centers(sums, weights, dtype)
+            shift_sq = float(((new_centers - centers) ** 2).sum())
+            centers = np.ascontiguousarray(new_centers)
+            if record_history:
+                hist_centers.append(centers.copy())
+                hist_inertia.append(float(inertia))
+                hist_changed.append(n_changed)
+            if n_changed == 0:
+                if verbose:
+                    print(f"Converged at iteration {i}: strict convergence.")
+                break
+            if shift_sq <= tol:
+                if verbose:
+                    print(
+                        f"Converged at iteration {i}: center shift {shift_sq} within "
+                        f"tolerance {tol}."
+                    )
+                break
+
+        # As Lloyd: one more pass assigns the labels to the final centers and
+        # computes the inertia (the bounds make it cheap).
+        inertia = step.run(centers, labels, final=True)[2]
+    history = None
+    if record_history:
+        history = KMeansHistory(
+            np.stack(hist_centers),
+            np.asarray(hist_inertia),
+            np.asarray(hist_changed, dtype=np.int64),
+        )
+    return RunResult(labels, float(inertia), centers, i + 1, history)

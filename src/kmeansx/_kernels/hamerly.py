@@ -1,0 +1,154 @@
+"""Hamerly's algorithm (2010): one upper and one lower bound per point.
+
+``upper[i]`` bounds the distance to the point's center, ``lower[i]`` the distance
+to every other center. A point is skipped when ``max(lower, cc_min/2 ...)``
+proves its center is still the nearest (with the rounding margin of
+:mod:`kmeansx._kernels.bounds`); otherwise its upper bound is tightened, and if
+that does not settle it, its distances to all centers are computed, a block of
+such rows at a time (one GEMM at high dimension).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from kmeansx._kernels._chunks import BLOCK_ROWS
+from kmeansx._kernels._jit import jit
+from kmeansx._kernels.bounds import (
+    accumulate_row,
+    block_sq_dists,
+    new_block_buffers,
+    prunable,
+    row_margin,
+    sq_dist,
+    store_lower,
+    store_upper,
+)
+
+
+@jit(parallel=True)
+def hamerly_pass(
+    X,
+    sample_weight,
+    centers,
+    cinfo,
+    chunk_size,
+    labels_inout,
+    upper_inout,
+    lower_inout,
+    flags_out,
+    sums_out,
+    weights_out,
+    inertia_out,
+    changed_out,
+    flagged_out,
+):
+    """One Hamerly pass: labels, bounds and Lloyd's per-chunk partial sums.
+
+    ``cinfo = (centers_T, c_sqnorm, shift, half_min, params)`` with ``params =
+    [first, coef, max_norm, rel, shift_max, shift_second, shift_argmax]`` (see
+    ``kmeansx._accelerated``). Ambiguous rows keep their label and get
+    ``flags_out[i] = 1``; ``flagged_out[c]`` counts them per chunk, whose partial
+    sums the caller recomputes. Outputs as in ``assign_update_dense``.
+    """
+    centers_T, c_sqnorm, shift, half_min, params = cinfo
+    first = params[0] != 0.0
+    coef = params[1]
+    max_norm = params[2]
+    rel = params[3]
+    shift_max = params[4]
+    shift_second = params[5]
+    shift_argmax = np.int64(params[6])
+    n_samples, n_features = X.shape
+    n_clusters = centers.shape[0]
+    update = sums_out.shape[1] > 0
+    want_inertia = inertia_out.shape[0] > 0
+    for c in prange(changed_out.shape[0]):
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        if update:
+            sums_out[c][:] = 0.0
+            weights_out[c][:] = 0.0
+        rows, xsq_b, marg_b, gather, dots = new_block_buffers(
+            n_features, n_clusters, X[:1, 0]
+        )
+        inertia = 0.0
+        changed = 0
+        flagged = 0
+        for b0 in range(start, stop, BLOCK_ROWS):
+            b1 = min(b0 + BLOCK_ROWS, stop)
+            m = 0
+            for i in range(b0, b1):
+                xsq, marg = row_margin(X, i, coef, max_norm)
+                if not first:
+                    a = labels_inout[i]
+                    u = np.float64(upper_inout[i]) + shift[a]
+                    drop = shift_second if a == shift_argmax else shift_max
+                    low = np.float64(lower_inout[i]) - drop
+                    lb = max(low, 2.0 * half_min[a] - u)
+                    if not prunable(lb, u, marg):
+                        u = np.sqrt(sq_dist(X, i, centers, a))
+                        lb = max(low, 2.0 * half_min[a] - u)
+                    if prunable(lb, u, marg):
+                        upper_inout[i] = store_upper(u, rel)
+                        lower_inout[i] = store_lower(low, rel)
+                        continue
+                rows[m] = i
+                xsq_b[m] = xsq
+                marg_b[m] = marg
+                m += 1
+            if m > 0:
+                block_sq_dists(
+                    X, rows, m, xsq_b, centers, centers_T, c_sqnorm, gather, dots
+                )
+                for r in range(m):
+                    i = rows[r]
+                    marg = marg_b[r]
+                    best = np.inf
+                    second = np.inf
+                    label = 0
+                    for j in range(n_clusters):
+                        v = np.float64(dots[r, j])
+                        if v < best:
+                            second = best
+                            best = v
+                            label = j
+                        elif v < second:
+                            second = v
+                    if second - best > marg:
+                        u = np.sqrt(sq_dist(X, i, centers, label))
+                        upper_inout[i] = store_upper(u, rel)
+                        lower_inout[i] = store_lower(
+                            np.sqrt(max(second - marg, 0.0)), rel
+                        )
+                        if labels_inout[i] != label:
+                            changed += 1
+                            labels_inout[i] = label
+                    else:
+                        # Valid whichever of the near-tied centers Lloyd picks.
+                        flags_out[i] = 1
+                        flagged += 1
+                        u = np.sqrt(max(best + marg, 0.0))
+                        upper_inout[i] = store_upper(u, rel)
+                        lower_inout[i] = store_lower(
+                            np.sqrt(max(best - marg, 0.0)), rel
+                        )
+            if flagged == 0:
+                for i in range(b0, b1):
+                    inertia += accumulate_row(
+                        X,
+                        i,
+                        sample_weight,
+                        centers,
+                        labels_inout[i],
+                        c,
+                        want_inertia,
+                        update,
+                        sums_out,
+                        weights_out,
+                    )
+        if want_inertia:
+            inertia_out[c] = inertia
+        changed_out[c] = changed
+        flagged_out[c] = flagged
