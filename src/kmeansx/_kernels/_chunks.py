@@ -8,7 +8,7 @@ BLOCK_ROWS = 256
 
 # Upper bound on the per-chunk partial sums kept during one Lloyd pass.
 PARTIAL_SUMS_BUDGET_BYTES = 32 * 2**20
-MAX_CHUNKS = 256
+MAX_CHUNKS = 64
 
 
 def chunk_size_for(n_samples: int, n_clusters: int, n_features: int) -> int:
