@@ -32,7 +32,7 @@ from kmeansx import _validation as V
 from kmeansx._data import row_sq_norms
 from kmeansx._init import kmeans_plusplus_init, random_init
 from kmeansx._kernels import distances as _dist
-from kmeansx._lloyd import assign_labels, relocate_empty_clusters
+from kmeansx._lloyd import assign_labels, average_centers, relocate_empty_clusters
 
 __all__ = [
     "Standardized",
@@ -250,7 +250,7 @@ def update(X, labels, centers, *, sample_weight=None) -> np.ndarray:
     np.add.at(sums, lab, arr * w[:, None])
     weights = np.bincount(lab, weights=w, minlength=k).astype(np.float64)
     relocate_empty_clusters(arr, w, c, lab, sums, weights)
-    return (sums / weights[:, None]).astype(arr.dtype)
+    return average_centers(sums, weights, arr.dtype)
 
 
 def inertia(X, centers, labels=None, *, sample_weight=None) -> float:

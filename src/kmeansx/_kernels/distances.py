@@ -60,17 +60,22 @@ def sq_distance_to_label_dense(X, centers, labels, out):
 
 @jit(parallel=True)
 def sq_distance_to_label_csr(X_csr, centers, labels, out):
-    """:func:`sq_distance_to_label_dense` for ``X_csr = (data, indices, indptr)``."""
+    """:func:`sq_distance_to_label_dense` for ``X_csr = (data, indices, indptr)``.
+
+    From differences, as the dense kernel, not the norm expansion: a point on its
+    center must get exactly 0 (empty-cluster relocation tests for that).
+    """
     data, indices, indptr = X_csr
     n_samples = indptr.shape[0] - 1
     n_features = centers.shape[1]
     for i in prange(n_samples):
         label = labels[i]
+        diff = np.empty(n_features)
+        for f in range(n_features):
+            diff[f] = np.float64(centers[label, f])
+        for p in range(indptr[i], indptr[i + 1]):
+            diff[indices[p]] -= np.float64(data[p])
         sq = 0.0
         for f in range(n_features):
-            c = np.float64(centers[label, f])
-            sq += c * c
-        for p in range(indptr[i], indptr[i + 1]):
-            v = np.float64(data[p])
-            sq += v * v - 2.0 * v * np.float64(centers[label, indices[p]])
-        out[i] = max(sq, 0.0)
+            sq += diff[f] * diff[f]
+        out[i] = sq
