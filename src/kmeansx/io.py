@@ -1,0 +1,414 @@
+"""Files: tables in (CSV, Parquet), tables out, and model files without pickle.
+
+Every write goes to a temporary file in the target's directory and is then renamed
+over the target, so a crash never leaves half a file; an existing file is replaced
+only with ``force=True``; an input file is never written to.
+
+A model file (``.kmx``) is a zip archive holding ``header.json`` (format name and
+version, the kmeansx version, the parameters, the fitted scalars, the column names
+and the scaling) and plain ``.npy`` arrays (centers, labels, history, scaling),
+read back with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as _io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["read_table", "write_table", "atomic_write", "save", "load", "FORMAT"]
+
+FORMAT = "kmeansx-model"
+FORMAT_VERSION = 1
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    raise ValueError(
+        f"{path}: unknown table format {suffix or '(no suffix)'!r}; use .csv (or "
+        ".tsv) or .parquet."
+    )
+
+
+def read_table(path):
+    """Read a CSV (``.csv``, ``.tsv``, ``.txt``) or Parquet (``.parquet``) table.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        The file is empty, has no rows, or cannot be parsed; the message says which.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from kmeansx.io import read_table
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a,b\\n1,2\\n3,4\\n")
+    >>> read_table(p).shape
+    (2, 2)
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file.")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, not a table file.")
+    kind = _kind(path)
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty: no header and no rows.")
+    try:
+        if kind == "csv":
+            sep = "\t" if path.suffix.lower() == ".tsv" else ","
+            df = pd.read_csv(path, sep=sep)
+        else:
+            df = pd.read_parquet(path)
+    except ImportError as e:
+        raise ImportError(
+            f"reading Parquet needs pyarrow: pip install 'kmeansx[parquet]' ({e})"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty: no header and no rows.") from None
+    except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{path} could not be read as {kind}: {first}") from None
+    if df.shape[0] == 0:
+        raise ValueError(f"{path} has a header but no rows.")
+    return df
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def check_output(path, *, force: bool = False, inputs=()) -> Path:
+    """Refuse to write onto an input, or over an existing file without ``force``."""
+    path = Path(path)
+    for src in inputs:
+        if src is not None and _same_file(path, Path(src)):
+            raise ValueError(
+                f"refusing to write onto the input file {path}; choose another output "
+                "path (inputs are never modified)."
+            )
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory; give a file name.")
+    if path.exists() and not force:
+        raise FileExistsError(
+            f"{path} already exists; pass force=True (--force) to replace it."
+        )
+    if not path.parent.exists():
+        raise FileNotFoundError(
+            f"directory {path.parent} does not exist; create it first."
+        )
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_write(path, *, force: bool = False, inputs=()):
+    """Yield a temporary path next to ``path``; rename it over ``path`` on success.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kmeansx.io import atomic_write
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_write(p) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> p.read_text()
+    'done'
+    """
+    path = check_output(path, force=force, inputs=inputs)
+    # The temporary name ends with the target's suffix: writers that pick the format
+    # from the name (savefig, Pillow) then write the right one.
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}"
+    )
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_table(df, path, *, force: bool = False, inputs=()) -> Path:
+    """Write ``df`` (without its index) as CSV or Parquet, atomically.
+
+    Parameters
+    ----------
+    df : DataFrame
+    path : path-like
+        ``.csv``/``.tsv``/``.txt`` or ``.parquet``.
+    force : bool, default=False
+        Replace an existing file.
+    inputs : sequence of path-like
+        Files this must never overwrite, even with ``force``.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from kmeansx.io import write_table
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_table(pd.DataFrame({"a": [1]}), p).read_text()
+    'a\\n1\\n'
+    """
+    path = Path(path)
+    kind = _kind(path)
+    with atomic_write(path, force=force, inputs=inputs) as tmp:
+        if kind == "csv":
+            sep = "\t" if path.suffix.lower() == ".tsv" else ","
+            df.to_csv(tmp, index=False, sep=sep)
+        else:
+            df.to_parquet(tmp, index=False)
+    return path
+
+
+# -- model files --------------------------------------------------------------------
+
+
+def _json_value(value) -> bool:
+    return value is None or isinstance(value, (str, bool, int, float))
+
+
+def _kmeans_payload(km) -> tuple[dict, dict]:
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(km)
+    params, arrays, notes = {}, {}, []
+    for name, value in km.get_params().items():
+        if name == "init" and not isinstance(value, str):
+            if callable(value):
+                notes.append("init was a callable; stored as 'k-means++'")
+                value = "k-means++"
+            else:
+                arrays["init"] = np.asarray(value)
+                value = {"array": "init"}
+        elif isinstance(value, np.integer | np.floating):
+            value = value.item()
+        elif not _json_value(value):
+            notes.append(f"{name}={type(value).__name__} not stored (default used)")
+            continue
+        params[name] = value
+    arrays["cluster_centers"] = np.asarray(km.cluster_centers_)
+    arrays["labels"] = np.asarray(km.labels_)
+    history = getattr(km, "history_", None)
+    if history is not None:
+        arrays["history_centers"] = history.centers
+        arrays["history_inertia"] = history.inertia
+        arrays["history_n_changed"] = history.n_changed
+    names = getattr(km, "feature_names_in_", None)
+    fitted = {
+        "inertia": float(km.inertia_),
+        "n_iter": int(km.n_iter_),
+        "n_features_in": int(km.n_features_in_),
+        "feature_names_in": None if names is None else [str(n) for n in names],
+    }
+    return {"params": params, "fitted": fitted, "notes": notes}, arrays
+
+
+def save(model, path, *, force: bool = False) -> Path:
+    """Write a fitted model to one file, without pickle.
+
+    Parameters
+    ----------
+    model : KMeans, SegmentModel or Segmentation
+        A fitted :class:`kmeansx.KMeans`, or the result of :func:`kmeansx.segment`
+        (its columns and scaling are kept, so the loaded model scales new tables
+        the same way).
+    path : path-like
+        Conventionally ``*.kmx``.
+    force : bool, default=False
+        Replace an existing file.
+
+    Notes
+    -----
+    Parameters that cannot be stored as JSON without pickle are not kept: a
+    ``RandomState`` instance (``random_state`` becomes None) and a callable
+    ``init`` (stored as "k-means++"). They matter only for refitting.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from kmeansx import KMeans, save, load
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> km = KMeans(2, random_state=0).fit(X)
+    >>> p = save(km, pathlib.Path(tempfile.mkdtemp()) / "model.kmx")
+    >>> (load(p).predict(X) == km.predict(X)).all()
+    np.True_
+    """
+    from kmeansx import __version__
+    from kmeansx.segment import Segmentation, SegmentModel
+
+    if isinstance(model, Segmentation):
+        model = model.to_model()
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION}
+    header["kmeansx_version"] = __version__
+    if isinstance(model, SegmentModel):
+        payload, arrays = _kmeans_payload(model.model)
+        header["kind"] = "segment"
+        header["columns"] = [str(c) for c in model.columns]
+        header["scaler"] = {"method": model.scaler.method}
+        arrays["scaler_center"] = model.scaler.center
+        arrays["scaler_scale"] = model.scaler.scale
+    elif hasattr(model, "cluster_centers_") or hasattr(model, "get_params"):
+        payload, arrays = _kmeans_payload(model)
+        header["kind"] = "kmeans"
+    else:
+        raise TypeError(
+            f"save() takes a fitted KMeans or a segment() result, got "
+            f"{type(model).__name__}."
+        )
+    header.update(payload)
+    header["arrays"] = sorted(arrays)
+    with atomic_write(path, force=force) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("header.json", json.dumps(header, indent=1, allow_nan=False))
+            for name, arr in arrays.items():
+                buf = _io.BytesIO()
+                np.lib.format.write_array(
+                    buf, np.ascontiguousarray(arr), allow_pickle=False
+                )
+                zf.writestr(f"arrays/{name}.npy", buf.getvalue())
+    return Path(path)
+
+
+def _read(path: Path) -> tuple[dict, dict]:
+    damaged = f"{path} is not a kmeansx model file or is damaged"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            header = json.loads(zf.read("header.json").decode("utf-8"))
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise ValueError(f"{damaged}: its header does not name {FORMAT!r}.")
+            version = header.get("format_version")
+            if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+                raise ValueError(
+                    f"{path} has model format version {version!r}, written by kmeansx "
+                    f"{header.get('kmeansx_version', '?')}; this kmeansx reads format "
+                    f"version {FORMAT_VERSION}: upgrade kmeansx to load it."
+                )
+            arrays = {}
+            for name in header["arrays"]:
+                with zf.open(f"arrays/{name}.npy") as f:
+                    arrays[name] = np.lib.format.read_array(
+                        _io.BytesIO(f.read()), allow_pickle=False
+                    )
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file.") from None
+    except IsADirectoryError:
+        raise IsADirectoryError(f"{path} is a directory, not a model file.") from None
+    except zipfile.BadZipFile as e:
+        raise ValueError(f"{damaged} ({e}).") from None
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
+        raise ValueError(f"{damaged} ({type(e).__name__}: {e}).") from None
+    except (OSError, EOFError) as e:
+        raise ValueError(f"{damaged} ({e}).") from None
+    return header, arrays
+
+
+def _build_kmeans(header: dict, arrays: dict):
+    from kmeansx._estimator import KMeans
+    from kmeansx._history import KMeansHistory
+
+    params = dict(header["params"])
+    if isinstance(params.get("init"), dict):
+        params["init"] = arrays[params["init"]["array"]]
+    km = KMeans(**params)
+    fitted = header["fitted"]
+    centers = arrays["cluster_centers"]
+    if centers.ndim != 2 or centers.shape[1] != fitted["n_features_in"]:
+        raise ValueError(
+            f"model file is damaged: centers of shape {centers.shape} for "
+            f"{fitted['n_features_in']} features."
+        )
+    km.cluster_centers_ = centers
+    km._n_features_out = centers.shape[0]
+    km.labels_ = arrays["labels"]
+    km.inertia_ = float(fitted["inertia"])
+    km.n_iter_ = int(fitted["n_iter"])
+    km.n_features_in_ = int(fitted["n_features_in"])
+    if fitted.get("feature_names_in") is not None:
+        km.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+    if "history_centers" in arrays:
+        km.history_ = KMeansHistory(
+            arrays["history_centers"],
+            arrays["history_inertia"],
+            arrays["history_n_changed"],
+        )
+    return km
+
+
+def load(path):
+    """Read a model file written by :func:`save`.
+
+    Returns
+    -------
+    KMeans or SegmentModel
+        A fitted :class:`kmeansx.KMeans` for a plain model; a
+        :class:`kmeansx.segment.SegmentModel` (``.predict(df)`` picks the same
+        columns and applies the same scaling) for a ``segment`` result.
+
+    Raises
+    ------
+    ValueError
+        The file is not a kmeansx model, is damaged, or has a newer format version.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from kmeansx import segment, save, load
+    >>> df = pd.DataFrame({"a": [0.0, 1.0, 10.0, 11.0], "b": [1.0, 2.0, 1.0, 2.0]})
+    >>> seg = segment(df, n_clusters=2, random_state=0)
+    >>> model = load(save(seg, pathlib.Path(tempfile.mkdtemp()) / "seg.kmx"))
+    >>> model.columns, model.scaler.method
+    (('a', 'b'), 'standard')
+    >>> model.predict(df).equals(seg.labels)
+    True
+    """
+    path = Path(path)
+    header, arrays = _read(path)
+    try:
+        km = _build_kmeans(header, arrays)
+        if header.get("kind") == "kmeans":
+            return km
+        if header.get("kind") != "segment":
+            raise ValueError(f"unknown model kind {header.get('kind')!r}")
+        from kmeansx._tables import Scaler
+        from kmeansx.segment import SegmentModel
+
+        scaler = Scaler(
+            header["scaler"]["method"],
+            arrays["scaler_center"].astype(np.float64),
+            arrays["scaler_scale"].astype(np.float64),
+        )
+        return SegmentModel(km, scaler, tuple(header["columns"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(
+            f"{path} is not a kmeansx model file or is damaged ({type(e).__name__}: "
+            f"{e})."
+        ) from None

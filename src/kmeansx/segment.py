@@ -1,0 +1,292 @@
+"""``segment``: the analyst's one call, from a table to segments you can explain.
+
+Choose the columns, scale them, choose k (or take yours), fit, and describe every
+segment in the columns' own units.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kmeansx._estimator import KMeans
+from kmeansx._tables import Scaler, check_k, check_scale, prepare
+from kmeansx.selection import METHODS, KChoice, choose_k
+
+__all__ = ["Segmentation", "SegmentModel", "segment"]
+
+
+def _labels_series(labels, prepared, dropna: bool) -> pd.Series:
+    if not dropna:
+        return pd.Series(labels, index=prepared.index, name="cluster")
+    out = pd.Series(pd.NA, index=prepared.index, name="cluster", dtype="Int64")
+    out[prepared.kept] = labels
+    return out
+
+
+@dataclass(frozen=True)
+class SegmentModel:
+    """A fitted segmentation that labels new tables: columns, scaling and k-means.
+
+    This is what :func:`kmeansx.save` writes for a :class:`Segmentation` and what
+    :func:`kmeansx.load` returns for it: ``predict`` picks the same columns from a
+    new table and applies the same scaling before finding the nearest center.
+
+    Attributes
+    ----------
+    model : KMeans
+        Fitted on the scaled columns.
+    scaler : Scaler
+        ``method`` ("standard", "robust" or None), ``center`` and ``scale``: the
+        model sees ``(x - center) / scale``.
+    columns : tuple of str
+        The columns, in order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kmeansx import segment
+    >>> df = pd.DataFrame({"a": [0.0, 1.0, 10.0, 11.0], "b": [5.0, 5.0, 50.0, 52.0]})
+    >>> seg = segment(df, n_clusters=2, random_state=0)
+    >>> new = pd.DataFrame({"b": [51.0], "a": [10.5]})
+    >>> int(seg.to_model().predict(new).iloc[0]) == int(seg.labels.iloc[2])
+    True
+    """
+
+    model: KMeans
+    scaler: Scaler
+    columns: tuple
+
+    @property
+    def n_clusters(self) -> int:
+        return int(self.model.cluster_centers_.shape[0])
+
+    @property
+    def centers(self) -> pd.DataFrame:
+        """The centers in the columns' original units, one row per segment."""
+        return pd.DataFrame(
+            self.scaler.inverse_transform(self.model.cluster_centers_),
+            columns=list(self.columns),
+            index=pd.RangeIndex(self.n_clusters, name="segment"),
+        )
+
+    def transform(self, df, *, dropna: bool = False) -> np.ndarray:
+        """The scaled values of ``columns`` that the model sees (kept rows)."""
+        return self.scaler.transform(
+            prepare(df, list(self.columns), dropna=dropna).values
+        )
+
+    def predict(self, df, *, dropna: bool = False) -> pd.Series:
+        """The segment of every row of ``df``, aligned to its index.
+
+        Parameters
+        ----------
+        df : DataFrame
+            Must hold ``columns`` (other columns are ignored, order does not
+            matter).
+        dropna : bool, default=False
+            Rows with a missing value get ``<NA>`` instead of raising.
+
+        Returns
+        -------
+        labels : Series named "cluster"
+        """
+        prepared = prepare(df, list(self.columns), dropna=dropna)
+        labels = self.model.predict(self.scaler.transform(prepared.values))
+        return _labels_series(labels, prepared, dropna)
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """The result of :func:`segment`.
+
+    Attributes
+    ----------
+    labels : Series named "cluster"
+        The segment of every row, aligned to the table's index (``Int64`` with
+        ``<NA>`` for the rows dropped by ``dropna=True``).
+    centers : DataFrame of shape (n_clusters, n_columns)
+        The centers in the columns' original units.
+    profile : DataFrame
+        One row per segment: ``size``, ``share`` (of the rows clustered), the mean
+        of every column in its original units, then ``"<column> (z)"``, how many
+        overall standard deviations the segment's mean sits from the overall mean,
+        and ``distance (z)``, the length of that vector.
+    inertia : float
+        The model's inertia, in the scaled units it was fitted in.
+    model : KMeans
+        The fitted estimator (on the scaled columns).
+    scaler : Scaler
+        The scaling applied before clustering.
+    columns : list of str
+    choice : KChoice or None
+        The :func:`choose_k` result when ``n_clusters="auto"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kmeansx import segment
+    >>> df = pd.DataFrame({"a": [0.0, 1.0, 10.0, 11.0]})
+    >>> segment(df, n_clusters=2, random_state=0).profile["size"].tolist()
+    [2, 2]
+    """
+
+    labels: pd.Series
+    centers: pd.DataFrame
+    profile: pd.DataFrame
+    inertia: float
+    model: KMeans
+    scaler: Scaler
+    columns: list
+    choice: KChoice | None = None
+
+    def to_model(self) -> SegmentModel:
+        """What labels new tables (and what :func:`kmeansx.save` writes)."""
+        return SegmentModel(self.model, self.scaler, tuple(self.columns))
+
+    def predict(self, df, *, dropna: bool = False) -> pd.Series:
+        """The segment of every row of a new table: see :meth:`SegmentModel.predict`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from kmeansx import segment
+        >>> seg = segment(pd.DataFrame({"a": [0.0, 1.0, 9.0]}), n_clusters=2)
+        >>> seg.predict(pd.DataFrame({"a": [8.5]})).iloc[0] == seg.labels.iloc[2]
+        np.True_
+        """
+        return self.to_model().predict(df, dropna=dropna)
+
+
+def profile_segments(values: np.ndarray, labels: np.ndarray, columns, k: int):
+    """Size, share, means in original units and distance from the overall mean."""
+    frame = pd.DataFrame(values, columns=list(columns))
+    size = np.bincount(labels, minlength=k)
+    means = frame.groupby(labels).mean().reindex(range(k))
+    overall_mean = values.mean(axis=0)
+    overall_sd = values.std(axis=0)
+    z = (means.to_numpy() - overall_mean) / np.where(overall_sd == 0, 1, overall_sd)
+    out = pd.DataFrame(
+        {"size": size, "share": size / size.sum()},
+        index=pd.RangeIndex(k, name="segment"),
+    )
+    for j, col in enumerate(columns):
+        out[col] = means.iloc[:, j].to_numpy()
+    for j, col in enumerate(columns):
+        out[f"{col} (z)"] = z[:, j]
+    out["distance (z)"] = np.sqrt((z**2).sum(axis=1))
+    return out
+
+
+def segment(
+    df,
+    columns=None,
+    n_clusters="auto",
+    *,
+    scale="standard",
+    random_state=None,
+    dropna: bool = False,
+    n_init: int = 10,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    k_range=range(1, 11),
+    methods=METHODS,
+    record_history: bool = False,
+    progress: bool | None = None,
+) -> Segmentation:
+    """Cluster the rows of a table and describe the segments in original units.
+
+    Parameters
+    ----------
+    df : DataFrame (or array-like of shape (n_samples, n_features))
+    columns : list of str, default=None
+        The columns to cluster on; None uses all (every one must be numeric).
+    n_clusters : int or "auto", default="auto"
+        "auto" runs :func:`choose_k` over ``k_range`` (capped at the number of
+        distinct points) with ``methods`` and uses its ``recommended_k``.
+    scale : {"standard", "robust", None}, default="standard"
+        How to scale the columns before clustering, so that no column dominates
+        the distances by its units alone.
+    random_state : int, RandomState instance or None, default=None
+    dropna : bool, default=False
+        Drop rows with a missing value in ``columns`` (their label is ``<NA>``)
+        instead of raising.
+    n_init, max_iter, tol, record_history
+        Passed to :class:`kmeansx.KMeans` (``record_history=True`` keeps
+        ``model.history_``, in scaled units, for the plots of iterations).
+    k_range, methods, progress
+        Passed to :func:`choose_k` when ``n_clusters="auto"``.
+
+    Returns
+    -------
+    Segmentation
+        ``labels``, ``centers``, ``profile``, ``inertia``, ``model``, ``scaler``,
+        ``columns`` and ``choice``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kmeansx import segment
+    >>> df = pd.DataFrame({"income": [15, 16, 17, 80, 85, 88],
+    ...                    "score": [39, 81, 6, 10, 90, 50]})
+    >>> seg = segment(df, columns=["income"], n_clusters=2, random_state=0)
+    >>> seg.centers.round(1)["income"].sort_values().tolist()
+    [16.0, 84.3]
+    """
+    scale = check_scale(scale)
+    auto = isinstance(n_clusters, str) and n_clusters == "auto"
+    if not auto and (
+        not isinstance(n_clusters, numbers.Integral)
+        or isinstance(n_clusters, bool)
+        or n_clusters < 1
+    ):
+        raise ValueError(
+            f"n_clusters must be 'auto' or an int >= 1, got {n_clusters!r}."
+        )
+    prepared = prepare(df, columns, dropna=dropna)
+    cols = prepared.columns
+    choice = None
+    if auto:
+        top = min(max(k_range), prepared.n_distinct)
+        ks = [k for k in k_range if k <= top]
+        choice = choose_k(
+            pd.DataFrame(prepared.values, columns=cols),
+            ks,
+            methods,
+            scale=scale,
+            random_state=random_state,
+            n_init=n_init,
+            max_iter=max_iter,
+            tol=tol,
+            progress=progress,
+        )
+        if choice.recommended_k is None:
+            raise ValueError(
+                f"could not choose k: {choice.reason} Or pass n_clusters=<int>."
+            )
+        n_clusters = choice.recommended_k
+    n_clusters = int(n_clusters)
+    check_k(n_clusters, prepared)
+    scaler = Scaler.fit(prepared.values, scale)
+    model = KMeans(
+        n_clusters,
+        n_init=n_init,
+        max_iter=max_iter,
+        tol=tol,
+        random_state=random_state,
+        record_history=record_history,
+    ).fit(scaler.transform(prepared.values))
+    result = SegmentModel(model, scaler, tuple(cols))
+    return Segmentation(
+        labels=_labels_series(model.labels_, prepared, dropna),
+        centers=result.centers,
+        profile=profile_segments(prepared.values, model.labels_, cols, n_clusters),
+        inertia=float(model.inertia_),
+        model=model,
+        scaler=scaler,
+        columns=list(cols),
+        choice=choice,
+    )

@@ -1,0 +1,377 @@
+"""The kmeansx command with Typer's CliRunner: outputs, refusals and bad input."""
+
+import hashlib
+import io
+import json
+import re
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+from rich.console import Console  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from kmeansx import _report, load, segment  # noqa: E402
+from kmeansx.cli import app  # noqa: E402
+
+runner = CliRunner()
+COLS = "Annual Income,Spending Score"
+
+
+def customers(rng, n=20):
+    centers = np.array([[25.0, 20.0], [55.0, 50.0], [90.0, 80.0]])
+    X = np.vstack([rng.normal(c, 4.0, size=(n, 2)) for c in centers]).round(1)
+    return pd.DataFrame(
+        {
+            "CustomerID": np.arange(1, len(X) + 1),
+            "Genre": rng.choice(["Female", "Male"], size=len(X)),
+            "Annual Income": X[:, 0],
+            "Spending Score": X[:, 1],
+        }
+    )
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "customers.csv"
+    customers(np.random.default_rng(0)).to_csv(path, index=False)
+    return path
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    err = result.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("kmeansx: error: ")
+    assert "Traceback" not in result.output
+    for f in fragments:
+        assert f in err, err
+
+
+# -- success -----------------------------------------------------------------
+
+
+def test_fit_writes_rows_model_and_plots(tmp_path, data):
+    before = digest(data)
+    out, model, plots = tmp_path / "labels.csv", tmp_path / "m.kmx", tmp_path / "p"
+    result = invoke(
+        "fit", data, "--columns", COLS, "-k", "auto", "--random-state", 0,
+        "--n-init", 3, "-o", out, "--model", model, "--plots", plots,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert digest(data) == before
+    labeled = pd.read_csv(out)
+    original = pd.read_csv(data)
+    pd.testing.assert_frame_equal(labeled.drop(columns="cluster"), original)
+    seg = segment(original, COLS.split(","), n_init=3, random_state=0, progress=False)
+    np.testing.assert_array_equal(labeled["cluster"], seg.labels)
+    assert "Recommended k = 3" in result.stdout and "segment 2" in result.stdout
+    names = sorted(p.name for p in plots.iterdir())
+    assert names == sorted(
+        ["elbow.png", "scores.png", "silhouette.png", "clusters.png",
+         "centroid_paths.png", "animation.gif"]
+    )  # fmt: skip
+    for p in plots.iterdir():
+        with Image.open(p) as im:
+            assert im.format == ("GIF" if p.suffix == ".gif" else "PNG")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["customers.csv", "labels.csv", "m.kmx", "p"]
+    )  # no temporary files left behind
+    # predict with the saved model gives the fit's labels back
+    again = tmp_path / "again.parquet"
+    result = invoke("predict", model, data, "-o", again)
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_series_equal(
+        pd.read_parquet(again)["cluster"], labeled["cluster"], check_dtype=False
+    )
+
+
+def test_fit_json_with_fixed_k_and_parquet_in(tmp_path, data):
+    pq = tmp_path / "c.parquet"
+    pd.read_csv(data).to_parquet(pq)
+    result = invoke("fit", pq, "-c", COLS, "-k", 3, "--random-state", 1, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["n_clusters"] == 3 and payload["recommended_k"] is None
+    assert payload["columns"] == COLS.split(",") and payload["scale"] == "standard"
+    assert sum(r["size"] for r in payload["profile"]) == 60
+
+
+def test_choose_k_json_and_plot(tmp_path, data):
+    png = tmp_path / "k.png"
+    result = invoke(
+        "choose-k", data, "--columns", COLS, "--k-min", 1, "--k-max", 6,
+        "--random-state", 0, "--n-init", 3, "--plot", png, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["recommended_k"] == 3
+    assert [row["k"] for row in payload["table"]] == [1, 2, 3, 4, 5, 6]
+    assert payload["table"][0]["silhouette"] is None
+    with Image.open(png) as im:
+        assert im.format == "PNG"
+
+
+def test_choose_k_table_and_methods(data):
+    result = invoke(
+        "choose-k", data, "-c", COLS, "--k-max", 5, "--methods",
+        "silhouette,davies_bouldin",
+        "--random-state", 0, "--n-init", 2,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Recommended k = 3" in result.stdout
+    assert "Davies-Bouldin" in result.stdout and "Calinski" not in result.stdout
+
+
+def test_predict_without_output_prints_sizes_and_dropna(tmp_path, data):
+    model = tmp_path / "m.kmx"
+    assert invoke("fit", data, "-c", COLS, "-k", 3, "--model", model).exit_code == 0
+    df = pd.read_csv(data)
+    df.loc[4, "Spending Score"] = np.nan
+    holes = tmp_path / "holes.csv"
+    df.to_csv(holes, index=False)
+    assert_one_line_error(
+        invoke("predict", model, holes), "'Spending Score'", "row 4", "--dropna"
+    )
+    result = invoke("predict", model, holes, "--dropna", "--json")
+    assert result.exit_code == 0, result.output
+    sizes = json.loads(result.stdout)["sizes"]
+    assert sizes["missing"] == 1 and sum(sizes.values()) == 60
+
+
+def test_python_dash_m_kmeansx():
+    out = subprocess.run(
+        [sys.executable, "-m", "kmeansx", "--help"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and "choose-k" in out.stdout
+
+
+# -- bad input: status 2, one line, no traceback ---------------------------------------
+
+
+def test_unknown_column_suggests_the_closest(data):
+    result = invoke("fit", data, "--columns", "Annual Income,Spending")
+    assert_one_line_error(
+        result, "'Spending' not found", "did you mean 'Spending Score'"
+    )
+
+
+def test_text_value_is_located(tmp_path, data):
+    df = pd.read_csv(data).astype({"Annual Income": object})
+    df.loc[7, "Annual Income"] = "twelve"  # ("n/a" would read as missing)
+    bad = tmp_path / "text.csv"
+    df.to_csv(bad, index=False)
+    assert_one_line_error(
+        invoke("fit", bad, "-c", COLS, "-k", 3), "'Annual Income'", "'twelve'", "row 7"
+    )
+    # all columns by default: the text column is named
+    assert_one_line_error(invoke("fit", data, "-k", 3), "'Genre'")
+
+
+def test_missing_value_is_located_and_dropna_drops_it(tmp_path, data):
+    df = pd.read_csv(data)
+    df.loc[[3, 9], "Annual Income"] = np.nan
+    bad = tmp_path / "missing.csv"
+    df.to_csv(bad, index=False)
+    assert_one_line_error(
+        invoke("fit", bad, "-c", COLS, "-k", 3), "missing values", "3, 9", "--dropna"
+    )
+    out = tmp_path / "out.csv"
+    result = invoke("fit", bad, "-c", COLS, "-k", 3, "--dropna", "-o", out)
+    assert result.exit_code == 0, result.output
+    labeled = pd.read_csv(out)
+    assert len(labeled) == len(df)
+    assert labeled["cluster"].isna().tolist() == [i in (3, 9) for i in range(len(df))]
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        (b"", "is empty"),
+        (b"Annual Income,Spending Score\n", "has a header but no rows"),
+        (b'a,b\n1,"2\n', "could not be read as csv"),
+    ],
+)
+def test_empty_or_unreadable_file(tmp_path, content, fragment):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    assert_one_line_error(invoke("fit", bad, "-k", 2), fragment)
+
+
+def test_unreadable_parquet_and_missing_file(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 but not really")
+    assert_one_line_error(invoke("choose-k", bad), "could not be read as parquet")
+    assert_one_line_error(invoke("fit", tmp_path / "nope.csv"), "no such file")
+
+
+def test_k_larger_than_rows(data):
+    assert_one_line_error(
+        invoke("fit", data, "-c", COLS, "-k", 61), "n_clusters=61", "at most 60"
+    )
+    assert_one_line_error(invoke("choose-k", data, "-c", COLS, "--k-max", 80), "80")
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["-k", "three"], "'auto' or a whole number"),
+        (["-k", "0"], "'auto' or a whole number"),
+        (["--scale", "minmax"], "'--scale'"),
+        (["--bogus"], "No such option"),
+    ],
+)
+def test_bad_options(data, args, fragment):
+    assert_one_line_error(invoke("fit", data, "-c", COLS, *args), fragment)
+
+
+def test_usage_errors_are_one_line():
+    assert_one_line_error(invoke("fit"), "Missing argument")
+    assert_one_line_error(invoke("choose-k", "x.csv", "--k-min", 5, "--k-max", 2))
+
+
+def test_damaged_model_file(tmp_path, data):
+    bad = tmp_path / "m.kmx"
+    bad.write_bytes(b"definitely not a zip")
+    assert_one_line_error(invoke("predict", bad, data), "not a kmeansx model")
+
+
+# -- nothing is lost ------------------------------------------------------------------
+
+
+def test_existing_outputs_refused_without_force(tmp_path, data):
+    out = tmp_path / "out.csv"
+    out.write_text("precious\n")
+    result = invoke("fit", data, "-c", COLS, "-k", 3, "-o", out)
+    assert_one_line_error(result, "already exists", "--force")
+    assert out.read_text() == "precious\n"
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    (plots / "clusters.png").write_text("mine")
+    assert_one_line_error(
+        invoke("fit", data, "-c", COLS, "-k", 3, "--plots", plots), "clusters.png"
+    )
+    assert (plots / "clusters.png").read_text() == "mine"
+    result = invoke("fit", data, "-c", COLS, "-k", 3, "-o", out, "--force")
+    assert result.exit_code == 0, result.output
+    assert "cluster" in pd.read_csv(out).columns
+
+
+def test_input_is_never_the_output(data):
+    before = digest(data)
+    for cmd in (["fit", data, "-c", COLS, "-k", 3], ["choose-k", data, "-c", COLS]):
+        flag = "-o" if cmd[0] == "fit" else "--plot"
+        assert_one_line_error(invoke(*cmd, flag, data, "--force"), "input")
+    assert digest(data) == before
+
+
+# -- the demo -------------------------------------------------------------------------
+
+
+def test_demo_compares_scaling_and_writes_the_workflow(tmp_path):
+    out = tmp_path / "demo"
+    result = invoke("demo", "--output", out)
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "unscaled" in text and "standardized" in text
+    # issue 2: about 0.37 unscaled against 0.9 standardized
+    raw, std = map(float, re.search(r"ARI (\S+) to (\S+):", text).groups())
+    assert raw < 0.5 and std > 0.85
+    assert "proline" in text and "Recommended k = 3" in text
+    written = (
+        "elbow.png",
+        "scores.png",
+        "silhouette.png",
+        "clusters.png",
+        "centroid_paths.png",
+        "animation.gif",
+        "segments.csv",
+        "model.kmx",
+    )
+    for name in written:
+        assert (out / name).exists(), name
+        assert str(out / name) in text
+    model = load(out / "model.kmx")
+    table = pd.read_csv(out / "segments.csv")
+    np.testing.assert_array_equal(model.predict(table), table["cluster"])
+    # the demo's own directory: a second run replaces its files
+    assert invoke("demo", "--output", out).exit_code == 0
+
+
+def test_demo_refuses_a_foreign_directory_without_force(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "clusters.png").write_text("not the demo's")
+    assert_one_line_error(invoke("demo", "--output", out), "clusters.png", "--force")
+    assert (out / "clusters.png").read_text() == "not the demo's"
+
+
+# -- formatting, apart ----------------------------------------------------------------
+
+
+def render(renderable) -> str:
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_profile_table_has_every_segment_and_column():
+    df = customers(np.random.default_rng(1))
+    seg = segment(df, COLS.split(","), 3, random_state=0)
+    text = render(_report.profile_table(seg.profile, seg.columns))
+    for s in range(3):
+        assert f"segment {s}" in text
+    assert "Annual Income (mean, z)" in text and "distance (z)" in text
+    assert f"{int(seg.profile['size'][0])}" in text
+
+
+def test_choice_table_marks_recommendations():
+    class Choice:
+        table = pd.DataFrame(
+            {
+                "k": [1, 2, 3],
+                "inertia": [9.0, 4.0, 3.5],
+                "silhouette": [np.nan, 0.7, 0.4],
+            }
+        )
+        recommended = {"silhouette": 2}
+        recommended_k = 2
+        reason = "k = 2: because."
+
+    text = render(_report.choice_table(Choice))
+    row2 = next(line for line in text.splitlines() if line.strip("│ ").startswith("2"))
+    assert "0.7 *" in row2
+    assert "-" in next(line for line in text.splitlines() if "│ 1 │" in line)
+    assert _report.choice_summary(Choice) == "Recommended k = 2. k = 2: because."
+
+
+def test_json_and_numbers():
+    assert json.loads(_report.to_json({"a": np.float64("nan"), "b": np.int64(3)})) == {
+        "a": None,
+        "b": 3,
+    }
+    assert _report.number(2370689.68) == "2,370,690"
+    assert _report.number(0.123456) == "0.1235"
+    assert _report.number(float("nan")) == "-"
+
+
+def test_comparison_verdict_names_the_dominant_column():
+    runs = {"unscaled": {"ari": 0.371}, "standardized": {"ari": 0.897}}
+    share = pd.Series({"proline": 0.998, "hue": 0.002})
+    text = _report.comparison_verdict(runs, share)
+    assert "from ARI 0.37 to 0.90" in text and "proline holds 99.8%" in text

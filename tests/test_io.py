@@ -1,0 +1,209 @@
+"""Tables in and out, atomic writes, and model files without pickle."""
+
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kmeansx import KMeans, load, save, segment
+from kmeansx.io import atomic_write, read_table, write_table
+from kmeansx.segment import SegmentModel
+
+
+def frame(rng, n=30):
+    return pd.DataFrame(
+        {"a": rng.normal(size=n), "b": rng.normal(50, 10, size=n), "id": range(n)}
+    )
+
+
+# -- tables ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet"])
+def test_table_round_trip(tmp_path, suffix):
+    df = frame(np.random.default_rng(0))
+    path = write_table(df, tmp_path / f"t{suffix}")
+    pd.testing.assert_frame_equal(read_table(path), df, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"", "is empty"),
+        (b"a,b\n", "has a header but no rows"),
+        (b'a,b\n1,"2\n', "could not be read as csv"),
+        (b"\xff\xfe\x00\x81garbage\x00\xff", "could not be read as csv"),
+    ],
+)
+def test_bad_csv_files(tmp_path, content, match):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=match):
+        read_table(path)
+
+
+def test_bad_parquet_missing_file_unknown_suffix(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet at all")
+    with pytest.raises(ValueError, match="could not be read as parquet"):
+        read_table(bad)
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_table(tmp_path / "missing.csv")
+    other = tmp_path / "t.xlsx"
+    other.write_bytes(b"x")
+    with pytest.raises(ValueError, match="unknown table format '.xlsx'"):
+        read_table(other)
+
+
+def test_write_refuses_existing_file_unless_force(tmp_path):
+    path = tmp_path / "out.csv"
+    path.write_text("keep me\n")
+    df = frame(np.random.default_rng(1))
+    with pytest.raises(FileExistsError, match="already exists.*force"):
+        write_table(df, path)
+    assert path.read_text() == "keep me\n"
+    write_table(df, path, force=True)
+    assert read_table(path).shape == df.shape
+
+
+def test_write_never_touches_an_input_even_with_force(tmp_path):
+    src = tmp_path / "in.csv"
+    df = frame(np.random.default_rng(2))
+    write_table(df, src)
+    before = src.read_bytes()
+    for target in (src, tmp_path / "." / "in.csv"):
+        with pytest.raises(ValueError, match="refusing to write onto the input"):
+            write_table(df.head(2), target, force=True, inputs=[src])
+    assert src.read_bytes() == before
+
+
+def test_atomic_write_leaves_target_and_directory_clean_on_failure(tmp_path):
+    path = tmp_path / "out.csv"
+    path.write_text("old\n")
+    with pytest.raises(RuntimeError):
+        with atomic_write(path, force=True) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("crash mid-write")
+    assert path.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    write_table(pd.DataFrame({"x": [1]}), path, force=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+# -- model files ---------------------------------------------------------------
+
+
+def test_kmeans_round_trip_identical_predictions(tmp_path):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 3)).astype(np.float32)
+    km = KMeans(4, n_init=2, random_state=0, record_history=True).fit(X)
+    loaded = load(save(km, tmp_path / "m.kmx"))
+    assert isinstance(loaded, KMeans)
+    assert loaded.get_params() == km.get_params()
+    np.testing.assert_array_equal(loaded.cluster_centers_, km.cluster_centers_)
+    assert loaded.cluster_centers_.dtype == np.float32
+    np.testing.assert_array_equal(loaded.labels_, km.labels_)
+    assert (loaded.inertia_, loaded.n_iter_) == (km.inertia_, km.n_iter_)
+    new = rng.normal(size=(50, 3)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(new), km.predict(new))
+    np.testing.assert_array_equal(loaded.transform(new), km.transform(new))
+    np.testing.assert_array_equal(loaded.history_.centers, km.history_.centers)
+
+
+def test_kmeans_with_feature_names_and_array_init(tmp_path):
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame(rng.normal(size=(40, 2)), columns=["x", "y"])
+    km = KMeans(2, init=df.to_numpy()[:2], n_init=1).fit(df)
+    loaded = load(save(km, tmp_path / "m.kmx"))
+    assert list(loaded.feature_names_in_) == ["x", "y"]
+    np.testing.assert_array_equal(loaded.init, km.init)
+    np.testing.assert_array_equal(loaded.predict(df), km.predict(df))
+
+
+def test_segment_model_keeps_columns_and_scaling(tmp_path):
+    rng = np.random.default_rng(5)
+    df = frame(rng, n=60)
+    seg = segment(df, ["a", "b"], 3, scale="robust", random_state=0)
+    loaded = load(save(seg, tmp_path / "seg.kmx"))
+    assert isinstance(loaded, SegmentModel)
+    assert loaded.columns == ("a", "b") and loaded.scaler.method == "robust"
+    np.testing.assert_array_equal(loaded.scaler.center, seg.scaler.center)
+    np.testing.assert_array_equal(loaded.scaler.scale, seg.scaler.scale)
+    new = frame(rng, n=25)[["b", "id", "a"]]
+    pd.testing.assert_series_equal(loaded.predict(new), seg.predict(new))
+    pd.testing.assert_series_equal(loaded.predict(df), seg.labels)
+    pd.testing.assert_frame_equal(loaded.centers, seg.centers)
+
+
+def test_file_holds_json_and_plain_arrays_no_pickle(tmp_path):
+    km = KMeans(2, random_state=0).fit(np.random.default_rng(6).normal(size=(20, 2)))
+    path = save(km, tmp_path / "m.kmx")
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        header = json.loads(zf.read("header.json"))
+    assert "header.json" in names
+    assert all(n == "header.json" or n.endswith(".npy") for n in names)
+    assert header["format"] == "kmeansx-model" and header["format_version"] == 1
+    assert header["params"]["n_clusters"] == 2
+    for name in header["arrays"]:
+        with zipfile.ZipFile(path) as zf, zf.open(f"arrays/{name}.npy") as f:
+            np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _rewrite_header(path, change):
+    with zipfile.ZipFile(path) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    header = json.loads(entries["header.json"])
+    change(header)
+    entries["header.json"] = json.dumps(header).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in entries.items():
+            zf.writestr(n, data)
+
+
+def test_unknown_version_and_damaged_files_get_clear_errors(tmp_path):
+    km = KMeans(2, random_state=0).fit(np.random.default_rng(7).normal(size=(20, 2)))
+    good = save(km, tmp_path / "m.kmx")
+    data = good.read_bytes()
+
+    newer = tmp_path / "newer.kmx"
+    newer.write_bytes(data)
+    _rewrite_header(newer, lambda h: h.update(format_version=99))
+    with pytest.raises(ValueError, match="format version 99.*upgrade kmeansx"):
+        load(newer)
+
+    other = tmp_path / "other.kmx"
+    other.write_bytes(data)
+    _rewrite_header(other, lambda h: h.update(format="something-else"))
+    with pytest.raises(ValueError, match="not a kmeansx model file"):
+        load(other)
+
+    truncated = tmp_path / "truncated.kmx"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="not a kmeansx model file or is damaged"):
+        load(truncated)
+
+    csv = tmp_path / "data.kmx"
+    csv.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="not a kmeansx model file or is damaged"):
+        load(csv)
+
+    missing = tmp_path / "missing_array.kmx"
+    missing.write_bytes(data)
+    _rewrite_header(missing, lambda h: h["arrays"].append("nothing"))
+    with pytest.raises(ValueError, match="damaged"):
+        load(missing)
+
+
+def test_save_refuses_overwrite_and_unfitted(tmp_path):
+    km = KMeans(2, random_state=0).fit(np.random.default_rng(8).normal(size=(20, 2)))
+    path = save(km, tmp_path / "m.kmx")
+    with pytest.raises(FileExistsError):
+        save(km, path)
+    save(km, path, force=True)
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        save(KMeans(2), tmp_path / "unfitted.kmx")

@@ -1,0 +1,158 @@
+"""segment: labels on the table's index, centers and profiles in original units."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kmeansx import KMeans, segment
+from kmeansx.segment import Segmentation, SegmentModel
+
+MALL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mall_customers.csv"
+
+
+def table(rng, n=20):
+    """Three groups on very different scales, a text column and a custom index."""
+    centers = np.array([[20.0, 0.1], [60.0, 0.5], [100.0, 0.9]])
+    X = np.vstack([rng.normal(c, [3.0, 0.03], size=(n, 2)) for c in centers])
+    df = pd.DataFrame(X, columns=["income", "ratio"])
+    df["name"] = [f"c{i}" for i in range(len(df))]
+    df.index = [f"row{i}" for i in range(len(df))]
+    return df
+
+
+def test_labels_centers_profile_in_original_units():
+    df = table(np.random.default_rng(0))
+    seg = segment(df, ["income", "ratio"], 3, random_state=0)
+    assert isinstance(seg, Segmentation) and seg.choice is None
+    assert seg.labels.index.equals(df.index) and seg.labels.name == "cluster"
+    values = df[["income", "ratio"]]
+    means = values.groupby(seg.labels.to_numpy()).mean()
+    np.testing.assert_allclose(seg.centers.to_numpy(), means.to_numpy(), rtol=1e-9)
+    assert list(seg.centers.columns) == ["income", "ratio"]
+    p = seg.profile
+    assert p["size"].sum() == len(df) and p["share"].sum() == pytest.approx(1.0)
+    np.testing.assert_array_equal(p["size"], np.bincount(seg.labels, minlength=3))
+    np.testing.assert_allclose(p[["income", "ratio"]].to_numpy(), means.to_numpy())
+    z = (means - values.mean()) / values.std(ddof=0)
+    np.testing.assert_allclose(p[["income (z)", "ratio (z)"]].to_numpy(), z.to_numpy())
+    np.testing.assert_allclose(p["distance (z)"], np.sqrt((z**2).sum(axis=1)))
+    assert seg.inertia == seg.model.inertia_
+
+
+def test_standard_scaling_is_what_the_model_sees():
+    df = table(np.random.default_rng(1))
+    cols = ["income", "ratio"]
+    seg = segment(df, cols, 3, random_state=2)
+    Z = (df[cols] - df[cols].mean()) / df[cols].std(ddof=0)
+    km = KMeans(3, n_init=10, random_state=2).fit(Z.to_numpy())
+    np.testing.assert_array_equal(seg.labels.to_numpy(), km.labels_)
+    assert seg.inertia == pytest.approx(km.inertia_, rel=1e-12)
+    assert seg.scaler.method == "standard"
+    np.testing.assert_allclose(seg.scaler.center, df[cols].mean())
+
+
+def test_scaling_changes_the_answer_when_units_differ():
+    rng = np.random.default_rng(2)
+    # two groups split along the small-unit column only
+    df = pd.DataFrame(
+        {
+            "big": rng.normal(1000.0, 100.0, size=60),
+            "small": np.repeat([0.0, 1.0], 30) + rng.normal(0, 0.05, size=60),
+        }
+    )
+    truth = np.repeat([0, 1], 30)
+    scaled = segment(df, n_clusters=2, random_state=0).labels.to_numpy()
+    raw = segment(df, n_clusters=2, scale=None, random_state=0).labels.to_numpy()
+    agree = lambda a: max((a == truth).mean(), (a != truth).mean())  # noqa: E731
+    assert agree(scaled) == 1.0
+    assert agree(raw) < 0.9
+
+
+def test_robust_scaling_uses_median_and_iqr():
+    df = table(np.random.default_rng(3))
+    seg = segment(df, ["income", "ratio"], 3, scale="robust", random_state=0)
+    v = df[["income", "ratio"]].to_numpy()
+    q25, q50, q75 = np.percentile(v, [25, 50, 75], axis=0)
+    np.testing.assert_allclose(seg.scaler.center, q50)
+    np.testing.assert_allclose(seg.scaler.scale, q75 - q25)
+    means = df[["income", "ratio"]].groupby(seg.labels.to_numpy()).mean()
+    np.testing.assert_allclose(seg.centers.to_numpy(), means.to_numpy(), rtol=1e-9)
+
+
+def test_auto_k_keeps_the_choice():
+    df = table(np.random.default_rng(4))
+    seg = segment(
+        df, ["income", "ratio"], random_state=0, k_range=range(1, 6), n_init=3,
+        methods=("silhouette", "davies_bouldin"), progress=False,
+    )  # fmt: skip
+    assert seg.choice is not None
+    assert len(seg.centers) == seg.choice.recommended_k == 3
+
+
+def test_predict_new_table_same_columns_any_order():
+    df = table(np.random.default_rng(5))
+    seg = segment(df, ["income", "ratio"], 3, random_state=0)
+    new = df[["ratio", "name", "income"]].iloc[::-1]
+    labels = seg.predict(new)
+    assert labels.index.equals(new.index)
+    np.testing.assert_array_equal(labels.loc[df.index], seg.labels)
+    model = seg.to_model()
+    assert isinstance(model, SegmentModel) and model.columns == ("income", "ratio")
+    pd.testing.assert_frame_equal(model.centers, seg.centers)
+
+
+def test_dropna_labels_missing_rows_na():
+    df = table(np.random.default_rng(6))
+    df.iloc[[2, 7], 0] = np.nan
+    with pytest.raises(ValueError, match=r"'income' has missing values at row row2"):
+        segment(df, ["income", "ratio"], 3)
+    seg = segment(df, ["income", "ratio"], 3, dropna=True, random_state=0)
+    assert seg.labels.dtype == "Int64"
+    assert seg.labels.isna().tolist() == [i in (2, 7) for i in range(len(df))]
+    assert seg.profile["size"].sum() == len(df) - 2
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({}, r"column 'name' holds text \('c0' at row row0"),
+        ({"columns": ["income", "Ratio"]}, r"'Ratio' not found; did you mean 'ratio'"),
+        (
+            {"columns": ["incme"]},
+            r"did you mean 'income'.*the table has: 'income', 'ratio', 'name'",
+        ),
+        ({"columns": ["income"], "n_clusters": 61}, r"larger than the number of rows"),
+        ({"columns": ["income"], "n_clusters": 0}, r"n_clusters must be 'auto'"),
+        ({"columns": ["income"], "scale": "zscore"}, "scale must be"),
+    ],
+)
+def test_bad_input_names_the_problem_and_fix(kwargs, match):
+    df = table(np.random.default_rng(7))
+    with pytest.raises(ValueError, match=match):
+        segment(df, **{"n_clusters": 3, **kwargs})
+
+
+def test_more_clusters_than_distinct_points():
+    df = pd.DataFrame({"a": [1.0, 1.0, 2.0, 2.0, 3.0], "b": [0.0, 0.0, 1.0, 1.0, 0.0]})
+    with pytest.raises(ValueError, match=r"only|distinct points \(3 among 5 rows\)"):
+        segment(df, n_clusters=4)
+
+
+def test_auto_k_range_capped_at_distinct_points():
+    df = pd.DataFrame({"a": [0.0, 0.0, 0.1, 5.0, 5.1, 5.1]})
+    seg = segment(df, random_state=0, methods=("elbow", "silhouette"), progress=False)
+    assert seg.choice.table["k"].max() == 4
+    assert len(seg.centers) == seg.choice.recommended_k
+
+
+@pytest.mark.skipif(not MALL.exists(), reason="../shared/data not present")
+def test_mall_customers_five_segments_reach_the_lesson_inertia():
+    df = pd.read_csv(MALL)
+    seg = segment(df, ["Annual Income", "Spending Score"], 5, random_state=42)
+    assert seg.inertia <= 65.57
+    assert seg.profile["size"].sum() == 200
+    # in original units every center lies inside the data's range
+    lo, hi = df[seg.columns].min(), df[seg.columns].max()
+    assert ((seg.centers >= lo) & (seg.centers <= hi)).all().all()
