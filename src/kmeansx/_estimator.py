@@ -47,7 +47,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         centers; a callable is called as ``init(X, n_clusters, random_state=rs)``.
     n_init : "auto" or int, default="auto"
         How many runs from different starts; the run with the lowest inertia is
-        kept. "auto" means 1 for "k-means++" or an array, 10 for "random".
+        kept. "auto" means 1 for "k-means++" or an array, 10 for "random" or a
+        callable.
     max_iter : int, default=300
         The most iterations in one run.
     tol : float, default=1e-4
@@ -149,7 +150,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                 f"{init!r}."
             )
         if self.n_init == "auto":
-            if isinstance(init, str) and init == "random":
+            # As scikit-learn: one run for k-means++ or explicit centers, ten for
+            # "random" or a callable (both may be random).
+            if (isinstance(init, str) and init == "random") or callable(init):
                 return 10
             return 1
         _int("n_init", self.n_init, 1)

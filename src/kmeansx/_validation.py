@@ -72,10 +72,18 @@ def check_object_array(X, *, name: str = "X") -> None:
             continue
         try:
             float(v)
-        except (TypeError, ValueError):
+        except ValueError:
             raise ValueError(
                 f"{name} has a non-numeric value {v!r} at row {i}, column {j}; "
                 "k-means needs numbers: convert or drop that column."
+            ) from None
+        except TypeError as exc:
+            # Not even text (a dict, a list): a TypeError, as NumPy and
+            # scikit-learn raise, keeping float()'s "argument must be a string or
+            # a real number" and saying where.
+            raise TypeError(
+                f"{name} has a value of type {type(v).__name__} at row {i}, column "
+                f"{j}: {exc}; k-means needs numbers."
             ) from None
 
 
@@ -155,8 +163,8 @@ def check_shape_2d(X, *, name: str = "X") -> None:
             return
     if len(shape) == 1:
         raise ValueError(
-            f"Expected 2D array, got 1D array instead: {name} has shape {tuple(shape)}. "
-            "Reshape it with X.reshape(-1, 1) if it is one feature, or "
+            "Expected 2D array, got 1D array instead: "
+            f"{name} has shape {tuple(shape)}. Reshape your data with X.reshape(-1, 1) if it is one feature, or "
             "X.reshape(1, -1) if it is one sample."
         )
     if len(shape) > 2:

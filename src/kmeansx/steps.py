@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from kmeansx import _validation as V
@@ -54,6 +55,18 @@ def _as_array(X, name: str = "X") -> np.ndarray:
     arr = np.ascontiguousarray(arr, dtype=arr.dtype if arr.dtype == np.float32 else np.float64)
     V.check_finite(arr, name=name, columns=getattr(X, "columns", None), index=getattr(X, "index", None))
     return arr
+
+
+def _as_array_or_csr(X, name: str = "X"):
+    """:func:`_as_array`, or a checked CSR matrix for scipy.sparse input."""
+    if not sp.issparse(X):
+        return _as_array(X, name=name)
+    V.check_shape_2d(X, name=name)
+    dtype = X.dtype if X.dtype == np.float32 else np.float64
+    X = sp.csr_matrix(X, dtype=dtype)
+    X.sort_indices()
+    V.check_finite(X, name=name)
+    return X
 
 
 def _centers(centers, X: np.ndarray) -> np.ndarray:
@@ -140,7 +153,7 @@ def kmeans_plusplus(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
     n_clusters : int
     sample_weight : array-like of shape (n_samples,), default=None
     x_squared_norms : array-like of shape (n_samples,), default=None
@@ -162,7 +175,7 @@ def kmeans_plusplus(
     >>> sorted(centers.ravel().round(1).tolist())[-1]
     9.0
     """
-    arr = _as_array(X)
+    arr = _as_array_or_csr(X)
     V.check_n_clusters(n_clusters, arr.shape[0])
     w = _weights(sample_weight, arr)
     norms = (
