@@ -16,6 +16,7 @@ touches about one row in ten thousand per iteration.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from kmeansx._history import KMeansHistory
@@ -30,8 +31,12 @@ from kmeansx._lloyd import (
 )
 
 # Beyond this share of Lloyd's blocks, one full Lloyd pass settles ambiguous rows
-# faster than a call per block.
-FULL_REPLAY_SHARE = 0.25
+# faster than gathering the blocks.
+FULL_REPLAY_SHARE = 0.5
+
+# Up to this many blocks a replay runs on one thread: waking the others would cost
+# more than the work (results do not depend on the thread count).
+SERIAL_REPLAY_BLOCKS = 32
 
 
 def margin_coef(dtype, n_features: int) -> float:
@@ -59,6 +64,9 @@ def lloyd_labels_of_rows(X, sample_weight, centers, rows, chunk: int) -> np.ndar
 
     Lloyd computes a row's ranking values inside one block of rows (one GEMM), and
     BLAS rounding depends on the block's shape: so each block is replayed whole.
+    Full blocks are gathered into one array and replayed in one call (Lloyd's
+    chunks are whole blocks, so the gathered blocks are its blocks again); a short
+    block (the last of ``X``) gets a call of its own.
     """
     n_samples = X.shape[0]
     starts = lloyd_block_start(rows, chunk)
@@ -66,13 +74,35 @@ def lloyd_labels_of_rows(X, sample_weight, centers, rows, chunk: int) -> np.ndar
     n_blocks = -(-n_samples // BLOCK_ROWS)
     if blocks.shape[0] > FULL_REPLAY_SHARE * n_blocks:
         return assign_labels(X, sample_weight, centers)[0][rows]
+    ends = np.minimum(
+        np.minimum(blocks + BLOCK_ROWS, (blocks // chunk + 1) * chunk), n_samples
+    )
     out = np.empty(rows.shape[0], dtype=np.int32)
-    for b0 in blocks:
-        b1 = min(b0 + BLOCK_ROWS, (b0 // chunk + 1) * chunk, n_samples)
-        labels = assign_labels(X[b0:b1], sample_weight[b0:b1], centers)[0]
-        sel = starts == b0
-        out[sel] = labels[rows[sel] - b0]
+    threads = numba.get_num_threads()
+    if blocks.shape[0] <= SERIAL_REPLAY_BLOCKS:
+        numba.set_num_threads(1)
+    try:
+        _replay_blocks(X, sample_weight, centers, rows, starts, blocks, ends, out)
+    finally:
+        numba.set_num_threads(threads)
     return out
+
+
+def _replay_blocks(X, sample_weight, centers, rows, starts, blocks, ends, out):
+    full = blocks[ends - blocks == BLOCK_ROWS]
+    if full.shape[0]:
+        idx = (full[:, None] + np.arange(BLOCK_ROWS)).ravel()
+        labels = assign_labels(X[idx], sample_weight[idx], centers)[0]
+        where = np.searchsorted(full, starts)
+        sel = (where < full.shape[0]) & (
+            full[np.minimum(where, full.shape[0] - 1)] == starts
+        )
+        out[sel] = labels[where[sel] * BLOCK_ROWS + (rows[sel] - starts[sel])]
+    for b0, b1 in zip(blocks, ends, strict=True):
+        if b1 - b0 < BLOCK_ROWS:
+            labels = assign_labels(X[b0:b1], sample_weight[b0:b1], centers)[0]
+            sel = starts == b0
+            out[sel] = labels[rows[sel] - b0]
 
 
 class CenterInfo:
@@ -94,7 +124,7 @@ class CenterInfo:
         half[np.arange(a1 - a0), np.arange(a0, a1)] = np.inf
         return half
 
-    def __init__(self, centers, previous, *, full_cc: bool):
+    def __init__(self, centers, previous, *, full_cc: bool, half_min: bool = True):
         k, d = centers.shape
         c64 = centers.astype(np.float64)
         rel = (d + 8) * 2.0**-52
@@ -104,11 +134,17 @@ class CenterInfo:
             diff = c64 - previous.astype(np.float64)
             self.shift = np.sqrt(np.einsum("ij,ij->i", diff, diff)) * (1.0 + rel)
         sqnorm = np.einsum("ij,ij->i", c64, c64)
-        self.c_sqnorm = sqnorm
+        # Lloyd's ranking terms, in the data's dtype.
+        self.c_sqnorm = sqnorm.astype(centers.dtype)
+        self.centers_m2 = centers * centers.dtype.type(-2)
         self.max_norm = float(np.sqrt(sqnorm.max())) * (1.0 + rel)
         if full_cc:
             self.half_cc = self._half_cc(c64, sqnorm, 0, k, rel)
             self.half_min = self.half_cc.min(axis=1)
+        elif not half_min:
+            # Without the test, a bound of 0 proves nothing and costs nothing.
+            self.half_cc = np.empty((0, 0))
+            self.half_min = np.zeros(k)
         else:
             # Row blocks keep the memory at O(k) for the algorithms that need only
             # the minimum.
@@ -127,11 +163,14 @@ class CenterInfo:
 class BoundedStep:
     """One pass of a bound-based kernel over ``X``, with the replay of ambiguous rows.
 
-    Subclasses set ``full_cc`` and implement :meth:`_kernel`, which calls their
-    Numba kernel with the per-chunk outputs of this class.
+    Subclasses set ``full_cc`` (Elkan's k x k half distances) or ``half_min`` (only
+    their row minima; O(k^2 d) per pass, which Yinyang skips) and implement
+    :meth:`_kernel`, which calls their Numba kernel with the per-chunk outputs of
+    this class.
     """
 
     full_cc = False
+    half_min = True
 
     def __init__(self, X, sample_weight, n_clusters: int, inertia: bool):
         n_samples, n_features = X.shape
@@ -178,7 +217,9 @@ class BoundedStep:
 
     def run(self, centers, labels, *, final: bool = False):
         """Assign in place; return (sums, weights, inertia, n_changed)."""
-        info = CenterInfo(centers, self.previous, full_cc=self.full_cc)
+        info = CenterInfo(
+            centers, self.previous, full_cc=self.full_cc, half_min=self.half_min
+        )
         partial = self.partial_final if final else self.partial_update
         self._kernel(centers, info, labels, partial)
         self.first = False
@@ -216,6 +257,7 @@ class BoundedStep:
                 self.sample_weight,
                 centers,
                 labels,
+                self.flags,
                 chunk,
                 c,
                 sums,

@@ -39,7 +39,7 @@ class ElkanStep(BoundedStep):
     def _kernel(self, centers, info, labels, partial):
         self.cum += info.shift
         cinfo = (
-            np.ascontiguousarray(centers.T),
+            info.centers_m2,
             info.c_sqnorm,
             info.shift,
             info.half_cc,

@@ -23,7 +23,7 @@ class HamerlyStep(BoundedStep):
 
     def _kernel(self, centers, info, labels, partial):
         cinfo = (
-            np.ascontiguousarray(centers.T),
+            info.centers_m2,
             info.c_sqnorm,
             info.shift,
             info.half_min,

@@ -32,10 +32,6 @@ import numpy as np
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 
-# From this many features on, a block of distances goes through one GEMM; below
-# it a fused loop is faster than a small BLAS call.
-GEMM_MIN_FEATURES = 16
-
 
 @jit()
 def prunable(lb, ub, margin):
@@ -65,100 +61,153 @@ def sq_dist(X, i, centers, j):
 
 
 @jit()
-def block_sq_dists(X, rows, m, xsq, centers, centers_T, c_sqnorm, gather, dots):
-    """``dots[r, j] = ||X[rows[r]] - centers[j]||^2`` for ``r < m`` (norm expansion).
-
-    One GEMM over the gathered rows from ``GEMM_MIN_FEATURES`` features on, a fused
-    loop below. The error is within a quarter of the row's margin (module docstring).
-    ``gather`` is (BLOCK_ROWS, d) and ``dots`` (BLOCK_ROWS, k), both of X's dtype.
-    """
-    n_clusters, n_features = centers.shape
-    if n_features >= GEMM_MIN_FEATURES:
-        for r in range(m):
-            i = rows[r]
-            for f in range(n_features):
-                gather[r, f] = X[i, f]
-        # Leading-row slices of C-ordered buffers are contiguous, as np.dot needs.
-        np.dot(gather[:m], centers_T, dots[:m])
-        for r in range(m):
-            for j in range(n_clusters):
-                dots[r, j] = xsq[r] + c_sqnorm[j] - 2.0 * np.float64(dots[r, j])
-    else:
-        for r in range(m):
-            i = rows[r]
-            for j in range(n_clusters):
-                dot = 0.0
-                for f in range(n_features):
-                    dot += np.float64(X[i, f]) * np.float64(centers[j, f])
-                dots[r, j] = xsq[r] + c_sqnorm[j] - 2.0 * dot
+def block_margins(X, b0, b1, coef, max_norm, xsq_out, marg_out):
+    """Rows ``b0:b1``: squared norms and rounding margins (see module docstring)."""
+    n_features = X.shape[1]
+    for r in range(b1 - b0):
+        xsq = 0.0
+        for f in range(n_features):
+            v = np.float64(X[b0 + r, f])
+            xsq += v * v
+        s = np.sqrt(xsq) + max_norm
+        xsq_out[r] = xsq
+        marg_out[r] = coef * s * s
 
 
 @jit()
-def accumulate_row(
-    X, i, sample_weight, centers, label, c, want_inertia, update, sums_out, weights_out
+def block_scan(X, rows, m, centers_m2, c_sqnorm, scratch):
+    """Lloyd's ranking values ``||c||^2 - 2 x.c`` of rows ``rows[:m]`` to all centers.
+
+    One GEMM, center-major, in X's dtype (as Lloyd's kernel); the best and
+    second-best values and the best center of each row are then found with selects
+    across rows (ties keep the lower index; a tie makes best == second). Returns
+    the (k, m) values; ``best``, ``second``, ``label`` are left in ``scratch``.
+    """
+    gather_flat, dots_flat, best, second, label = scratch
+    n_clusters, n_features = centers_m2.shape
+    # Contiguous (d, m) and (k, m) views of flat buffers, as np.dot needs.
+    X_T = gather_flat[: n_features * m].reshape(n_features, m)
+    dots = dots_flat[: n_clusters * m].reshape(n_clusters, m)
+    for r in range(m):
+        i = rows[r]
+        for f in range(n_features):
+            X_T[f, r] = X[i, f]
+    np.dot(centers_m2, X_T, dots)
+    for r in range(m):
+        best[r] = np.inf
+        second[r] = np.inf
+        label[r] = 0
+    for j in range(n_clusters):
+        c_sq = c_sqnorm[j]
+        j_as_float = X.dtype.type(j)
+        for r in range(m):
+            v = dots[j, r] + c_sq
+            dots[j, r] = v
+            b = best[r]
+            closer = v < b
+            second[r] = min(second[r], max(v, b))
+            best[r] = v if closer else b
+            label[r] = j_as_float if closer else label[r]
+    return dots
+
+
+@jit()
+def new_scratch(n_features, n_clusters, dtype_like):
+    """Per-thread block buffers: row ids, norms, margins and :func:`block_scan`'s."""
+    dtype = dtype_like.dtype
+    return (
+        np.empty(BLOCK_ROWS, dtype=np.int64),
+        np.empty(BLOCK_ROWS, dtype=np.float64),
+        np.empty(BLOCK_ROWS, dtype=np.float64),
+        (
+            np.empty(n_features * BLOCK_ROWS, dtype=dtype),
+            np.empty(n_clusters * BLOCK_ROWS, dtype=dtype),
+            np.empty(BLOCK_ROWS, dtype=dtype),
+            np.empty(BLOCK_ROWS, dtype=dtype),
+            np.empty(BLOCK_ROWS, dtype=dtype),
+        ),
+    )
+
+
+@jit()
+def accumulate_block(
+    X,
+    b0,
+    b1,
+    sample_weight,
+    centers,
+    labels,
+    flags,
+    c,
+    want_inertia,
+    update,
+    sums_out,
+    weights_out,
+    inertia,
 ):
-    """Lloyd's per-row M-step sums for chunk ``c``; returns the weighted sq distance.
+    """Lloyd's M-step sums of rows ``b0:b1`` into chunk ``c``; returns the inertia.
 
     The expressions and their order are those of Lloyd's kernel, so the partial
-    sums (and so the centers) are the same bit for bit.
+    sums (and so the centers) are the same bit for bit. Flagged rows are skipped
+    (their chunk is recomputed after the replay).
     """
     n_features = X.shape[1]
-    w = np.float64(sample_weight[i])
-    inertia = 0.0
-    if want_inertia:
-        sq = 0.0
-        for f in range(n_features):
-            diff = np.float64(X[i, f]) - np.float64(centers[label, f])
-            sq += diff * diff
-        inertia = sq * w
-    if update:
-        weights_out[c, label] += w
-        for f in range(n_features):
-            sums_out[c, label, f] += w * np.float64(X[i, f])
+    for i in range(b0, b1):
+        if flags[i] != 0:
+            continue
+        label = labels[i]
+        w = np.float64(sample_weight[i])
+        if want_inertia:
+            sq = 0.0
+            for f in range(n_features):
+                diff = np.float64(X[i, f]) - np.float64(centers[label, f])
+                sq += diff * diff
+            inertia += sq * w
+        if update:
+            weights_out[c, label] += w
+            for f in range(n_features):
+                sums_out[c, label, f] += w * np.float64(X[i, f])
     return inertia
 
 
 @jit()
 def chunk_partials(
-    X, sample_weight, centers, labels, chunk_size, c, sums_out, weights_out, inertia_out
+    X,
+    sample_weight,
+    centers,
+    labels,
+    flags,
+    chunk_size,
+    c,
+    sums_out,
+    weights_out,
+    inertia_out,
 ):
     """Recompute chunk ``c``'s partial sums from final labels (after a replay)."""
-    n_samples = X.shape[0]
     start = c * chunk_size
-    stop = min(start + chunk_size, n_samples)
+    stop = min(start + chunk_size, X.shape[0])
     update = sums_out.shape[1] > 0
     want_inertia = inertia_out.shape[0] > 0
     if update:
         sums_out[c][:] = 0.0
         weights_out[c][:] = 0.0
-    inertia = 0.0
-    for i in range(start, stop):
-        inertia += accumulate_row(
-            X,
-            i,
-            sample_weight,
-            centers,
-            labels[i],
-            c,
-            want_inertia,
-            update,
-            sums_out,
-            weights_out,
-        )
+    inertia = accumulate_block(
+        X,
+        start,
+        stop,
+        sample_weight,
+        centers,
+        labels,
+        flags,
+        c,
+        want_inertia,
+        update,
+        sums_out,
+        weights_out,
+        0.0,
+    )
     if want_inertia:
         inertia_out[c] = inertia
-
-
-@jit()
-def new_block_buffers(n_features, n_clusters, dtype_like):
-    """Per-thread scratch: row ids, norms, margins, gathered rows, distances."""
-    return (
-        np.empty(BLOCK_ROWS, dtype=np.int64),
-        np.empty(BLOCK_ROWS, dtype=np.float64),
-        np.empty(BLOCK_ROWS, dtype=np.float64),
-        np.empty((BLOCK_ROWS, n_features), dtype=dtype_like.dtype),
-        np.empty((BLOCK_ROWS, n_clusters), dtype=dtype_like.dtype),
-    )
 
 
 @jit()

@@ -16,11 +16,11 @@ from numba import prange
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.bounds import (
-    accumulate_row,
-    block_sq_dists,
-    new_block_buffers,
+    accumulate_block,
+    block_margins,
+    block_scan,
+    new_scratch,
     prunable,
-    row_margin,
     sq_dist,
     store_lower,
     store_upper,
@@ -88,12 +88,12 @@ def elkan_pass(
 ):
     """One Elkan pass: labels, bounds and Lloyd's per-chunk partial sums.
 
-    ``cinfo = (centers_T, c_sqnorm, shift, half_cc, half_min, cum, params)``,
+    ``cinfo = (centers_m2, c_sqnorm, shift, half_cc, half_min, cum, params)``,
     ``params`` as in :func:`kmeansx._kernels.hamerly.hamerly_pass`; ``lower_inout``
     is (n, k) and lazy (module docstring). Outputs and ambiguous rows as in
     Hamerly's pass.
     """
-    centers_T, c_sqnorm, shift, half_cc, half_min, cum, params = cinfo
+    centers_m2, c_sqnorm, shift, half_cc, half_min, cum, params = cinfo
     first = params[0] != 0.0
     coef = params[1]
     max_norm = params[2]
@@ -108,40 +108,32 @@ def elkan_pass(
         if update:
             sums_out[c][:] = 0.0
             weights_out[c][:] = 0.0
-        rows, xsq_b, marg_b, gather, dots = new_block_buffers(
-            n_features, n_clusters, X[:1, 0]
-        )
+        rows, xsq_b, marg_b, scratch = new_scratch(n_features, n_clusters, X[:1, 0])
+        best_b, second_b, label_b = scratch[2], scratch[3], scratch[4]
         inertia = 0.0
         changed = 0
         flagged = 0
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
+            block_margins(X, b0, b1, coef, max_norm, xsq_b, marg_b)
             if first:
-                m = b1 - b0
-                for r in range(m):
+                for r in range(b1 - b0):
                     rows[r] = b0 + r
-                    xsq_b[r], marg_b[r] = row_margin(X, b0 + r, coef, max_norm)
-                block_sq_dists(
-                    X, rows, m, xsq_b, centers, centers_T, c_sqnorm, gather, dots
-                )
+                dots = block_scan(X, rows, b1 - b0, centers_m2, c_sqnorm, scratch)
+                for r in range(b1 - b0):
+                    i = b0 + r
+                    for j in range(n_clusters):
+                        v = np.float64(dots[j, r]) + xsq_b[r] - marg_b[r]
+                        lower_inout[i, j] = store_lower(
+                            np.sqrt(max(v, 0.0)) + cum[j], rel
+                        )
             for r in range(b1 - b0):
                 i = b0 + r
+                marg = marg_b[r]
                 if first:
-                    marg = marg_b[r]
-                    best = np.inf
-                    second = np.inf
-                    label = 0
-                    for j in range(n_clusters):
-                        v = np.float64(dots[r, j])
-                        lower_inout[i, j] = store_lower(
-                            np.sqrt(max(v - marg, 0.0)) + cum[j], rel
-                        )
-                        if v < best:
-                            second = best
-                            best = v
-                            label = j
-                        elif v < second:
-                            second = v
+                    label = np.int32(label_b[r])
+                    best = np.float64(best_b[r]) + xsq_b[r]
+                    second = np.float64(second_b[r]) + xsq_b[r]
                     tight = True
                     if second - best > marg:
                         # Exact distances make a tighter upper bound.
@@ -149,7 +141,6 @@ def elkan_pass(
                         second = np.inf
                     u = 0.0
                 else:
-                    _, marg = row_margin(X, i, coef, max_norm)
                     a = labels_inout[i]
                     u = np.float64(upper_inout[i]) + shift[a]
                     if prunable(2.0 * half_min[a] - u, u, marg):
@@ -171,19 +162,21 @@ def elkan_pass(
                     flagged += 1
                     upper_inout[i] = store_upper(np.sqrt(max(best + marg, 0.0)), rel)
             if flagged == 0:
-                for i in range(b0, b1):
-                    inertia += accumulate_row(
-                        X,
-                        i,
-                        sample_weight,
-                        centers,
-                        labels_inout[i],
-                        c,
-                        want_inertia,
-                        update,
-                        sums_out,
-                        weights_out,
-                    )
+                inertia = accumulate_block(
+                    X,
+                    b0,
+                    b1,
+                    sample_weight,
+                    centers,
+                    labels_inout,
+                    flags_out,
+                    c,
+                    want_inertia,
+                    update,
+                    sums_out,
+                    weights_out,
+                    inertia,
+                )
         if want_inertia:
             inertia_out[c] = inertia
         changed_out[c] = changed

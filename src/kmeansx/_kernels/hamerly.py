@@ -16,11 +16,11 @@ from numba import prange
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.bounds import (
-    accumulate_row,
-    block_sq_dists,
-    new_block_buffers,
+    accumulate_block,
+    block_margins,
+    block_scan,
+    new_scratch,
     prunable,
-    row_margin,
     sq_dist,
     store_lower,
     store_upper,
@@ -46,13 +46,13 @@ def hamerly_pass(
 ):
     """One Hamerly pass: labels, bounds and Lloyd's per-chunk partial sums.
 
-    ``cinfo = (centers_T, c_sqnorm, shift, half_min, params)`` with ``params =
+    ``cinfo = (centers_m2, c_sqnorm, shift, half_min, params)`` with ``params =
     [first, coef, max_norm, rel, shift_max, shift_second, shift_argmax]`` (see
     ``kmeansx._accelerated``). Ambiguous rows keep their label and get
     ``flags_out[i] = 1``; ``flagged_out[c]`` counts them per chunk, whose partial
     sums the caller recomputes. Outputs as in ``assign_update_dense``.
     """
-    centers_T, c_sqnorm, shift, half_min, params = cinfo
+    centers_m2, c_sqnorm, shift, half_min, params = cinfo
     first = params[0] != 0.0
     coef = params[1]
     max_norm = params[2]
@@ -70,18 +70,19 @@ def hamerly_pass(
         if update:
             sums_out[c][:] = 0.0
             weights_out[c][:] = 0.0
-        rows, xsq_b, marg_b, gather, dots = new_block_buffers(
-            n_features, n_clusters, X[:1, 0]
-        )
+        rows, xsq_b, marg_b, scratch = new_scratch(n_features, n_clusters, X[:1, 0])
+        best_b, second_b, label_b = scratch[2], scratch[3], scratch[4]
         inertia = 0.0
         changed = 0
         flagged = 0
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
+            block_margins(X, b0, b1, coef, max_norm, xsq_b, marg_b)
             m = 0
-            for i in range(b0, b1):
-                xsq, marg = row_margin(X, i, coef, max_norm)
+            for r in range(b1 - b0):
+                i = b0 + r
                 if not first:
+                    marg = marg_b[r]
                     a = labels_inout[i]
                     u = np.float64(upper_inout[i]) + shift[a]
                     drop = shift_second if a == shift_argmax else shift_max
@@ -95,28 +96,18 @@ def hamerly_pass(
                         lower_inout[i] = store_lower(low, rel)
                         continue
                 rows[m] = i
-                xsq_b[m] = xsq
-                marg_b[m] = marg
+                xsq_b[m] = xsq_b[r]
+                marg_b[m] = marg_b[r]
                 m += 1
             if m > 0:
-                block_sq_dists(
-                    X, rows, m, xsq_b, centers, centers_T, c_sqnorm, gather, dots
-                )
+                block_scan(X, rows, m, centers_m2, c_sqnorm, scratch)
                 for r in range(m):
                     i = rows[r]
                     marg = marg_b[r]
-                    best = np.inf
-                    second = np.inf
-                    label = 0
-                    for j in range(n_clusters):
-                        v = np.float64(dots[r, j])
-                        if v < best:
-                            second = best
-                            best = v
-                            label = j
-                        elif v < second:
-                            second = v
+                    best = np.float64(best_b[r]) + xsq_b[r]
+                    second = np.float64(second_b[r]) + xsq_b[r]
                     if second - best > marg:
+                        label = np.int32(label_b[r])
                         u = np.sqrt(sq_dist(X, i, centers, label))
                         upper_inout[i] = store_upper(u, rel)
                         lower_inout[i] = store_lower(
@@ -135,19 +126,21 @@ def hamerly_pass(
                             np.sqrt(max(best - marg, 0.0)), rel
                         )
             if flagged == 0:
-                for i in range(b0, b1):
-                    inertia += accumulate_row(
-                        X,
-                        i,
-                        sample_weight,
-                        centers,
-                        labels_inout[i],
-                        c,
-                        want_inertia,
-                        update,
-                        sums_out,
-                        weights_out,
-                    )
+                inertia = accumulate_block(
+                    X,
+                    b0,
+                    b1,
+                    sample_weight,
+                    centers,
+                    labels_inout,
+                    flags_out,
+                    c,
+                    want_inertia,
+                    update,
+                    sums_out,
+                    weights_out,
+                    inertia,
+                )
         if want_inertia:
             inertia_out[c] = inertia
         changed_out[c] = changed
