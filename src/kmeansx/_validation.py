@@ -103,10 +103,16 @@ def check_finite(X, *, name: str = "X", columns=None, index=None) -> None:
         col = (X.toarray() if sp.issparse(X) else X)[rows, j]
         what = "NaN" if np.isnan(col).any() else "inf"
         labels = list(np.asarray(index)[rows]) if index is not None else list(rows)
+        # dropna() leaves infinities in place: say how to drop those too.
+        drop = (
+            "df.dropna()"
+            if what == "NaN"
+            else "df.replace([np.inf, -np.inf], np.nan).dropna()"
+        )
         raise ValueError(
             f"{name} contains {what} in column {names[j]!r} (row(s) "
             f"{_fmt_rows(labels)}); k-means needs finite values: drop those rows "
-            "(df.dropna()) or impute them first."
+            f"({drop}) or impute them first."
         )
 
 
