@@ -107,7 +107,10 @@ def _kernel_modules():
 def _dispatchers():
     for module in _kernel_modules():
         for name, obj in vars(module).items():
-            if isinstance(obj, numba.core.registry.CPUDispatcher):
+            if isinstance(obj, _jit.ParallelKernel):
+                yield f"{module.__name__}.{name}", obj.parallel
+                yield f"{module.__name__}.{name} (serial)", obj.serial
+            elif isinstance(obj, numba.core.registry.CPUDispatcher):
                 if obj.py_func.__module__ == module.__name__:
                     yield f"{module.__name__}.{name}", obj
 
@@ -139,3 +142,33 @@ def _min_and_nan(values):
 def test_compiled_code_sees_nan_and_inf():
     assert _min_and_nan(np.array([np.nan, 3.0, 2.0])) == (2.0, True, False)
     assert _min_and_nan(np.array([np.nan])) == (np.inf, True, True)
+
+
+def test_parallel_kernels_are_compiled_parallel_and_serial():
+    kernels = {
+        name: obj
+        for module in _kernel_modules()
+        for name, obj in vars(module).items()
+        if isinstance(obj, _jit.ParallelKernel)
+    }
+    assert kernels
+    for name, kernel in kernels.items():
+        assert kernel.parallel.targetoptions.get("parallel"), name
+        assert not kernel.serial.targetoptions.get("parallel"), name
+
+
+def test_small_and_large_inputs_take_the_serial_and_parallel_paths(monkeypatch):
+    from kmeansx._kernels import stats
+
+    calls = []
+    kernel = stats.column_sums
+    for which in ("serial", "parallel"):
+        compiled = getattr(kernel, which)
+        monkeypatch.setattr(
+            kernel, which, lambda *a, _w=which, _c=compiled: calls.append(_w) or _c(*a)
+        )
+    small = np.ones((10, 2))
+    large = np.ones((_jit.SERIAL_BELOW, 2))
+    kernel(small, 16, np.empty((1, 2)))
+    kernel(large, large.shape[0], np.empty((1, 2)))
+    assert calls == ["serial", "parallel"]
