@@ -1,0 +1,182 @@
+"""The same ``random_state`` gives the same result, bit for bit, at any number of
+Numba threads: chunks have a fixed size and their partial sums are added in chunk
+order, whatever thread computed them."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import kmeansx
+from kmeansx import KMeans
+from kmeansx._kernels import _jit
+
+ALGORITHMS = ["lloyd", "elkan"]
+# More rows than one chunk holds, so that several chunks (and threads) share a pass.
+N_SAMPLES = 2500
+needs_two_threads = pytest.mark.skipif(
+    numba.config.NUMBA_NUM_THREADS < 2, reason="Numba has a single thread here"
+)
+
+
+# Each way a pass can run: the serial compilation (small input), the parallel one
+# on one thread, and on two. All must give the same bits.
+MODES = [("serial", 1), ("parallel", 1), ("parallel", 2)]
+
+
+@pytest.fixture
+def in_mode(monkeypatch):
+    """Run a callable in a (compilation, thread count) mode, then restore."""
+    before = numba.get_num_threads()
+
+    def run(mode, fn, *args, **kwargs):
+        compilation, n_threads = mode
+        # Parallel kernels pick their serial compilation below SERIAL_BELOW elements.
+        below = 0 if compilation == "parallel" else 2**62
+        monkeypatch.setattr(_jit, "SERIAL_BELOW", below)
+        numba.set_num_threads(n_threads)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            numba.set_num_threads(before)
+
+    return run
+
+
+# KNOWN KERNEL BUG (kmeansx/_kernels/assign.py, not this suite's to fix): the
+# parallel compilation of assign_update_csr fills some chunks' inertia with values
+# a few ulps off when it runs on 2 threads instead of 1, on float64 CSR input;
+# labels, sums and weights stay identical, so centers do too, but history_.inertia
+# (and inertia_, predict's score) may differ. Compiled without the "contract"
+# fastmath flag (FMA contraction) the kernel is thread-count independent, so one
+# code path fuses a multiply-add that another does not. See
+# test_assign_update_csr_inertia_ignores_thread_count for the kernel alone. These
+# cases of the fit-level test show it; the marks are strict, so a fix shows up.
+CSR_BUG = "assign_update_csr: per-chunk inertia depends on the thread count"
+CSR_BUG_CASES = {
+    ("csr", np.float64, 3, "k-means++"),
+    ("csr", np.float64, 20, "random"),
+}
+
+
+def make_data(fmt, dtype, n_features):
+    rng = np.random.default_rng(12)
+    centers = rng.normal(scale=4.0, size=(8, n_features))
+    X = centers[rng.integers(0, 8, N_SAMPLES)] + rng.normal(
+        size=(N_SAMPLES, n_features)
+    )
+    if fmt == "csr":
+        X[rng.uniform(size=X.shape) < 0.5] = 0.0
+        return sp.csr_matrix(X.astype(dtype))
+    return X.astype(dtype)
+
+
+def fit(X, algorithm, init):
+    km = KMeans(
+        8,
+        init=init,
+        n_init=2,
+        random_state=7,
+        algorithm=algorithm,
+        record_history=True,
+    )
+    return km.fit(X)
+
+
+@needs_two_threads
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+@pytest.mark.parametrize("n_features", [3, 20])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_fit_is_bitwise_identical_in_every_mode(
+    in_mode, request, fmt, dtype, n_features, init, algorithm
+):
+    if (fmt, dtype, n_features, init) in CSR_BUG_CASES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=CSR_BUG))
+    X = make_data(fmt, dtype, n_features)
+    new = X[:300]
+    first, *others = (in_mode(m, fit, X, algorithm, init) for m in MODES)
+    for mode, other in zip(MODES[1:], others, strict=True):
+        assert other.n_iter_ == first.n_iter_, mode
+        np.testing.assert_array_equal(other.labels_, first.labels_)
+        assert other.cluster_centers_.tobytes() == first.cluster_centers_.tobytes()
+        assert other.inertia_ == first.inertia_, mode
+        h1, h2 = first.history_, other.history_
+        assert h2.centers.tobytes() == h1.centers.tobytes(), mode
+        np.testing.assert_array_equal(h2.n_changed, h1.n_changed)
+        assert h2.inertia.tobytes() == h1.inertia.tobytes(), (
+            mode,
+            h2.inertia - h1.inertia,
+        )
+        for method in ("predict", "score", "transform"):
+            a = in_mode(MODES[0], getattr(first, method), new)
+            b = in_mode(mode, getattr(first, method), new)
+            assert np.asarray(a).tobytes() == np.asarray(b).tobytes(), (mode, method)
+
+
+@needs_two_threads
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_kmeans_plusplus_is_bitwise_identical_in_every_mode(
+    in_mode, fmt, dtype, weighted
+):
+    X = make_data(fmt, dtype, 5)
+    w = np.random.default_rng(3).uniform(0.5, 2.0, N_SAMPLES) if weighted else None
+    (c1, i1), *others = (
+        in_mode(m, kmeansx.kmeans_plusplus, X, 12, sample_weight=w, random_state=5)
+        for m in MODES
+    )
+    for c2, i2 in others:
+        np.testing.assert_array_equal(i1, i2)
+        assert c1.tobytes() == c2.tobytes()
+
+
+def test_the_same_seed_twice_is_identical():
+    X = make_data("dense", np.float64, 3)
+    a, b = fit(X, "lloyd", "k-means++"), fit(X, "lloyd", "k-means++")
+    assert a.cluster_centers_.tobytes() == b.cluster_centers_.tobytes()
+    assert a.inertia_ == b.inertia_
+    c = KMeans(8, n_init=2, random_state=8).fit(X)
+    assert c.cluster_centers_.tobytes() != a.cluster_centers_.tobytes()
+
+
+@needs_two_threads
+@pytest.mark.xfail(strict=True, reason=CSR_BUG)
+def test_assign_update_csr_inertia_ignores_thread_count(monkeypatch):
+    """The kernel alone: same input, 1 or 2 threads, every output the same bits."""
+    from kmeansx._data import kernel_view
+    from kmeansx._kernels import assign
+    from kmeansx._kernels._chunks import n_chunks_for
+
+    X = make_data("csr", np.float64, 3)
+    n_chunks = n_chunks_for(N_SAMPLES, 256)
+    before = numba.get_num_threads()
+
+    def run(n_threads, centers):
+        out = (
+            np.empty((n_chunks, 8, 3)),
+            np.empty((n_chunks, 8)),
+            np.empty(n_chunks),
+            np.empty(n_chunks, dtype=np.int64),
+        )
+        labels = np.full(N_SAMPLES, -1, dtype=np.int32)
+        numba.set_num_threads(n_threads)
+        try:
+            assign.assign_update_csr.parallel(
+                kernel_view(X), np.ones(N_SAMPLES), centers, 256, labels, *out
+            )
+        finally:
+            numba.set_num_threads(before)
+        return labels, *out
+
+    for seed in range(10):
+        centers = np.random.default_rng(seed).normal(scale=4.0, size=(8, 3))
+        one, two = run(1, centers), run(2, centers)
+        for name, a, b in zip(
+            ["labels", "sums", "weights", "inertia", "n_changed"], one, two, strict=True
+        ):
+            assert a.tobytes() == b.tobytes(), (seed, name, np.flatnonzero(a != b))
