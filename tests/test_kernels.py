@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 import reference as ref
 from kmeansx._data import kernel_view, row_sq_norms
-from kmeansx._kernels import _chunks, assign, distances, kmeanspp
+from kmeansx._kernels import _chunks, _jit, assign, distances, kmeanspp
 from kmeansx._kernels._chunks import BLOCK_ROWS, n_chunks_for
 
 # Where the dense E-step switches from a fused loop to a GEMM per block (if it
@@ -38,6 +38,15 @@ SHAPES = [
 ]
 # Relative size of a distance difference that rounding can produce.
 LABEL_RTOL = {np.float64: 1e-10, np.float32: 2e-5}
+
+
+@pytest.fixture(autouse=True, params=["serial", "parallel"])
+def compilation(request, monkeypatch):
+    """Every test runs each parallel kernel's serial and parallel compilations
+    (a ParallelKernel takes the serial one below ``SERIAL_BELOW`` elements)."""
+    below = 2**62 if request.param == "serial" else 0
+    monkeypatch.setattr(_jit, "SERIAL_BELOW", below)
+    return request.param
 
 
 def pick(module, name, fmt):
