@@ -45,22 +45,6 @@ def in_mode(monkeypatch):
     return run
 
 
-# KNOWN KERNEL BUG (kmeansx/_kernels/assign.py, not this suite's to fix): the
-# parallel compilation of assign_update_csr fills some chunks' inertia with values
-# a few ulps off when it runs on 2 threads instead of 1, on float64 CSR input;
-# labels, sums and weights stay identical, so centers do too, but history_.inertia
-# (and inertia_, predict's score) may differ. Compiled without the "contract"
-# fastmath flag (FMA contraction) the kernel is thread-count independent, so one
-# code path fuses a multiply-add that another does not. See
-# test_assign_update_csr_inertia_ignores_thread_count for the kernel alone. These
-# cases of the fit-level test show it; the marks are strict, so a fix shows up.
-CSR_BUG = "assign_update_csr: per-chunk inertia depends on the thread count"
-CSR_BUG_CASES = {
-    ("csr", np.float64, 3, "k-means++"),
-    ("csr", np.float64, 20, "random"),
-}
-
-
 def make_data(fmt, dtype, n_features):
     rng = np.random.default_rng(12)
     centers = rng.normal(scale=4.0, size=(8, n_features))
@@ -92,10 +76,8 @@ def fit(X, algorithm, init):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 def test_fit_is_bitwise_identical_in_every_mode(
-    in_mode, request, fmt, dtype, n_features, init, algorithm
+    in_mode, fmt, dtype, n_features, init, algorithm
 ):
-    if (fmt, dtype, n_features, init) in CSR_BUG_CASES:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=CSR_BUG))
     X = make_data(fmt, dtype, n_features)
     new = X[:300]
     first, *others = (in_mode(m, fit, X, algorithm, init) for m in MODES)
@@ -145,7 +127,6 @@ def test_the_same_seed_twice_is_identical():
 
 
 @needs_two_threads
-@pytest.mark.xfail(strict=True, reason=CSR_BUG)
 def test_assign_update_csr_inertia_ignores_thread_count(monkeypatch):
     """The kernel alone: same input, 1 or 2 threads, every output the same bits."""
     from kmeansx._data import kernel_view

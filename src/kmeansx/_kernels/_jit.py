@@ -14,8 +14,12 @@ import numba
 import numpy as np
 
 # k-means seeds its minima with +inf and must see NaN if one slips through, so the
-# flags that assume finite values ("nnan", "ninf") are deliberately left out.
-FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+# flags that assume finite values ("nnan", "ninf") are deliberately left out. So
+# are "reassoc" and "contract": they let LLVM reorder sums and fuse multiply-adds
+# differently in each compiled copy of a loop (the serial and parallel kernels,
+# a vector body and its remainder), and the same input must give the same bits
+# whatever the thread count. The heavy arithmetic is in BLAS anyway.
+FASTMATH_FLAGS = frozenset({"nsz", "arcp", "afn"})
 
 # Compiled kernels are cached on disk next to the sources; KMEANSX_NUMBA_CACHE=0
 # turns that off (read-only installs, or when debugging the compiler).

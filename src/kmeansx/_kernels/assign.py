@@ -19,14 +19,27 @@ from kmeansx._kernels._jit import jit
 
 
 @jit()
+def sq_norms(centers, dtype_like):
+    """Squared norm of each row, summed in order, in ``dtype_like``'s dtype.
+
+    A plain loop, not ``np.dot``: Numba's parallel compiler rewrites ``np.dot`` into
+    its own reduction, which would make the serial and parallel kernels differ.
+    """
+    n_clusters, n_features = centers.shape
+    out = np.empty(n_clusters, dtype=dtype_like.dtype)
+    for j in range(n_clusters):
+        acc = dtype_like.dtype.type(0)
+        for f in range(n_features):
+            acc += centers[j, f] * centers[j, f]
+        out[j] = acc
+    return out
+
+
+@jit()
 def prepare_centers(centers):
     """``-2 * centers`` and the squared norms of the centers, in their dtype."""
-    n_clusters = centers.shape[0]
     centers_m2 = centers * centers.dtype.type(-2)
-    centers_sqnorm = np.empty(n_clusters, dtype=centers.dtype)
-    for j in range(n_clusters):
-        centers_sqnorm[j] = np.dot(centers[j], centers[j])
-    return centers_m2, centers_sqnorm
+    return centers_m2, sq_norms(centers, centers[0, :1])
 
 
 @jit()
@@ -179,9 +192,7 @@ def assign_update_csr(
     update = sums_out.shape[1] > 0
     want_inertia = inertia_out.shape[0] > 0
     centers_T = np.ascontiguousarray(centers.T)
-    centers_sqnorm = np.empty(n_clusters, dtype=np.float64)
-    for j in range(n_clusters):
-        centers_sqnorm[j] = np.dot(centers[j], centers[j])
+    centers_sqnorm = sq_norms(centers, np.zeros(1))
     for c in prange(changed_out.shape[0]):
         start = c * chunk_size
         stop = min(start + chunk_size, n_samples)
