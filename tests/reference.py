@@ -252,3 +252,11 @@ def lloyd(X, sample_weight, centers_init, *, max_iter=300, tol=0.0) -> LloydResu
     res.centers = centers
     res.inertia = float(sq_distance_to_label(X, centers, labels) @ w)
     return res
+
+
+def column_sums(X, chunk_size: int) -> np.ndarray:
+    """Float64 column sums of each fixed-size chunk: ``stats.column_sums``."""
+    X = dense(X).astype(np.float64)
+    return np.stack(
+        [X[lo:hi].sum(axis=0) for lo, hi in chunk_bounds(X.shape[0], chunk_size)]
+    )

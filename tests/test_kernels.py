@@ -1,8 +1,8 @@
 """Every Numba kernel against its plain-NumPy oracle in ``tests/reference.py``.
 
 Dense and CSR, float32 and float64, with and without sample weights, n not a
-multiple of the chunk or block size, d on both sides of ``GEMM_MIN_FEATURES`` (the
-fused loop and the GEMM path), one cluster, duplicate points and duplicate centers.
+multiple of the chunk or block size, a range of d (the dense E-step is one GEMM per
+block at every d), one cluster, duplicate points and duplicate centers.
 Where two centers are (nearly) equally close, either label is right; everything
 else must match the oracle label for label, and the sums must match for the labels
 the kernel chose.
@@ -18,12 +18,12 @@ import scipy.sparse as sp
 
 import reference as ref
 from kmeansx._data import kernel_view, row_sq_norms
-from kmeansx._kernels import _chunks, _jit, assign, distances, kmeanspp
+from kmeansx._kernels import _jit, assign, distances, kmeanspp, stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, n_chunks_for
 
-# Where the dense E-step switches from a fused loop to a GEMM per block (if it
-# still has two paths): shapes below sit on both sides of it and exactly on it.
-GEMM_MIN_FEATURES = getattr(_chunks, "GEMM_MIN_FEATURES", 16)
+# The dense E-step once switched from a fused loop to a GEMM at 16 features; the
+# shapes keep d on both sides of that mark.
+GEMM_MIN_FEATURES = 16
 
 DTYPES = [np.float64, np.float32]
 FORMATS = ["dense", "csr"]
@@ -278,3 +278,28 @@ def test_closest_update(dtype, fmt, shape):
     kernel(kernel_view(X), x_sqnorm, centers[0], got)
     want = ref.sq_distances(X, centers[:1])[:, 0]
     assert np.all(np.abs(got - want) <= 1e-12 * row_scale(X, centers[:1]))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [SHAPES[0], SHAPES[3], (BLOCK_ROWS + 1, 1, 1)])
+@pytest.mark.parametrize("chunk", [BLOCK_ROWS, 100])
+def test_column_sums(dtype, shape, chunk):
+    X, _ = make_data(shape, dtype, "dense", 11)
+    got = np.empty((n_chunks_for(shape[0], chunk), shape[1]))
+    stats.column_sums(X, chunk, got)
+    want = ref.column_sums(X, chunk)
+    scale = np.abs(X).astype(np.float64).sum(axis=0)
+    assert got.shape == want.shape
+    assert np.all(np.abs(got - want) <= 1e-13 * scale)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("in_place", [False, True])
+def test_subtract_rows(dtype, in_place):
+    X, _ = make_data(SHAPES[0], dtype, "dense", 12)
+    row = X[:5].mean(axis=0).astype(dtype)
+    want = X - row
+    out = X if in_place else np.empty_like(X)
+    stats.subtract_rows(X, row, out)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, want)
