@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from kmeansx import _validation as V
+from kmeansx._backends import dask_backend, is_dask_collection
 from kmeansx._data import is_sparse, kernel_view
 from kmeansx._fit import check_centers_shape, fit_kmeans
 from kmeansx._kernels import distances as _dist
@@ -214,6 +215,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         >>> KMeans(2, random_state=0).fit([[0, 0], [0, 1], [9, 9], [9, 8]]).n_iter_
         2
         """
+        if is_dask_collection(X):  # Dask arrays and DataFrames: kmeansx._backends
+            return dask_backend().fit(self, X, sample_weight)
         n_init = self._check_params()
         X = self._check_X(X, reset=True)
         V.check_n_clusters(self.n_clusters, X.shape[0])
@@ -266,6 +269,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         >>> KMeans(2, random_state=0).fit_transform([[0], [1], [10], [11]]).shape
         (4, 2)
         """
+        if is_dask_collection(X):  # Dask arrays and DataFrames: kmeansx._backends
+            return dask_backend().fit_transform(self, X, sample_weight)
         return self.fit(X, sample_weight=sample_weight)._transform(
             self._check_X(X, reset=False)
         )
@@ -292,6 +297,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         >>> (km.predict([[2], [9]]) == km.labels_[[0, 2]]).all()
         np.True_
         """
+        if is_dask_collection(X):  # Dask arrays and DataFrames: kmeansx._backends
+            return dask_backend().predict(self, X)
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         sample_weight = V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -307,6 +314,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         >>> km.score([[0.0], [2.0]])
         -2.0
         """
+        if is_dask_collection(X):  # Dask arrays and DataFrames: kmeansx._backends
+            return dask_backend().score(self, X, sample_weight)
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         sample_weight = V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -326,6 +335,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         >>> km.transform([[3.0, 1.0]]).tolist()
         [[3.0]]
         """
+        if is_dask_collection(X):  # Dask arrays and DataFrames: kmeansx._backends
+            return dask_backend().transform(self, X)
         check_is_fitted(self)
         return self._transform(self._check_X(X, reset=False))
 

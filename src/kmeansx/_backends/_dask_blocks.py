@@ -1,0 +1,432 @@
+"""What runs on the Dask workers: one block of rows at a time, on the in-memory kernels.
+
+Every function here takes NumPy blocks and returns small NumPy results; none imports
+Dask. Results are pure functions of the arguments: the state kept between
+iterations (a block's labels, its distances to the k-means|| candidates) lives in a
+per-process cache that only saves work. When a block's task lands on a worker that
+lacks that state (a restarted worker, a stolen task, a recomputed result) the task
+rebuilds it from the previous centers, so a fit gives the same result whatever
+happens to the workers.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import numba
+import numpy as np
+
+from kmeansx._kernels import assign as _assign
+from kmeansx._kernels import distances as _dist
+from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
+from kmeansx._kernels._jit import single_threaded_blas
+
+# Rows of a block are centered piece by piece into a scratch buffer of about this
+# size, which the kernel then reads from cache instead of a full centered copy.
+PIECE_BYTES = 4 * 2**20
+
+# One kernel call at a time per process: each call already uses the worker's
+# threads, and this keeps Numba's thread pool from being entered concurrently.
+_KERNEL_LOCK = threading.Lock()
+
+# (token, kind, block) -> (step, value); see the module docstring.
+_STATE: dict[tuple, tuple[int, object]] = {}
+_STATE_LOCK = threading.Lock()
+
+
+def _worker():
+    try:
+        from distributed import get_worker
+
+        return get_worker()
+    except (ImportError, ValueError):
+        return None
+
+
+def where() -> str:
+    """The address of the worker running the current task ("" outside a worker)."""
+    worker = _worker()
+    return worker.address if worker is not None else ""
+
+
+@contextmanager
+def kernel_context():
+    """Serialize kernel calls; on a worker, use as many threads as it has slots."""
+    with _KERNEL_LOCK:
+        worker = _worker()
+        if worker is not None:
+            threads = max(1, int(getattr(worker, "nthreads", 1)))
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        with single_threaded_blas():
+            yield
+
+
+# -- per-process state ---------------------------------------------------------------
+
+
+def take_state(key, step: int):
+    """Remove and return the value stored under ``key`` at ``step``, else None."""
+    with _STATE_LOCK:
+        found = _STATE.pop(key, None)
+    return found[1] if found is not None and found[0] == step else None
+
+
+def peek_state(key, step: int):
+    with _STATE_LOCK:
+        found = _STATE.get(key)
+    return found[1] if found is not None and found[0] == step else None
+
+
+def put_state(key, step: int, value) -> None:
+    with _STATE_LOCK:
+        _STATE[key] = (step, value)
+
+
+def drop_state(token: str) -> int:
+    """Forget every entry of one fit; returns how many were dropped."""
+    with _STATE_LOCK:
+        keys = [key for key in _STATE if key[0] == token]
+        for key in keys:
+            del _STATE[key]
+    return len(keys)
+
+
+# -- blocks --------------------------------------------------------------------------
+
+
+class InlineBlock:
+    """A block's own small lazy graph, computed inside the task that reads the block.
+
+    For data that is not in the cluster's memory (Parquet files, a random
+    generator), the task that needs a block reads or generates it where it runs:
+    no separate task, and no copy of the block from another worker.
+    """
+
+    __slots__ = ("blob", "key")
+
+    def __init__(self, graph: dict, key):
+        import cloudpickle
+
+        self.blob = cloudpickle.dumps(graph)
+        self.key = key
+
+    def compute(self):
+        import pickle
+
+        from dask.local import get_sync
+
+        return get_sync(pickle.loads(self.blob), self.key)
+
+
+def rows(x) -> np.ndarray:
+    """The rows of a block, computing it here when it comes as an InlineBlock."""
+    if isinstance(x, InlineBlock):
+        x = x.compute()
+    return np.asarray(x)
+
+
+def _weights(w, n: int, dtype) -> np.ndarray:
+    if w is None:
+        return np.ones(n, dtype=dtype)
+    if isinstance(w, InlineBlock):
+        w = w.compute()
+    if np.ndim(w) == 0:
+        return np.full(n, w, dtype=dtype)
+    return np.ascontiguousarray(w, dtype=dtype)
+
+
+def _piece_rows(n_features: int, itemsize: int) -> int:
+    rows = PIECE_BYTES // max(1, n_features * itemsize)
+    rows = max(rows, 4 * BLOCK_ROWS * numba.get_num_threads())
+    return max(BLOCK_ROWS, rows // BLOCK_ROWS * BLOCK_ROWS)
+
+
+def centered_pieces(x: np.ndarray, mean: np.ndarray):
+    """Yield ``(start, stop, x[start:stop] - mean)``; the piece is a reused buffer."""
+    n, d = x.shape
+    step = _piece_rows(d, x.dtype.itemsize)
+    buf = np.empty((min(step, n), d), dtype=x.dtype)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        piece = buf[: stop - start]
+        np.subtract(x[start:stop], mean, out=piece)
+        yield start, stop, piece
+
+
+def _kernel_pass(piece, w, centers, labels, update: bool, inertia: bool):
+    """One call of the in-memory kernel on a centered piece; per-chunk outputs."""
+    n, d = piece.shape
+    k = centers.shape[0]
+    chunk = chunk_size_for(n, k, d)
+    n_chunks = n_chunks_for(n, chunk)
+    kk, dd = (k, d) if update else (0, 0)
+    sums = np.empty((n_chunks, kk, dd))
+    weights = np.empty((n_chunks, max(kk, 1)))
+    inertia = np.empty(n_chunks if inertia else 0)
+    changed = np.empty(n_chunks, dtype=np.int64)
+    _assign.assign_update_dense(
+        piece, w, centers, chunk, labels, sums, weights, inertia, changed
+    )
+    return sums, weights, inertia, changed
+
+
+def run_pieces(x, w, mean, centers, labels, update: bool, inertia: bool = True):
+    """Assign ``labels`` in place over the whole block; the block's partial result.
+
+    Returns ``(sums, weights, inertia, n_changed)``: sums (k, d) and weights (k,)
+    in float64 (None when ``update`` is False); the inertia is 0.0 unless asked
+    for. Chunks and then pieces are added in order, so the result depends on the
+    block's rows only, never on threads.
+    """
+    want_inertia = inertia
+    k, d = centers.shape
+    sums = np.zeros((k, d)) if update else None
+    weights = np.zeros(k) if update else None
+    inertia = 0.0
+    changed = 0
+    for start, stop, piece in centered_pieces(x, mean):
+        ps, pw, pi, pc = _kernel_pass(
+            piece, w[start:stop], centers, labels[start:stop], update, want_inertia
+        )
+        if update:
+            sums += ps.sum(axis=0)
+            weights += pw.sum(axis=0)
+        inertia += float(pi.sum())
+        changed += int(pc.sum())
+    return sums, weights, inertia, changed
+
+
+def block_stats(x):
+    """``(n_rows, column sums, M2 about the block's mean, first bad cell or None)``.
+
+    M2 is the sum of squared deviations from the block's own mean, in float64, so
+    blocks combine into an exact two-pass variance (Chan et al.).
+    """
+    x = rows(x)
+    n, d = x.shape
+    sums = x.sum(axis=0, dtype=np.float64)
+    bad = None
+    if not np.isfinite(sums).all():
+        bad_rows, bad_cols = np.nonzero(~np.isfinite(x))
+        order = np.lexsort((bad_rows, bad_cols))[0]
+        row, col = int(bad_rows[order]), int(bad_cols[order])
+        bad = (row, col, bool(np.isnan(x[row, col])))
+        return n, sums, np.zeros(d), bad
+    m2 = np.zeros(d)
+    if n:
+        mean = sums / n
+        step = _piece_rows(d, 8)
+        for start in range(0, n, step):
+            dev = x[start : start + step].astype(np.float64) - mean
+            m2 += np.einsum("ij,ij->j", dev, dev)
+    return n, sums, m2, bad
+
+
+def weight_stats(w):
+    """``(sum, first non-finite row or -1, first negative row or -1)`` of a block."""
+    w = rows(w).astype(np.float64)
+    nonfinite = np.flatnonzero(~np.isfinite(w))
+    negative = np.flatnonzero(w < 0)
+    first_bad = int(nonfinite[0]) if nonfinite.size else -1
+    first_neg = int(negative[0]) if negative.size else -1
+    return float(w[np.isfinite(w)].sum()), first_bad, first_neg
+
+
+def lloyd_block(x, w, mean, centers, centers_prev, key, iteration: int, inertia):
+    """One Lloyd pass over a block: ``(sums, weights, inertia, n_changed, [where])``.
+
+    The labels of the previous pass come from this process's cache, or are rebuilt
+    from ``centers_prev`` (they are, by definition, the nearest of those centers).
+    """
+    x = rows(x)
+    w = _weights(w, x.shape[0], x.dtype)
+    with kernel_context():
+        labels = take_state(key, iteration - 1)
+        if labels is None:
+            labels = np.full(x.shape[0], -1, dtype=np.int32)
+            if iteration > 0:
+                run_pieces(x, w, mean, centers_prev, labels, False, False)
+        part = run_pieces(x, w, mean, centers, labels, True, inertia)
+    put_state(key, iteration, labels)
+    return (*part, [where()])
+
+
+def final_block(x, w, mean, centers):
+    """Labels of a block on the final centers and its inertia."""
+    x = rows(x)
+    w = _weights(w, x.shape[0], x.dtype)
+    labels = np.full(x.shape[0], -1, dtype=np.int32)
+    with kernel_context():
+        inertia = run_pieces(x, w, mean, centers, labels, False)[2]
+    return labels, inertia
+
+
+def far_block(x, w, mean, centers, key, iteration: int, n_far: int, offset: int):
+    """The ``n_far`` points of a block farthest from their centers (for relocation).
+
+    Returns ``(sq_distances, global_rows, centered_rows, weights, labels)``,
+    largest first.
+    """
+    x = rows(x)
+    w = _weights(w, x.shape[0], x.dtype)
+    dist = np.empty(x.shape[0])
+    with kernel_context():
+        labels = peek_state(key, iteration)
+        if labels is None:
+            labels = np.full(x.shape[0], -1, dtype=np.int32)
+            run_pieces(x, w, mean, centers, labels, False, False)
+        for start, stop, piece in centered_pieces(x, mean):
+            _dist.sq_distance_to_label_dense(
+                piece, centers, labels[start:stop], dist[start:stop]
+            )
+    local = top_rows(dist, n_far)
+    points = (x[local] - mean).astype(x.dtype, copy=False)
+    return dist[local], local + offset, points, w[local], labels[local]
+
+
+def top_rows(values: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` largest values, largest first, ties to the lowest index."""
+    n = min(n, values.shape[0])
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    idx = np.argpartition(values, -n)[-n:] if values.shape[0] > n else np.arange(n)
+    order = np.lexsort((idx, -values[idx]))
+    return idx[order].astype(np.int64)
+
+
+def rows_of(x, mean, local_rows):
+    """Centered rows ``local_rows`` of a block."""
+    x = rows(x)
+    picked = x[np.asarray(local_rows, dtype=np.int64)]
+    return (picked - mean).astype(x.dtype, copy=False)
+
+
+def combine(*parts):
+    """Add partial results elementwise, in the order given; lists are concatenated."""
+    out = list(parts[0])
+    for part in parts[1:]:
+        for i, value in enumerate(part):
+            if isinstance(value, list):
+                out[i] = out[i] + value
+            elif value is not None:
+                out[i] = out[i] + value
+    return tuple(out)
+
+
+# -- prediction on raw (uncentered) blocks, as the in-memory predict does -------------
+
+
+def predict_block(x, centers):
+    x = np.ascontiguousarray(x, dtype=centers.dtype)
+    labels = np.full(x.shape[0], -1, dtype=np.int32)
+    ones = np.ones(x.shape[0], x.dtype)
+    with kernel_context():
+        run_pieces(x, ones, np.zeros_like(centers[0]), centers, labels, False, False)
+    return labels
+
+
+def transform_block(x, centers):
+    x = np.ascontiguousarray(x, dtype=centers.dtype)
+    out = np.empty((x.shape[0], centers.shape[0]))
+    with kernel_context():
+        _dist.sq_distances_dense(x, centers, out)
+    return np.sqrt(out, out=out).astype(x.dtype, copy=False)
+
+
+def score_block(x, w, centers):
+    x = np.ascontiguousarray(rows(x), dtype=centers.dtype)
+    w = _weights(w, x.shape[0], x.dtype)
+    labels = np.full(x.shape[0], -1, dtype=np.int32)
+    with kernel_context():
+        return run_pieces(x, w, np.zeros_like(centers[0]), centers, labels, False)[2]
+
+
+# -- k-means|| (scalable k-means++) ----------------------------------------------------
+
+
+def _nearest_of(piece, cands, closest, nearest, base: int) -> None:
+    """Lower ``closest``/``nearest`` of a piece's rows with the candidates ``cands``."""
+    m = piece.shape[0]
+    labels = np.full(m, -1, dtype=np.int32)
+    ones = np.ones(m, dtype=piece.dtype)
+    _kernel_pass(piece, ones, cands, labels, False, False)
+    dist = np.empty(m)
+    _dist.sq_distance_to_label_dense(piece, cands, labels, dist)
+    closer = dist < closest
+    closest[closer] = dist[closer]
+    nearest[closer] = labels[closer] + base
+
+
+def _closest(x, mean, cands, bounds, key, rnd: int):
+    """Squared distance of each row to its nearest candidate, and that candidate.
+
+    ``cands[bounds[r]:bounds[r + 1]]`` were added at round ``r``; the state of
+    round ``rnd - 1`` is extended by round ``rnd``'s candidates, or every round is
+    replayed in the same order when the state is missing, which gives the same
+    values bit for bit.
+    """
+    n = x.shape[0]
+    state = take_state(key, rnd - 1)
+    if state is None:
+        closest = np.full(n, np.inf)
+        nearest = np.full(n, -1, dtype=np.int64)
+        rounds = range(rnd + 1)
+    else:
+        closest, nearest = state
+        rounds = range(rnd, rnd + 1)
+    for start, stop, piece in centered_pieces(x, mean):
+        for r in rounds:
+            lo, hi = bounds[r], bounds[r + 1]
+            if hi > lo:
+                _nearest_of(
+                    piece, cands[lo:hi], closest[start:stop], nearest[start:stop], lo
+                )
+    put_state(key, rnd, (closest, nearest))
+    return closest, nearest
+
+
+def kpar_potential(x, w, mean, cands, bounds, key, rnd: int):
+    """Add round ``rnd``'s candidates; the block's potential ``sum w * D(x)^2``."""
+    x = rows(x)
+    w = _weights(w, x.shape[0], x.dtype)
+    with kernel_context():
+        closest, _ = _closest(x, mean, cands, bounds, key, rnd)
+    return float(np.dot(w.astype(np.float64), closest)), [where()]
+
+
+def kpar_sample(x, w, mean, cands, bounds, key, rnd: int, phi, factor, seed):
+    """Rows kept with probability ``min(1, factor * w * D(x)^2 / phi)``, centered.
+
+    The uniform draws come from a generator seeded by ``seed`` (which names the
+    fit, round and block), so a recomputed task draws the same rows.
+    """
+    x = rows(x)
+    w = _weights(w, x.shape[0], x.dtype)
+    state = peek_state(key, rnd)
+    if state is None:
+        with kernel_context():
+            state = _closest(x, mean, cands, bounds, key, rnd)
+    closest = state[0]
+    u = np.random.default_rng(seed).random(x.shape[0])
+    keep = np.flatnonzero(u * phi < factor * w.astype(np.float64) * closest)
+    return rows_of(x, mean, keep), [where()]
+
+
+def kpar_weights(x, w, mean, cands, bounds, key, rnd: int):
+    """Weight of the rows nearest to each candidate (for the final reclustering)."""
+    x = rows(x)
+    w = _weights(w, x.shape[0], x.dtype)
+    with kernel_context():
+        _, nearest = _closest(x, mean, cands, bounds, key, rnd)
+    counts = np.bincount(nearest, weights=w.astype(np.float64), minlength=len(cands))
+    return counts, [where()]
+
+
+def row_at_weight(x, w, mean, target: float):
+    """The centered row where the block's cumulative weight passes ``target``."""
+    x = rows(x)
+    w = _weights(w, x.shape[0], x.dtype)
+    cum = np.cumsum(w.astype(np.float64))
+    i = min(int(np.searchsorted(cum, target, side="right")), x.shape[0] - 1)
+    return rows_of(x, mean, [i])

@@ -1,0 +1,326 @@
+"""``KMeans`` on Dask arrays and DataFrames, run on the current ``distributed`` client.
+
+The estimator calls these functions when ``X`` is a Dask collection (see
+:func:`kmeansx._backends.is_dask_collection`). Input is checked here, in passes over
+the blocks, with the messages of the in-memory checks; the numerics live in
+:mod:`kmeansx._backends._dask_lloyd` and the per-block work in
+:mod:`kmeansx._backends._dask_blocks`.
+
+Without a ``distributed`` client, Dask's local scheduler runs the same tasks in this
+process.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import dask.array as da
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
+
+from kmeansx import _validation as V
+from kmeansx._backends import _dask_blocks as B
+from kmeansx._backends import is_dask_collection
+from kmeansx._backends._dask_lloyd import Callback, fit_dask
+from kmeansx._backends._dask_run import (
+    DaskData,
+    Runner,
+    block_sources,
+    current_client,
+)
+from kmeansx._fit import check_centers_shape
+
+__all__ = ["fit", "predict", "transform", "score", "fit_transform", "as_dask_array"]
+
+
+# -- input -------------------------------------------------------------------------
+
+
+def _check_numeric_dtypes(X, name: str) -> None:
+    import pandas as pd
+
+    bad = [
+        col
+        for col, dtype in zip(X.columns, X.dtypes, strict=True)
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        )
+    ]
+    if bad:
+        listed = ", ".join(repr(c) for c in bad)
+        raise ValueError(
+            f"{name} has non-numeric column(s) {listed}; k-means needs numbers: select "
+            f"numeric columns, or encode or drop these (for instance "
+            f"df.drop(columns=[{bad[0]!r}]))."
+        )
+
+
+def as_dask_array(X, name: str = "X"):
+    """A 2-D float32/float64 Dask array with one block across the columns."""
+    if hasattr(X, "columns") and hasattr(X, "to_dask_array"):
+        _check_numeric_dtypes(X, name)
+        X = X.to_dask_array()
+    elif hasattr(X, "to_dask_array"):  # a Series: one feature
+        X = X.to_dask_array()
+    if not isinstance(X, da.Array):
+        raise TypeError(
+            f"{name} is a {type(X).__name__}; the Dask backend takes a "
+            "dask.array.Array or a dask DataFrame of numeric columns."
+        )
+    V.check_shape_2d(X, name=name)
+    if X.dtype.kind not in "fiub":
+        raise ValueError(
+            f"{name} has dtype {X.dtype}; k-means needs numbers: convert it with "
+            f"{name}.astype(float)."
+        )
+    dtype = np.float32 if X.dtype == np.float32 else np.float64
+    if X.dtype != dtype:
+        X = X.astype(dtype)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X
+
+
+def _columns(X, n_features: int) -> list[str]:
+    names = getattr(X, "columns", None)
+    return (
+        [str(c) for c in names]
+        if names is not None
+        else list(map(str, range(n_features)))
+    )
+
+
+def _as_weight_array(sample_weight, n_samples: int):
+    if is_dask_collection(sample_weight):
+        w = sample_weight
+        if hasattr(w, "to_dask_array"):
+            w = w.to_dask_array()
+        if w.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be 1-D of shape (n_samples,), got shape {w.shape}."
+            )
+        if np.isnan(w.shape[0]):
+            w = w.compute_chunk_sizes()
+        return w
+    w = np.asarray(sample_weight)
+    if w.ndim != 1:
+        raise ValueError(
+            f"sample_weight must be 1-D of shape (n_samples,), got shape {w.shape}."
+        )
+    return da.from_array(w, chunks=max(1, min(n_samples, 2**20)))
+
+
+def _prepare_weights(sample_weight, counts, dtype, runner):
+    """Per-block weights (Delayed, aligned with X's blocks) and their block sums."""
+    n = int(counts.sum())
+    if sample_weight is None:
+        return None, counts.astype(np.float64)
+    if isinstance(sample_weight, numbers.Number):
+        value = np.asarray(sample_weight, dtype=dtype)
+        return [value] * len(counts), counts * float(value)
+    w = _as_weight_array(sample_weight, n)
+    if w.shape[0] != n:
+        raise ValueError(
+            f"sample_weight has {w.shape[0]} entries but X has {n} samples "
+            f"(sample_weight.shape == ({w.shape[0]},), expected ({n},))."
+        )
+    if w.dtype.kind not in "fiub":
+        raise ValueError("sample_weight must hold numbers.")
+    w = w.astype(dtype).rechunk((tuple(int(c) for c in counts),))
+    blocks = block_sources(w)
+    stats = runner.compute(
+        [runner.task(B.weight_stats, wb, name=runner.name("wstats")) for wb in blocks]
+    )
+    offset = 0
+    for (_, first_bad, first_neg), count in zip(stats, counts, strict=True):
+        if first_bad >= 0:
+            raise ValueError(
+                f"sample_weight contains NaN or inf at row(s) {offset + first_bad}."
+            )
+        if first_neg >= 0:
+            raise ValueError(
+                "sample_weight must be non-negative; negative at row(s) "
+                f"{offset + first_neg}."
+            )
+        offset += int(count)
+    sums = np.array([s[0] for s in stats])
+    if not sums.sum() > 0:
+        raise ValueError("sample_weight sums to zero; at least one weight must be > 0.")
+    return blocks, sums
+
+
+def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskData:
+    """One pass for the shape, mean, variance and finiteness; one over the weights."""
+    n_features = X.shape[1]
+    blocks = block_sources(X)
+    stats = runner.compute(
+        [runner.task(B.block_stats, xb, name=runner.name("stats")) for xb in blocks]
+    )
+    counts = np.array([s[0] for s in stats], dtype=np.int64)
+    n = int(counts.sum())
+    if n == 0:
+        raise ValueError(
+            f"X is empty: found 0 sample(s) (shape=(0, {n_features})) while a minimum "
+            "of 1 is required."
+        )
+    offset = 0
+    for count, _, _, bad in stats:
+        if bad is not None:
+            row, col, is_nan = bad
+            names = _columns(columns, n_features)
+            raise ValueError(
+                f"X contains {'NaN' if is_nan else 'inf'} in column {names[col]!r} "
+                f"(row(s) {offset + row}); k-means needs finite values: drop those "
+                "rows (df.dropna()) or impute them first."
+            )
+        offset += count
+    V.check_n_clusters(n_clusters, n)
+    sums = np.zeros(n_features)
+    for s in stats:
+        sums += s[1]
+    mean = sums / n
+    m2 = np.zeros(n_features)
+    for count, block_sums, block_m2, _ in stats:
+        if count:
+            m2 += block_m2 + count * (block_sums / count - mean) ** 2
+    weights, block_weight = _prepare_weights(sample_weight, counts, X.dtype, runner)
+    return DaskData(
+        array=X,
+        blocks=blocks,
+        weights=weights,
+        counts=counts,
+        n_features=n_features,
+        dtype=X.dtype,
+        mean=mean,
+        mean_variance=float(np.mean(m2 / n)),
+        block_weight=block_weight,
+    )
+
+
+# -- the estimator's methods -------------------------------------------------------
+
+
+def _names_view(frame, X):
+    """What scikit-learn reads feature names from: a DataFrame's empty pandas meta."""
+    meta = getattr(frame, "_meta", None)
+    return meta if hasattr(meta, "columns") else X
+
+
+def _n_init(estimator) -> int:
+    init = estimator.init
+    if isinstance(init, str) and init == "k-means||":
+        # Checked like k-means++ (one run by default), which it stands in for.
+        return clone(estimator).set_params(init="k-means++")._check_params()
+    return estimator._check_params()
+
+
+def fit(estimator, X, sample_weight=None, *, callback: Callback | None = None):
+    """``estimator.fit(X)`` for Dask ``X``; sets the fitted attributes, returns it."""
+    n_init = _n_init(estimator)
+    columns = X if hasattr(X, "columns") else None
+    X = as_dask_array(X)
+    n_clusters = estimator.n_clusters
+    init = estimator.init
+    if not isinstance(init, str) and not callable(init):
+        init = np.asarray(init, dtype=X.dtype)
+        check_centers_shape(init, n_clusters, X.shape[1])
+        if not np.isfinite(init).all():
+            raise ValueError("init contains NaN or inf; pass finite centers.")
+    runner = Runner(current_client())
+    try:
+        data = prepare(X, sample_weight, n_clusters, runner, columns)
+        result = fit_dask(
+            data,
+            runner,
+            n_clusters=n_clusters,
+            init=init,
+            n_init=n_init,
+            max_iter=estimator.max_iter,
+            tol=estimator.tol,
+            verbose=estimator.verbose,
+            random_state=check_random_state(estimator.random_state),
+            record_history=estimator.record_history,
+            callback=callback,
+        )
+    finally:
+        runner.close()
+    _check_feature_names(estimator, _names_view(columns, X), reset=True)
+    estimator.n_features_in_ = X.shape[1]
+    estimator.cluster_centers_ = result.centers
+    estimator._n_features_out = result.centers.shape[0]
+    estimator.labels_ = result.labels
+    estimator.inertia_ = result.inertia
+    estimator.n_iter_ = result.n_iter
+    if estimator.record_history:
+        estimator.history_ = result.history
+    return estimator
+
+
+def _check_fitted_input(estimator, X):
+    check_is_fitted(estimator)
+    _check_feature_names(estimator, _names_view(X, X), reset=False)
+    X = as_dask_array(X)
+    if X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is "
+            f"expecting {estimator.n_features_in_} features as input."
+        )
+    centers = np.ascontiguousarray(estimator.cluster_centers_, dtype=X.dtype)
+    return X, centers
+
+
+def predict(estimator, X):
+    """Labels of the nearest centers, as a Dask array of int32 (lazy)."""
+    X, centers = _check_fitted_input(estimator, X)
+    return X.map_blocks(
+        B.predict_block,
+        centers,
+        dtype=np.int32,
+        drop_axis=1,
+        meta=np.empty(0, np.int32),
+    )
+
+
+def transform(estimator, X):
+    """Distances to every center, as a Dask array (lazy), in X's dtype."""
+    X, centers = _check_fitted_input(estimator, X)
+    return X.map_blocks(
+        B.transform_block,
+        centers,
+        dtype=X.dtype,
+        chunks=(X.chunks[0], (centers.shape[0],)),
+        meta=np.empty((0, 0), X.dtype),
+    )
+
+
+def score(estimator, X, sample_weight=None) -> float:
+    """Opposite of the weighted inertia of ``X`` on the fitted centers (computed)."""
+    X, centers = _check_fitted_input(estimator, X)
+    runner = Runner(current_client())
+    blocks = block_sources(X)
+    counts = np.array([np.nan if np.isnan(c) else c for c in X.chunks[0]])
+    if sample_weight is not None and np.isnan(counts).any():
+        X = X.compute_chunk_sizes()
+        counts = np.asarray(X.chunks[0])
+    weights = None
+    if sample_weight is not None:
+        weights, _ = _prepare_weights(
+            sample_weight, counts.astype(np.int64), X.dtype, runner
+        )
+    tasks = [
+        runner.task(
+            B.score_block,
+            xb,
+            None if weights is None else weights[b],
+            centers,
+            name=runner.name("score"),
+        )
+        for b, xb in enumerate(blocks)
+    ]
+    return -float(np.sum(runner.compute(tasks)))
+
+
+def fit_transform(estimator, X, sample_weight=None):
+    return transform(fit(estimator, X, sample_weight), X)

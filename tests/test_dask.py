@@ -1,0 +1,313 @@
+"""The Dask backend on a real distributed cluster: parity with the in-memory fit,
+out-of-core data, a worker killed mid-fit, lazy imports and the install hint.
+
+One LocalCluster (2 worker processes, loopback only) serves the whole module.
+"""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+import pandas as pd  # noqa: E402
+
+from kmeansx import KMeans  # noqa: E402
+from kmeansx._backends import dask as kdask  # noqa: E402
+
+# Each worker holds about 300 MiB of libraries and compiled kernels; the out-of-core
+# test streams several times the cluster's total memory limit through it.
+WORKER_MEMORY = 600 * 2**20
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=":0",
+        memory_limit=WORKER_MEMORY,
+    )
+    client = distributed.Client(cluster)
+    try:
+        # Compile (or load from Numba's cache) the kernels in both workers.
+        rng = np.random.default_rng(0)
+        for dtype in (np.float64, np.float32):
+            X = da.from_array(rng.normal(size=(600, 3)).astype(dtype), chunks=300)
+            KMeans(3, init=np.eye(3, dtype=dtype), max_iter=2).fit(X.persist())
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def blobs(rng, n=6000, n_features=4, n_clusters=5, dtype=np.float64):
+    """Gaussian blobs around a common offset (so centering matters) and an init."""
+    centers = rng.normal(scale=3.0, size=(n_clusters, n_features)) + 50.0
+    X = centers[rng.integers(n_clusters, size=n)] + rng.normal(size=(n, n_features))
+    X = X.astype(dtype)
+    init = X[rng.choice(n, size=n_clusters, replace=False)].copy()
+    return X, init
+
+
+def as_dask(X, chunks):
+    return da.from_array(X, chunks=chunks).persist()
+
+
+def assert_same_fit(a, b, rtol=1e-9):
+    """``b`` (Dask) reproduces ``a`` (in memory): labels, iterations, inertia."""
+    assert isinstance(b.labels_, np.ndarray)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    assert a.n_iter_ == b.n_iter_
+    assert b.inertia_ == pytest.approx(a.inertia_, rel=rtol)
+    np.testing.assert_allclose(b.cluster_centers_, a.cluster_centers_, rtol=1e-12)
+
+
+# -- no cluster needed ---------------------------------------------------------------
+
+
+def test_import_kmeansx_does_not_import_dask():
+    code = textwrap.dedent(
+        """
+        import sys
+        import kmeansx
+        from kmeansx import KMeans
+        KMeans(2).fit([[0.0], [1.0], [5.0], [6.0]])
+        loaded = sorted(
+            m for m in sys.modules
+            if m.split(".")[0] in ("dask", "distributed", "dask_expr")
+        )
+        assert not loaded, loaded
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_without_dask_the_dask_paths_name_the_extra():
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["dask"] = None  # as if the extra were not installed
+        from kmeansx import KMeans
+
+        class Array:  # what a Dask array looks like to the estimator
+            pass
+        Array.__module__ = "dask.array.core"
+        try:
+            KMeans(2).fit(Array())
+        except ImportError as e:
+            assert 'pip install "kmeansx[dask]"' in str(e), e
+        else:
+            raise AssertionError("no ImportError")
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_local_scheduler_without_a_client(monkeypatch):
+    """No distributed client: Dask's own scheduler runs the same tasks."""
+    import dask
+
+    rng = np.random.default_rng(1)
+    X, init = blobs(rng, n=3000)
+    monkeypatch.setattr(kdask, "current_client", lambda: None)
+    with dask.config.set(scheduler="threads"):
+        b = KMeans(5, init=init).fit(da.from_array(X, chunks=700))
+    assert_same_fit(KMeans(5, init=init).fit(X), b)
+
+
+# -- parity with the in-memory fit ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "chunks", [(6000, 4), (1000, 4), (777, 2)], ids=["one", "even", "ragged"]
+)
+@pytest.mark.parametrize("tol", [0.0, 1e-4])
+def test_same_result_as_in_memory_whatever_the_chunking(client, chunks, tol):
+    rng = np.random.default_rng(2)
+    X, init = blobs(rng)
+    a = KMeans(5, init=init, tol=tol).fit(X)
+    b = KMeans(5, init=init, tol=tol).fit(as_dask(X, chunks))
+    assert_same_fit(a, b)
+
+
+def test_sample_weight_as_a_dask_array(client):
+    rng = np.random.default_rng(3)
+    X, init = blobs(rng)
+    w = rng.uniform(0.1, 3.0, size=len(X))
+    a = KMeans(5, init=init).fit(X, sample_weight=w)
+    # Weights chunked differently from X: the backend aligns them with X's rows.
+    b = KMeans(5, init=init).fit(
+        as_dask(X, (1500, 4)), sample_weight=da.from_array(w, chunks=1100)
+    )
+    assert_same_fit(a, b)
+    assert b.score(as_dask(X, 1000), sample_weight=da.from_array(w, chunks=900)) == (
+        pytest.approx(a.score(X, sample_weight=w), rel=1e-9)
+    )
+
+
+def test_history_matches_in_memory(client):
+    rng = np.random.default_rng(4)
+    X, init = blobs(rng, n=3000)
+    a = KMeans(5, init=init, tol=0, record_history=True).fit(X)
+    b = KMeans(5, init=init, tol=0, record_history=True).fit(as_dask(X, 800))
+    np.testing.assert_array_equal(a.history_.n_changed, b.history_.n_changed)
+    np.testing.assert_allclose(b.history_.inertia, a.history_.inertia, rtol=1e-9)
+    np.testing.assert_allclose(b.history_.centers, a.history_.centers, rtol=1e-12)
+
+
+def test_empty_cluster_relocated_as_in_memory(client):
+    rng = np.random.default_rng(5)
+    X, init = blobs(rng, n=3000)
+    init[2] = 1e4  # no point is nearest to this center at the first assignment
+    a = KMeans(5, init=init, tol=0, record_history=True).fit(X)
+    assert (a.history_.centers[1, 2] != init[2]).all()
+    b = KMeans(5, init=init, tol=0, record_history=True).fit(as_dask(X, 700))
+    assert_same_fit(a, b)
+
+
+def test_float32_is_kept(client):
+    rng = np.random.default_rng(6)
+    X, init = blobs(rng, dtype=np.float32)
+    a = KMeans(5, init=init).fit(X)
+    b = KMeans(5, init=init).fit(as_dask(X, 1000))
+    assert b.cluster_centers_.dtype == np.float32
+    # float32 sums are rounded in another order: the same clustering, to rounding.
+    assert np.mean(a.labels_ == b.labels_) > 0.999
+    assert b.inertia_ == pytest.approx(a.inertia_, rel=1e-5)
+    Xd = as_dask(X, 1000)
+    assert b.transform(Xd).dtype == np.float32
+    assert b.predict(Xd).dtype == np.int32
+
+
+def test_predict_and_transform_return_dask_arrays(client):
+    rng = np.random.default_rng(7)
+    X, init = blobs(rng, n=3000)
+    km = KMeans(5, init=init).fit(as_dask(X, 700))
+    ref = KMeans(5, init=init).fit(X)
+    Xd = as_dask(X, 500)
+    labels = km.predict(Xd)
+    distances = km.transform(Xd)
+    assert isinstance(labels, da.Array) and isinstance(distances, da.Array)
+    np.testing.assert_array_equal(labels.compute(), ref.predict(X))
+    np.testing.assert_allclose(distances.compute(), ref.transform(X), rtol=1e-12)
+    assert isinstance(km.fit_transform(Xd), da.Array)
+    # labels_ is a plain array: the fitted model pickles without the cluster.
+    again = pickle.loads(pickle.dumps(km))
+    np.testing.assert_array_equal(again.labels_, km.labels_)
+    np.testing.assert_array_equal(again.predict(X), ref.predict(X))
+
+
+def test_explicit_kmeanspp_and_random_match_in_memory(client):
+    rng = np.random.default_rng(8)
+    X, _ = blobs(rng, n=3000)
+    for init in ("k-means++", "random"):
+        a = KMeans(5, init=init, n_init=2, random_state=3).fit(X)
+        b = KMeans(5, init=init, n_init=2, random_state=3).fit(as_dask(X, 700))
+        assert_same_fit(a, b)
+
+
+def test_kmeans_parallel_init_is_seeded_and_good(client):
+    rng = np.random.default_rng(9)
+    X, _ = blobs(rng, n=4000, n_clusters=6)
+    Xd = as_dask(X, 900)
+    a = KMeans(6, init="k-means||", random_state=0).fit(Xd)
+    b = KMeans(6, init="k-means||", random_state=0).fit(Xd)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    best = KMeans(6, n_init=10, random_state=0).fit(X)
+    assert a.inertia_ <= 1.05 * best.inertia_
+
+
+def test_dask_dataframe_keeps_column_names(client):
+    rng = np.random.default_rng(10)
+    X, init = blobs(rng, n=2000, n_features=3)
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    ddf = dd.from_pandas(df, npartitions=3).persist()
+    a = KMeans(5, init=init).fit(df)
+    b = KMeans(5, init=init).fit(ddf)
+    assert_same_fit(a, b)
+    assert list(b.feature_names_in_) == ["a", "b", "c"]
+    np.testing.assert_array_equal(b.predict(ddf).compute(), a.predict(df))
+
+
+def test_bad_input_is_located(client):
+    X = np.arange(40.0).reshape(20, 2)
+    X[13, 1] = np.nan
+    with pytest.raises(ValueError, match=r"NaN in column '1' \(row\(s\) 13\)"):
+        KMeans(2).fit(as_dask(X, 6))
+    df = pd.DataFrame({"x": np.arange(6.0), "name": list("abcdef")})
+    with pytest.raises(ValueError, match="non-numeric column.*'name'"):
+        KMeans(2).fit(dd.from_pandas(df, npartitions=2))
+    w = np.ones(20)
+    w[17] = -1
+    X[13, 1] = 0
+    with pytest.raises(ValueError, match=r"negative at row\(s\) 17"):
+        KMeans(2).fit(as_dask(X, 6), sample_weight=da.from_array(w, chunks=7))
+    with pytest.raises(ValueError, match="n_samples=20 should be >= n_clusters=21"):
+        KMeans(21).fit(as_dask(X, 6))
+
+
+# -- out of core, and a worker lost ----------------------------------------------------
+
+
+def tiles(n_rows, n_features, rows_per_block, seed):
+    """Lazy data: every block repeats a seeded random tile (cheap to regenerate)."""
+
+    def block(block_id=None):
+        tile = np.random.default_rng([seed, block_id[0]]).random((256, n_features))
+        return np.tile(tile * 10.0, (rows_per_block // 256, 1))
+
+    n_blocks = n_rows // rows_per_block
+    return da.map_blocks(
+        block,
+        chunks=((rows_per_block,) * n_blocks, (n_features,)),
+        dtype=np.float64,
+        meta=np.empty((0, 0)),
+    )
+
+
+def test_out_of_core_data_larger_than_the_cluster_memory(client):
+    X = tiles(12_582_912, 32, 65_536, seed=11)  # 3 GiB in blocks of 16 MiB
+    total_limit = sum(
+        w["memory_limit"] for w in client.scheduler_info()["workers"].values()
+    )
+    assert X.nbytes > 2.5 * total_limit
+    workers = set(client.nthreads())
+    init = np.random.default_rng(12).random((4, 32)) * 10.0
+    km = KMeans(4, init=init, max_iter=2, tol=0).fit(X)
+    assert km.n_iter_ == 2
+    assert km.labels_.shape == (X.shape[0],)
+    assert np.bincount(km.labels_, minlength=4).sum() == X.shape[0]
+    assert np.isfinite(km.inertia_) and km.inertia_ > 0
+    assert ((km.cluster_centers_ > 0) & (km.cluster_centers_ < 10)).all()
+    assert set(client.nthreads()) == workers  # no worker ran out of memory
+
+
+def test_worker_killed_mid_fit_gives_the_same_result(client):
+    rng = np.random.default_rng(13)
+    X, init = blobs(rng, n=20_000, n_clusters=8)
+    init[3] += 0.5  # a longer run
+    Xd = da.from_array(X, chunks=2500).persist()
+    undisturbed = KMeans(8, init=init, tol=0).fit(Xd)
+    assert undisturbed.n_iter_ >= 4
+    pids = client.run(os.getpid)
+    victim = sorted(pids)[0]
+
+    def kill_at_second_iteration(iteration, inertia, n_changed, shift):
+        if iteration == 1:
+            os.kill(pids[victim], signal.SIGKILL)
+
+    km = KMeans(8, init=init, tol=0)
+    kdask.fit(km, Xd, callback=kill_at_second_iteration)
+    assert victim not in client.nthreads()  # the worker did die (and was replaced)
+    assert_same_fit(undisturbed, km, rtol=0)
