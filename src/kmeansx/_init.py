@@ -23,6 +23,15 @@ def random_init(X, n_clusters: int, sample_weight, random_state):
     return dense_rows(X, indices).astype(X.dtype, copy=False), indices
 
 
+# Rows per chunk of the k-means++ kernels: a constant, so that sums do not depend
+# on the thread count, small enough that sampling scans little of one chunk.
+KPP_CHUNK_ROWS = 4096
+
+# The pruned kernels mark the candidates closer to a row in the bits of one
+# integer; more trials than that take the plain kernels.
+MAX_PRUNED_TRIALS = 63
+
+
 def kmeans_plusplus_init(
     X, n_clusters: int, sample_weight, random_state, x_sqnorm=None, n_local_trials=None
 ):
@@ -30,19 +39,120 @@ def kmeans_plusplus_init(
 
     Each new center is the best of ``n_local_trials`` (default ``2 + ln k``)
     candidates drawn with probability proportional to ``w * D(x)^2``, scored by the
-    potential they would leave.
+    potential they would leave; the draws come from ``random_state`` in
+    scikit-learn's order. Dense data takes the pruned kernels (a point is skipped
+    when the triangle inequality proves a candidate cannot come closer to it);
+    sparse data the plain ones.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeansx._init import kmeans_plusplus_init
+    >>> X = np.array([[0.0], [0.1], [9.0], [9.1]])
+    >>> centers, indices = kmeans_plusplus_init(
+    ...     X, 2, np.ones(4), np.random.RandomState(0)
+    ... )
+    >>> sorted(np.round(centers.ravel()).tolist())
+    [0.0, 9.0]
     """
-    n_samples, n_features = X.shape
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
+    if is_sparse(X) or n_local_trials > MAX_PRUNED_TRIALS:
+        return _kmeans_plusplus_plain(
+            X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials
+        )
+    return _kmeans_plusplus_dense(
+        X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials
+    )
+
+
+def _cc_sq(centers64, c_sqnorm, cand64, cand_sqnorm):
+    """Squared center-candidate distances, rounded down (never too large)."""
+    d2 = c_sqnorm[:, None] + cand_sqnorm[None, :] - 2.0 * (centers64 @ cand64.T)
+    scale = c_sqnorm.max() + cand_sqnorm.max()
+    d2 -= 4.0 * (centers64.shape[1] + 2) * 2.0**-53 * 2.0 * scale
+    return np.maximum(d2, 0.0)
+
+
+def _kmeans_plusplus_dense(
+    X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials
+):
+    n_samples, n_features = X.shape
     if x_sqnorm is None:
         x_sqnorm = row_sq_norms(X)
-    view = kernel_view(X)
+    weight = np.asarray(sample_weight, dtype=np.float64)
+    chunk = KPP_CHUNK_ROWS
+    n_chunks = n_chunks_for(n_samples, chunk)
+    closest = np.empty(n_samples)
+    assign = np.empty(n_samples, dtype=np.int32)
+    chunk_pot = np.empty(n_chunks)
+    delta = np.empty((n_chunks, n_local_trials))
+    # Which candidates come closer to each row (bit t for candidate t).
+    closer = np.empty(n_samples, dtype=np.uint16 if n_local_trials <= 16 else np.int64)
+    picked = np.empty(n_local_trials, dtype=np.int64)
+
+    centers = np.empty((n_clusters, n_features), dtype=X.dtype)
+    centers64 = np.empty((n_clusters, n_features))
+    c_sqnorm = np.empty(n_clusters)
+    indices = np.full(n_clusters, -1, dtype=np.int64)
+    first = random_state.choice(n_samples, p=weight / weight.sum())
+    centers[0] = X[first]
+    centers64[0] = X[first]
+    c_sqnorm[0] = centers64[0] @ centers64[0]
+    indices[0] = first
+    _kpp.closest_first_dense(X, weight, centers[0], chunk, closest, assign, chunk_pot)
+    current_pot = float(closest @ weight)
+
+    for c in range(1, n_clusters):
+        rand_vals = random_state.uniform(size=n_local_trials) * current_pot
+        _kpp.sample_by_potential(
+            weight, closest, chunk, np.cumsum(chunk_pot), rand_vals, picked
+        )
+        candidates = np.ascontiguousarray(X[picked])
+        cand64 = candidates.astype(np.float64)
+        cand_sqnorm = np.einsum("ij,ij->i", cand64, cand64)
+        cc_sq = _cc_sq(centers64[:c], c_sqnorm[:c], cand64, cand_sqnorm)
+        _kpp.candidate_deltas_dense(
+            X,
+            x_sqnorm,
+            weight,
+            closest,
+            assign,
+            np.ascontiguousarray(cand64.T),
+            cand_sqnorm,
+            cc_sq,
+            chunk,
+            closer,
+            delta,
+        )
+        candidate_pots = chunk_pot.sum() + delta.sum(axis=0)
+        best = int(np.argmin(candidate_pots))
+        current_pot = float(candidate_pots[best])
+        centers[c] = candidates[best]
+        centers64[c] = cand64[best]
+        c_sqnorm[c] = cand_sqnorm[best]
+        indices[c] = picked[best]
+        _kpp.closest_add_dense(
+            X, candidates[best], closer, best, c, chunk, closest, assign
+        )
+        chunk_pot += delta[:, best]
+    return centers, indices
+
+
+def _kmeans_plusplus_plain(
+    X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials
+):
+    """Every distance computed: sparse data, or more trials than the pruned
+    kernels can mark."""
+    n_samples, n_features = X.shape
     sparse = is_sparse(X)
     closest_update = _kpp.closest_update_csr if sparse else _kpp.closest_update_dense
     potentials = (
         _kpp.candidate_potentials_csr if sparse else _kpp.candidate_potentials_dense
     )
+    if x_sqnorm is None:
+        x_sqnorm = row_sq_norms(X)
+    view = kernel_view(X)
     weight = np.asarray(sample_weight, dtype=np.float64)
     chunk = chunk_size_for(n_samples, n_local_trials, n_features)
     pot_out = np.empty((n_chunks_for(n_samples, chunk), n_local_trials))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 
 
@@ -49,8 +50,10 @@ def candidate_potentials_dense(
         for t in range(n_candidates):
             pot = 0.0
             for i in range(start, stop):
-                d = x_sqnorm[i] + cand_sqnorm[t] - 2.0 * _dot_dense_row(
-                    X, i, candidates[t]
+                d = (
+                    x_sqnorm[i]
+                    + cand_sqnorm[t]
+                    - 2.0 * _dot_dense_row(X, i, candidates[t])
                 )
                 d = min(max(d, 0.0), closest[i])
                 pot += d * sample_weight[i]
@@ -86,7 +89,9 @@ def candidate_potentials_csr(
         for t in range(n_candidates):
             pot = 0.0
             for i in range(start, stop):
-                dot = _dot_csr_row(data, indices, indptr[i], indptr[i + 1], candidates[t])
+                dot = _dot_csr_row(
+                    data, indices, indptr[i], indptr[i + 1], candidates[t]
+                )
                 d = x_sqnorm[i] + cand_sqnorm[t] - 2.0 * dot
                 d = min(max(d, 0.0), closest[i])
                 pot += d * sample_weight[i]
@@ -103,3 +108,156 @@ def closest_update_csr(X_csr, x_sqnorm, center, closest_inout):
         d = max(x_sqnorm[i] + c_sqnorm - 2.0 * dot, 0.0)
         if d < closest_inout[i]:
             closest_inout[i] = d
+
+
+# -- pruned k-means++ (dense) ---------------------------------------------------------
+#
+# Greedy k-means++ spends its time scoring candidates: for each, every point's
+# distance. The kernels below skip a point whenever the triangle inequality proves
+# that no candidate can come closer to it than its closest center: if
+# ``||cand - c_a||^2 >= 4 * closest_i`` (``a`` the point's closest center) then
+# ``||x_i - cand|| >= sqrt(closest_i)``. Once there are a few centers most points
+# are skipped. The rows of a block that are not skipped are multiplied by all the
+# candidates in one small GEMM (float64, the norm expansion as scikit-learn's
+# ``euclidean_distances``, clipped at 0). Potentials are summed per fixed-size
+# chunk as changes to the chunk's potential, and the caller adds the chunks in
+# order.
+
+
+@jit()
+def _sq_dist_row(X, i, center):
+    sq = 0.0
+    for f in range(X.shape[1]):
+        diff = np.float64(X[i, f]) - np.float64(center[f])
+        sq += diff * diff
+    return sq
+
+
+@jit(parallel=True)
+def closest_first_dense(
+    X, sample_weight, center, chunk_size, closest_out, assign_out, chunk_pot_out
+):
+    """Distances to the first center; ``chunk_pot_out[c]``: chunk ``c``'s potential."""
+    n_samples = X.shape[0]
+    for c in prange(chunk_pot_out.shape[0]):
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        pot = 0.0
+        for i in range(start, stop):
+            d = _sq_dist_row(X, i, center)
+            closest_out[i] = d
+            assign_out[i] = 0
+            pot += np.float64(sample_weight[i]) * d
+        chunk_pot_out[c] = pot
+
+
+@jit(parallel=True)
+def candidate_deltas_dense(
+    X,
+    x_sqnorm,
+    sample_weight,
+    closest,
+    assign,
+    cand_T,
+    cand_sqnorm,
+    cc_sq,
+    chunk_size,
+    closer_out,
+    delta_out,
+):
+    """``delta_out[c, t]``: how much candidate ``t`` lowers chunk ``c``'s potential.
+
+    ``cand_T`` (d, t) float64 holds the candidates as columns and ``cc_sq[a, t]``
+    (at most) the squared distance from chosen center ``a`` to candidate ``t``: a
+    row that no candidate can reach is skipped (module comment). Bit ``t`` of
+    ``closer_out[i]`` tells whether candidate ``t`` is closer to row ``i`` than its
+    closest center.
+    """
+    n_samples, n_features = X.shape
+    n_candidates = cand_T.shape[1]
+    for c in prange(delta_out.shape[0]):
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        delta = np.zeros(n_candidates)
+        rows = np.empty(BLOCK_ROWS, dtype=np.int64)
+        X_b = np.empty((BLOCK_ROWS, n_features))
+        dots = np.empty((BLOCK_ROWS, n_candidates))
+        for b0 in range(start, stop, BLOCK_ROWS):
+            b1 = min(b0 + BLOCK_ROWS, stop)
+            m = 0
+            for i in range(b0, b1):
+                reach = 4.0 * closest[i]
+                a = assign[i]
+                need = False
+                for t in range(n_candidates):
+                    need |= cc_sq[a, t] < reach
+                if need:
+                    rows[m] = i
+                    m += 1
+                else:
+                    closer_out[i] = 0
+            if m == 0:
+                continue
+            for r in range(m):
+                i = rows[r]
+                for f in range(n_features):
+                    X_b[r, f] = X[i, f]
+            # Leading-row slices of C-ordered buffers are contiguous, as np.dot needs.
+            np.dot(X_b[:m], cand_T, dots[:m])
+            for r in range(m):
+                i = rows[r]
+                r2 = closest[i]
+                w = np.float64(sample_weight[i])
+                bits = 0
+                for t in range(n_candidates):
+                    dist = max(x_sqnorm[i] + cand_sqnorm[t] - 2.0 * dots[r, t], 0.0)
+                    gain = min(dist - r2, 0.0)
+                    delta[t] += w * gain
+                    bits |= np.int64(gain < 0.0) << t
+                closer_out[i] = bits
+        for t in range(n_candidates):
+            delta_out[c, t] = delta[t]
+
+
+@jit(parallel=True)
+def closest_add_dense(
+    X, center, closer, t, index, chunk_size, closest_inout, assign_inout
+):
+    """Move to the new center (candidate ``t``, center number ``index``) the rows
+    :func:`candidate_deltas_dense` marked as closer to it; their distance is
+    computed again, from differences."""
+    n_samples = X.shape[0]
+    bit = np.int64(1) << t
+    for c in prange(-(-n_samples // chunk_size)):
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        for i in range(start, stop):
+            if np.int64(closer[i]) & bit:
+                closest_inout[i] = _sq_dist_row(X, i, center)
+                assign_inout[i] = index
+
+
+@jit()
+def sample_by_potential(sample_weight, closest, chunk_size, chunk_cumpot, targets, out):
+    """``out[t]``: the first row whose cumulative ``w * closest`` reaches
+    ``targets[t]`` (NumPy's ``searchsorted`` on the cumulative sum, clipped to the
+    last row), found through the chunks' cumulative potentials."""
+    n_samples = closest.shape[0]
+    n_chunks = chunk_cumpot.shape[0]
+    for t in range(targets.shape[0]):
+        v = targets[t]
+        c = np.searchsorted(chunk_cumpot, v)
+        if c >= n_chunks:
+            out[t] = n_samples - 1
+            continue
+        acc = chunk_cumpot[c - 1] if c > 0 else 0.0
+        i = c * chunk_size
+        stop = min(i + chunk_size, n_samples)
+        found = stop - 1
+        while i < stop:
+            acc += np.float64(sample_weight[i]) * closest[i]
+            if acc >= v:
+                found = i
+                break
+            i += 1
+        out[t] = found
