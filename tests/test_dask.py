@@ -228,6 +228,18 @@ def test_kmeans_parallel_init_is_seeded_and_good(client):
     assert a.inertia_ <= 1.05 * best.inertia_
 
 
+def test_kmeanspp_on_data_too_large_to_fetch_is_kmeans_parallel(client, monkeypatch):
+    from kmeansx._backends import _dask_init
+
+    rng = np.random.default_rng(14)
+    X, _ = blobs(rng, n=3000)
+    Xd = as_dask(X, 700)
+    monkeypatch.setattr(_dask_init, "KMEANSPP_MAX_BYTES", X.nbytes - 1)
+    a = KMeans(5, random_state=1, max_iter=1).fit(Xd)
+    b = KMeans(5, init="k-means||", random_state=1, max_iter=1).fit(Xd)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+
+
 def test_dask_dataframe_keeps_column_names(client):
     rng = np.random.default_rng(10)
     X, init = blobs(rng, n=2000, n_features=3)
@@ -255,6 +267,56 @@ def test_bad_input_is_located(client):
         KMeans(2).fit(as_dask(X, 6), sample_weight=da.from_array(w, chunks=7))
     with pytest.raises(ValueError, match="n_samples=20 should be >= n_clusters=21"):
         KMeans(21).fit(as_dask(X, 6))
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+@pytest.fixture
+def parquet_folder(tmp_path):
+    rng = np.random.default_rng(15)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for i in range(3):
+        X = rng.normal(size=(400, 3)) + rng.integers(0, 3, size=(400, 1)) * 5.0
+        frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(name="row")
+        frame.to_parquet(folder / f"part{i}.parquet")
+    return folder
+
+
+def test_cli_fits_parquet_files_on_the_cluster(client, parquet_folder, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from kmeansx.cli import app
+
+    out = tmp_path / "labels.parquet"
+    args = ["fit", str(parquet_folder / "*.parquet"), "--dask", "-k", "3"]
+    args += ["-c", "a,b,c", "--n-init", "1", "--random-state", "0", "-o", str(out)]
+    args += ["--scheduler", client.scheduler.address, "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "iteration 1: inertia" in result.stderr
+    summary = json.loads(result.stdout)
+    rows = pd.read_parquet(out)
+    data = pd.concat(
+        [pd.read_parquet(parquet_folder / f"part{i}.parquet") for i in range(3)]
+    )
+    np.testing.assert_array_equal(rows[["a", "b", "c"]], data[["a", "b", "c"]])
+    # The same fit in memory: standardized columns, k-means++ from the same seed.
+    X = data[["a", "b", "c"]].to_numpy()
+    ref = KMeans(3, n_init=1, random_state=0).fit((X - X.mean(0)) / X.std(0))
+    np.testing.assert_array_equal(rows["cluster"], ref.labels_)
+    assert summary["n_iter"] == ref.n_iter_
+    assert summary["sizes"] == np.bincount(ref.labels_).tolist()
+    # The output is never overwritten without --force, and bad requests say why.
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 2 and "--force" in again.stderr
+    auto = CliRunner().invoke(app, ["fit", str(parquet_folder), "--dask"])
+    assert auto.exit_code == 2 and "--n-clusters N" in auto.stderr
+    text = CliRunner().invoke(app, ["fit", str(parquet_folder), "--dask", "-k", "2"])
+    assert text.exit_code == 2 and "'name' are not numeric" in text.stderr
 
 
 # -- out of core, and a worker lost ----------------------------------------------------

@@ -219,10 +219,41 @@ def fit(
     ] = None,
     json: Json = False,
     force: Force = False,
+    dask: Annotated[
+        bool,
+        typer.Option("--dask", help="Parquet files (folder or quoted glob) on Dask."),
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (default: local)."),
+    ] = None,
 ):
     """Segment a table: choose k (or take yours), fit, profile, save."""
     k = _n_clusters(n_clusters)
     cols = _columns(columns)
+    if dask or scheduler is not None:  # kmeansx._backends.dask_cli does the work
+        with _user_errors():
+            from kmeansx import _report
+            from kmeansx._backends.dask_cli import fit_command
+
+            summary = fit_command(
+                data,
+                columns=cols,
+                n_clusters=k,
+                scale=_scale(scale),
+                random_state=random_state,
+                n_init=n_init,
+                output=output,
+                scheduler=scheduler,
+                force=force,
+                console=None if json else _console(),
+                dropna=dropna,
+                model=model,
+                plots=plots,
+            )
+        if json:
+            typer.echo(_report.to_json(summary))
+        return
     with _user_errors():
         from kmeansx import _report, save, segment
         from kmeansx.io import read_table, write_table

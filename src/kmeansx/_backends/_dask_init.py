@@ -6,9 +6,11 @@
 - ``"k-means||"``: scalable k-means++ (Bahmani et al., 2012): a few passes that
   each keep every point with probability ``oversampling * w * D(x)^2 / phi``, then
   greedy k-means++ on the weighted candidates, on the driver;
-- ``"k-means++"``: greedy k-means++ on all rows when there are at most
-  :data:`KMEANSPP_ROWS` of them (then the same centers as in memory), else on a
-  seeded uniform sample of that many rows, carrying their weights.
+- ``"k-means++"`` (the default): greedy k-means++ needs one pass over the data per
+  center, so on Dask data it runs only when the data is small enough to fetch
+  (at most :data:`KMEANSPP_MAX_BYTES`): then on all rows, giving the same centers
+  as in memory for the same ``random_state``. Larger data gets its scalable form,
+  k-means||.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from kmeansx._backends._dask_run import DaskData, Runner
 from kmeansx._fit import check_centers_shape
 from kmeansx._init import kmeans_plusplus_init
 
-# Greedy k-means++ runs on at most this many rows of Dask data.
-KMEANSPP_ROWS = 100_000
+# Greedy k-means++ runs on Dask data up to this size (fetched to the driver);
+# beyond it, "k-means++" means k-means||.
+KMEANSPP_MAX_BYTES = 64 * 2**20
 
 # k-means|| rounds, and candidates drawn per round as a multiple of n_clusters
 # (Bahmani et al. find 5 rounds of 2k enough; more adds passes, not quality).
@@ -74,12 +77,10 @@ def random_centers(data, runner, n_clusters, random_state) -> np.ndarray:
 
 def kmeanspp_centers(data, runner, n_clusters, random_state) -> np.ndarray:
     n = data.n_samples
-    if n <= KMEANSPP_ROWS:
-        rows = np.arange(n)
-    else:
-        rows = np.sort(random_state.choice(n, size=KMEANSPP_ROWS, replace=False))
-    X = fetch_rows(data, runner, rows)
-    weight = all_weights(data, runner)[rows]
+    if n * data.n_features * data.dtype.itemsize > KMEANSPP_MAX_BYTES:
+        return kmeans_parallel_centers(data, runner, n_clusters, random_state)
+    X = fetch_rows(data, runner, np.arange(n))
+    weight = all_weights(data, runner)
     return kmeans_plusplus_init(X, n_clusters, weight, random_state)[0]
 
 

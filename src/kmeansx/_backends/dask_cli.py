@@ -1,0 +1,250 @@
+"""``kmeansx fit DATA --dask``: Parquet files read with Dask, fitted on a cluster.
+
+The command's logic lives here so that ``kmeansx/cli.py`` only parses options and
+formats errors. Data too large for one machine stays on the cluster: the input is
+read lazily (a folder of Parquet files or a glob), standardized lazily, fitted on
+the Dask backend with one line of progress per iteration, and the rows come back
+out with a ``cluster`` column as a Parquet dataset (one file per partition).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from kmeansx._backends import require_dask
+
+UNSUPPORTED = {
+    "dropna": "--dropna is not available with --dask: rows with missing values "
+    "stop the fit with their row and column; drop them from the data first.",
+    "model": "--model is not available with --dask yet; the printed centers "
+    "(or --json) hold the model.",
+    "plots": "--plots is not available with --dask; plot a sample in memory.",
+}
+
+
+def parquet_files(data) -> list[str]:
+    """The Parquet files named by a file, a folder or a glob; an error if none."""
+    text = str(data)
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(glob.glob(os.path.join(text, "**", "*.parquet"), recursive=True))
+    elif any(ch in text for ch in "*?["):
+        files = sorted(glob.glob(text, recursive=True))
+    else:
+        files = [text] if path.exists() else []
+    files = [f for f in files if os.path.isfile(f)]
+    if not files:
+        raise FileNotFoundError(
+            f"{text}: no Parquet files found; pass a .parquet file, a folder of them, "
+            'or a quoted glob such as "data/*.parquet".'
+        )
+    return files
+
+
+def _select(ddf, columns):
+    import pandas as pd
+
+    from kmeansx._tables import suggest
+
+    if columns is None:
+        text = [
+            c for c, t in ddf.dtypes.items() if not pd.api.types.is_numeric_dtype(t)
+        ]
+        if text:
+            raise ValueError(
+                f"column(s) {', '.join(map(repr, text))} are not numeric; choose the "
+                "columns to cluster on with --columns."
+            )
+        return ddf, [str(c) for c in ddf.columns]
+
+    missing = [c for c in columns if c not in ddf.columns]
+    if missing:
+        raise ValueError(
+            f"column {missing[0]!r} is not in the data (columns: "
+            f"{', '.join(map(str, ddf.columns))});{suggest(missing[0], ddf.columns)}"
+        )
+    return ddf[list(columns)], list(columns)
+
+
+def _standardize(X, scale):
+    """Lazily standardized ``X`` and the (mean, scale) that undo it."""
+    import dask
+
+    if scale is None:
+        return X, np.zeros(X.shape[1]), np.ones(X.shape[1])
+    if scale != "standard":
+        raise ValueError(
+            f"--scale {scale} is not available with --dask; use --scale standard "
+            "or --scale none."
+        )
+    mean, std = dask.compute(X.mean(axis=0), X.std(axis=0))
+    std = np.where(std > 0, std, 1.0)
+    return (X - mean.astype(X.dtype)) / std.astype(X.dtype), mean, std
+
+
+def _check_output(output: Path, files, force: bool) -> None:
+    resolved = {os.path.realpath(f) for f in files}
+    if os.path.realpath(output) in resolved or any(
+        f.startswith(os.path.realpath(output) + os.sep) for f in resolved
+    ):
+        raise ValueError(f"--output {output} would overwrite the input data.")
+    if output.exists() and not force:
+        raise FileExistsError(f"{output} exists; pass --force to replace it.")
+
+
+def _label_rows(part, names, dtype, mean, std, centers):
+    """A partition with its ``cluster`` column, scaled exactly as for the fit."""
+    from kmeansx._backends._dask_blocks import predict_block
+
+    x = part[names].to_numpy(dtype=dtype)
+    x = (x - mean.astype(dtype)) / std.astype(dtype)
+    return part.assign(cluster=predict_block(x, centers))
+
+
+def _write_rows(ddf, names, dtype, scaling, km, output: Path, force: bool) -> Path:
+    """The rows and their ``cluster`` as a Parquet dataset, swapped in at the end."""
+    centers = np.ascontiguousarray(km.cluster_centers_, dtype=dtype)
+    meta = ddf._meta.assign(cluster=np.empty(0, dtype=np.int32))
+    rows = ddf.map_partitions(_label_rows, names, dtype, *scaling, centers, meta=meta)
+    tmp = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        rows.to_parquet(str(tmp), write_index=False)
+        if output.exists() and force:
+            if output.is_dir():
+                shutil.rmtree(output)
+            else:
+                output.unlink()
+        os.replace(tmp, output)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return output
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None):
+    """A client of ``scheduler``, or of a local cluster started (and stopped) here."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with (
+        LocalCluster(host="127.0.0.1", dashboard_address=":0", processes=True) as cl,
+        Client(cl) as client,
+    ):
+        yield client
+
+
+def fit_command(
+    data,
+    *,
+    columns,
+    n_clusters,
+    scale,
+    random_state,
+    n_init,
+    output,
+    scheduler,
+    force: bool,
+    console,
+    **unsupported,
+) -> dict:
+    """Fit k-means on Parquet data with Dask; return a summary (and write rows).
+
+    One line of progress per iteration goes to stderr (so that ``--json`` output
+    stays clean); ``console`` prints the result table unless it is None.
+    """
+    from rich.console import Console
+
+    require_dask("dask.dataframe", "distributed")
+    progress = Console(stderr=True)
+    for name, value in unsupported.items():
+        if value:
+            raise ValueError(UNSUPPORTED[name])
+    if n_clusters == "auto":
+        raise ValueError(
+            "--dask needs a number of clusters (--n-clusters N); choosing k runs in "
+            "memory: try kmeansx choose-k on a sample of the data."
+        )
+    import dask.dataframe as dd
+
+    from kmeansx import KMeans
+    from kmeansx._backends import dask as backend
+
+    files = parquet_files(data)
+    if output is not None:
+        _check_output(Path(output), files, force)
+    ddf = dd.read_parquet(files)
+    table, names = _select(ddf, columns)
+    X = backend.as_dask_array(table)
+
+    def report(iteration, inertia, n_changed, shift):
+        progress.print(
+            f"iteration {iteration + 1}: inertia {inertia:.6g}, "
+            f"{n_changed} point(s) changed cluster",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    with dask_client(scheduler) as client:
+        progress.print(
+            f"fitting k={n_clusters} on {len(files)} Parquet file(s) "
+            f"({ddf.npartitions} partitions) with Dask at {client.scheduler.address}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        X, mean, std = _standardize(X, scale)
+        km = KMeans(n_clusters, n_init=n_init, random_state=random_state)
+        backend.fit(km, X, callback=report)
+        written = None
+        if output is not None:
+            written = _write_rows(
+                ddf, names, X.dtype, (mean, std), km, Path(output), force
+            )
+    centers = km.cluster_centers_ * std + mean
+    sizes = np.bincount(km.labels_, minlength=n_clusters)
+    summary = {
+        "n_clusters": int(n_clusters),
+        "n_samples": int(km.labels_.shape[0]),
+        "n_iter": int(km.n_iter_),
+        "inertia": float(km.inertia_),
+        "columns": names,
+        "scale": scale,
+        "sizes": sizes.tolist(),
+        "centers": centers.tolist(),
+        "output": str(written) if written is not None else None,
+    }
+    if console is not None:
+        _print_table(console, summary)
+    return summary
+
+
+def _print_table(console, summary) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{summary['n_clusters']} clusters (centers in data units)")
+    table.add_column("cluster", justify="right")
+    table.add_column("size", justify="right")
+    for name in summary["columns"]:
+        table.add_column(str(name), justify="right")
+    for j, (size, center) in enumerate(
+        zip(summary["sizes"], summary["centers"], strict=True)
+    ):
+        table.add_row(str(j), str(size), *(f"{v:.4g}" for v in center))
+    console.print(table)
+    console.print(
+        f"{summary['n_samples']} rows, {summary['n_iter']} iterations, "
+        f"inertia {summary['inertia']:.6g}",
+        highlight=False,
+    )
+    if summary["output"]:
+        console.print(f"wrote output: {summary['output']}", highlight=False)
