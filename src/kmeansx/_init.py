@@ -179,3 +179,92 @@ def _kmeans_plusplus_plain(
         indices[c] = candidate_ids[best]
         closest_update(view, x_sqnorm, centers[c], closest)
     return centers, indices
+
+
+# k-means|| (Bahmani et al. 2012): rounds, and candidates drawn per round as a
+# multiple of n_clusters (the paper finds 5 rounds of 2k enough), then Lloyd
+# iterations on the weighted candidates after their k-means++ (as Spark MLlib).
+KPAR_ROUNDS = 5
+KPAR_OVERSAMPLING = 2.0
+KPAR_REFINE_ITER = 30
+
+
+def kmeans_parallel_init(
+    X,
+    n_clusters: int,
+    sample_weight,
+    random_state,
+    x_sqnorm=None,
+    n_rounds: int = KPAR_ROUNDS,
+    oversampling: float = KPAR_OVERSAMPLING,
+):
+    """k-means|| (scalable k-means++, Bahmani et al. 2012).
+
+    A first center is drawn with probability proportional to weight; then each of
+    ``n_rounds`` rounds keeps every point independently with probability
+    ``min(1, oversampling * k * w * D(x)^2 / phi)`` (``phi`` the weighted potential),
+    about ``oversampling * k`` candidates per round. The candidates are weighted by
+    the weight of the points nearest to them and reduced to ``n_clusters`` centers
+    by greedy k-means++ and :data:`KPAR_REFINE_ITER` Lloyd iterations. Draws come
+    from ``random_state``: the first center and one seed per round, the round's
+    uniform for row ``i`` being a hash of the seed and ``i`` (so a blocked, e.g.
+    Dask, run draws the same rows). Returns the centers (not rows of ``X`` after
+    the refinement) in ``X``'s dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeansx._init import kmeans_parallel_init
+    >>> X = np.array([[0.0], [0.1], [9.0], [9.1]])
+    >>> centers = kmeans_parallel_init(X, 2, np.ones(4), np.random.RandomState(0))
+    >>> sorted(np.round(centers.ravel()).tolist())
+    [0.0, 9.0]
+    """
+    from kmeansx._lloyd import assign_labels, lloyd, sq_distance_to_label
+
+    n_samples = X.shape[0]
+    weight = np.asarray(sample_weight, dtype=np.float64)
+    sparse = is_sparse(X)
+    if not sparse and x_sqnorm is None:
+        x_sqnorm = row_sq_norms(X)
+    closest = np.full(n_samples, np.inf)
+    nearest = np.full(n_samples, -1, dtype=np.int64)
+    keep = np.empty(n_samples, dtype=np.int64)
+
+    def add(rows, base):
+        new = dense_rows(X, rows).astype(X.dtype, copy=False)
+        if sparse:
+            labels = assign_labels(X, weight, new)[0]
+            dist = sq_distance_to_label(X, new, labels)
+            closer = dist < closest
+            closest[closer] = dist[closer]
+            nearest[closer] = labels[closer] + base
+        else:
+            _kpp.kpar_nearest_dense(
+                X, x_sqnorm, new, base, KPP_CHUNK_ROWS, closest, nearest
+            )
+
+    rows = [np.array([random_state.choice(n_samples, p=weight / weight.sum())])]
+    add(rows[0], 0)
+    n_cands = 1
+    for _ in range(n_rounds):
+        phi = float(closest @ weight)
+        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        if not phi > 0:  # every point sits on a candidate
+            break
+        scale = oversampling * n_clusters / phi
+        m = _kpp.kpar_keep(weight, closest, 0, seed, scale, keep)
+        if m:
+            rows.append(keep[:m].copy())
+            add(rows[-1], n_cands)
+            n_cands += m
+    rows = np.concatenate(rows)
+    cand_weight = np.bincount(nearest, weights=weight, minlength=n_cands)
+    if n_cands < n_clusters:  # fewer candidates than clusters: pad with rows
+        extra = random_state.choice(n_samples, size=n_clusters - n_cands, replace=False)
+        rows = np.concatenate([rows, extra])
+        cand_weight = np.concatenate([cand_weight, weight[extra]])
+    cands = dense_rows(X, rows).astype(X.dtype, copy=False)
+    cand_weight = cand_weight.astype(X.dtype)
+    centers = kmeans_plusplus_init(cands, n_clusters, cand_weight, random_state)[0]
+    return lloyd(cands, cand_weight, centers, max_iter=KPAR_REFINE_ITER).centers

@@ -261,3 +261,94 @@ def sample_by_potential(sample_weight, closest, chunk_size, chunk_cumpot, target
                 break
             i += 1
         out[t] = found
+
+
+# -- k-means|| (Bahmani et al. 2012) --------------------------------------------------
+#
+# Per-block pieces: each is a pure function of a block of rows and the global index
+# of its first row, so that a Dask backend can run them block by block and get the
+# same candidates as one in-memory call. The uniform draw of row ``i`` in a round is
+# a hash of the round's seed and ``i`` (SplitMix64), independent of the blocking.
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@jit()
+def uniform_of_row(seed, row):
+    """A uniform in [0, 1) that depends only on ``seed`` and the global ``row``."""
+    z = np.uint64(seed) + (np.uint64(row) + np.uint64(1)) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@jit(parallel=True)
+def kpar_nearest_dense(
+    X, x_sqnorm, cands, base, chunk_size, closest_inout, nearest_inout
+):
+    """Lower ``closest`` (squared distance to the nearest candidate) and ``nearest``
+    (its index) of every row with the candidates ``cands``, numbered from ``base``.
+
+    One GEMM per block of rows, candidate-major, and the minimum found with selects
+    across rows; distances by the norm expansion in X's dtype, clipped at 0.
+    """
+    n_samples, n_features = X.shape
+    n_cands = cands.shape[0]
+    cands_m2 = cands * cands.dtype.type(-2)
+    c_sqnorm = np.empty(n_cands, dtype=cands.dtype)
+    for j in range(n_cands):
+        acc = 0.0
+        for f in range(n_features):
+            acc += np.float64(cands[j, f]) * np.float64(cands[j, f])
+        c_sqnorm[j] = acc
+    for c in prange(-(-n_samples // chunk_size)):
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        X_T = np.empty((n_features, BLOCK_ROWS), dtype=X.dtype)
+        dots = np.empty((n_cands, BLOCK_ROWS), dtype=X.dtype)
+        best = np.empty(BLOCK_ROWS, dtype=X.dtype)
+        label = np.empty(BLOCK_ROWS, dtype=X.dtype)
+        for b0 in range(start, stop, BLOCK_ROWS):
+            m = min(b0 + BLOCK_ROWS, stop) - b0
+            if m < BLOCK_ROWS:
+                X_T = np.empty((n_features, m), dtype=X.dtype)
+                dots = np.empty((n_cands, m), dtype=X.dtype)
+            for f in range(n_features):
+                for r in range(m):
+                    X_T[f, r] = X[b0 + r, f]
+            np.dot(cands_m2, X_T, dots)
+            for r in range(m):
+                best[r] = np.inf
+                label[r] = 0
+            for j in range(n_cands):
+                c_sq = c_sqnorm[j]
+                j_as_float = X.dtype.type(j)
+                for r in range(m):
+                    v = dots[j, r] + c_sq
+                    closer = v < best[r]
+                    best[r] = v if closer else best[r]
+                    label[r] = j_as_float if closer else label[r]
+            for r in range(m):
+                i = b0 + r
+                d = max(x_sqnorm[i] + np.float64(best[r]), 0.0)
+                if d < closest_inout[i]:
+                    closest_inout[i] = d
+                    nearest_inout[i] = base + np.int64(label[r])
+
+
+@jit()
+def kpar_keep(sample_weight, closest, first_row, seed, scale, keep_out):
+    """Rows kept in a round: ``u_i < scale * w_i * closest_i`` with ``u_i`` the
+    row's uniform (``scale`` = oversampling / potential); returns how many, their
+    local indices in ``keep_out``."""
+    n = closest.shape[0]
+    m = 0
+    for i in range(n):
+        u = uniform_of_row(seed, first_row + i)
+        if u < scale * np.float64(sample_weight[i]) * closest[i]:
+            keep_out[m] = i
+            m += 1
+    return m
