@@ -72,7 +72,11 @@ def test_parameters_and_defaults_equal_sklearn():
     # exact, so results equal Lloyd's).
     assert set(ours) - set(theirs) == {"record_history"}
     assert set(theirs) <= set(ours)
-    assert {k: ours[k] for k in theirs} == theirs
+    # algorithm defaults to "auto" (an exact choice among lloyd/hamerly/yinyang).
+    assert {k: ours[k] for k in theirs if k != "algorithm"} == {
+        k: v for k, v in theirs.items() if k != "algorithm"
+    }
+    assert ours["algorithm"] == "auto"
     assert ours["record_history"] is False
     assert KMeans(algorithm="elkan").get_params()["algorithm"] == "elkan"
 

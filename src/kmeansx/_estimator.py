@@ -23,7 +23,7 @@ from kmeansx._fit import check_centers_shape, fit_kmeans
 from kmeansx._kernels import distances as _dist
 from kmeansx._lloyd import assign_labels
 
-ALGORITHMS = ("lloyd", "elkan")
+ALGORITHMS = ("lloyd", "elkan", "hamerly", "yinyang", "auto")
 
 
 class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
@@ -40,12 +40,15 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     ----------
     n_clusters : int, default=8
         The number of clusters, k.
-    init : {"k-means++", "random"}, callable or array-like of shape \
+    init : {"k-means++", "k-means||", "random"}, callable or array-like of shape \
             (n_clusters, n_features), default="k-means++"
         "k-means++" is greedy k-means++ (``2 + ln k`` local trials per center,
-        weighted by ``sample_weight``); "random" draws ``n_clusters`` distinct rows
-        with probability proportional to their weight; an array gives the initial
-        centers; a callable is called as ``init(X, n_clusters, random_state=rs)``.
+        weighted by ``sample_weight``); "k-means||" is its scalable form (Bahmani
+        et al. 2012: 5 rounds drawing about ``2 k`` candidates each, then
+        k-means++ and Lloyd iterations on the weighted candidates); "random" draws
+        ``n_clusters`` distinct rows with probability proportional to their
+        weight; an array gives the initial centers; a callable is called as
+        ``init(X, n_clusters, random_state=rs)``.
     n_init : "auto" or int, default="auto"
         How many runs from different starts; the run with the lowest inertia is
         kept. "auto" means 1 for "k-means++" or an array, 10 for "random" or a
@@ -63,9 +66,18 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         whatever the number of threads.
     copy_x : bool, default=True
         If False, dense ``X`` is centered in place during fit and restored after.
-    algorithm : {"lloyd", "elkan"}, default="lloyd"
-        Both are exact and give identical results. "elkan" currently runs the
-        Lloyd kernels; bound-based accelerations come in a later release.
+    algorithm : {"auto", "lloyd", "elkan", "hamerly", "yinyang"}, default="auto"
+        All are exact: from the same initial centers they give Lloyd's labels at
+        every iteration, the same ``n_iter_``, and centers and inertia equal to
+        float rounding; they differ in speed and memory. "elkan" (Elkan 2003)
+        keeps a lower bound per point and center, only while those ``n * k``
+        bounds fit in 1 GiB (``kmeansx._elkan.MEMORY_BUDGET_BYTES``), and
+        otherwise runs "hamerly"; "hamerly" (Hamerly 2010) keeps two bounds per
+        point; "yinyang" (Ding et al. 2015) one per point and group of about 10
+        centers. "auto" runs "lloyd" for fewer than 16 clusters, "hamerly" below
+        16 features and "yinyang" from there on (measured with
+        ``benchmarks/bench_algorithms.py``). Sparse input always runs Lloyd's
+        kernels, whatever is asked (the result is the same).
     record_history : bool, default=False
         Keep ``history_``: the centers, inertia and number of points that changed
         cluster at every iteration of the kept run.
@@ -107,7 +119,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         verbose=0,
         random_state=None,
         copy_x=True,
-        algorithm="lloyd",
+        algorithm="auto",
         record_history=False,
     ):
         self.n_clusters = n_clusters
@@ -140,10 +152,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             )
         init = self.init
         if isinstance(init, str):
-            if init not in ("k-means++", "random"):
+            if init not in ("k-means++", "k-means||", "random"):
                 raise ValueError(
-                    f"init must be 'k-means++', 'random', an array or a callable, "
-                    f"got {init!r}."
+                    f"init must be 'k-means++', 'k-means||', 'random', an array or "
+                    f"a callable, got {init!r}."
                 )
         elif not callable(init) and not hasattr(init, "__len__"):
             raise ValueError(
@@ -239,6 +251,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             random_state=check_random_state(self.random_state),
             copy_x=self.copy_x,
             record_history=self.record_history,
+            algorithm=self.algorithm,
         )
         self.cluster_centers_ = result.centers
         self._n_features_out = result.centers.shape[0]

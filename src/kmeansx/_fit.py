@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from kmeansx._auto import run_algorithm
 from kmeansx._data import center, is_sparse, mean_variance, row_sq_norms
 from kmeansx._history import KMeansHistory
-from kmeansx._init import kmeans_plusplus_init, random_init
+from kmeansx._init import kmeans_parallel_init, kmeans_plusplus_init, random_init
 from kmeansx._kernels._jit import single_threaded_blas
-from kmeansx._lloyd import lloyd
 
 
 @dataclass
@@ -38,6 +38,10 @@ def initial_centers(X, n_clusters, init, sample_weight, random_state, x_sqnorm):
         )[0]
     if isinstance(init, str) and init == "random":
         return random_init(X, n_clusters, sample_weight, random_state)[0]
+    if isinstance(init, str) and init == "k-means||":
+        return kmeans_parallel_init(
+            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm
+        )
     if callable(init):
         centers = init(X, n_clusters, random_state=random_state)
         centers = np.asarray(
@@ -74,8 +78,9 @@ def fit_kmeans(
     random_state: np.random.RandomState,
     copy_x: bool,
     record_history: bool,
+    algorithm: str = "lloyd",
 ) -> FitResult:
-    """Run ``n_init`` Lloyd runs on prepared input and keep the lowest inertia.
+    """Run ``n_init`` runs of ``algorithm`` on prepared input; keep the lowest inertia.
 
     Dense data is centered on its mean first (as scikit-learn does) so that the
     norm expansion used for ranking distances loses less precision.
@@ -89,10 +94,8 @@ def fit_kmeans(
     # Variances are invariant under the centering; on centered data they take one
     # pass instead of np.var's two.
     tol_abs = mean_variance(X, centered=not sparse) * tol if tol > 0 else 0.0
-    # Only k-means++ needs the row norms; an explicit init skips the pass.
-    x_sqnorm = (
-        row_sq_norms(X) if isinstance(init, str) and init == "k-means++" else None
-    )
+    # Only k-means++ and k-means|| need the row norms; other inits skip the pass.
+    x_sqnorm = row_sq_norms(X) if isinstance(init, str) and init != "random" else None
 
     best = None
     try:
@@ -103,7 +106,8 @@ def fit_kmeans(
                 )
                 if verbose:
                     print("Initialization complete")
-                run = lloyd(
+                run = run_algorithm(
+                    algorithm,
                     X,
                     sample_weight,
                     centers_init,
