@@ -260,3 +260,108 @@ def column_sums(X, chunk_size: int) -> np.ndarray:
     return np.stack(
         [X[lo:hi].sum(axis=0) for lo, hi in chunk_bounds(X.shape[0], chunk_size)]
     )
+
+
+# -- exact bound-based passes (kernels/bounds.py, hamerly.py, elkan.py, yinyang.py) --
+# A pass must give Lloyd's labels and sums; what it keeps between passes are
+# bounds, and these say what the bounds must satisfy.
+
+
+def ranking(X, centers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lloyd's ranking values ``||c||^2 - 2 x.c``: per row the best, the second
+    best and the best center (ties to the lowest index)."""
+    Xd, C = dense(X), dense(centers)
+    v = (C**2).sum(axis=1)[None, :] - 2.0 * Xd @ C.T
+    label = np.argmin(v, axis=1)
+    part = np.sort(v, axis=1)
+    second = part[:, 1] if v.shape[1] > 1 else np.full(v.shape[0], np.inf)
+    return part[:, 0], second, label
+
+
+def upper_bounds_hold(X, centers, labels, upper, slack=1e-9) -> bool:
+    """``upper[i] >= ||x_i - c_{label_i}||`` for every row."""
+    d = np.sqrt(sq_distance_to_label(X, centers, labels))
+    return bool(np.all(np.asarray(upper, dtype=np.float64) >= d * (1 - slack)))
+
+
+def lower_bounds_hold(X, centers, lower, exclude=None, slack=1e-9) -> bool:
+    """``lower[i, j] <= ||x_i - c_j||`` for every row and center (or column group).
+
+    ``lower`` is (n, k), or (n,) for one bound over all centers but ``exclude[i]``.
+    """
+    d = np.sqrt(sq_distances(X, centers))
+    lower = np.asarray(lower, dtype=np.float64)
+    if lower.ndim == 1:
+        if exclude is not None:
+            d[np.arange(d.shape[0]), np.asarray(exclude)] = np.inf
+        return bool(np.all(lower <= d.min(axis=1) * (1 + slack)))
+    return bool(np.all(lower <= d * (1 + slack)))
+
+
+def group_lower_bounds_hold(X, centers, labels, lower, group_of, slack=1e-9) -> bool:
+    """``lower[i, g] <= ||x_i - c_j||`` for every center ``j != label_i`` of group g."""
+    d = np.sqrt(sq_distances(X, centers))
+    d[np.arange(d.shape[0]), np.asarray(labels)] = np.inf
+    lower = np.asarray(lower, dtype=np.float64)
+    group_of = np.asarray(group_of)
+    for g in range(lower.shape[1]):
+        members = d[:, group_of == g]
+        if members.shape[1] and not np.all(
+            lower[:, g] <= members.min(axis=1) * (1 + slack)
+        ):
+            return False
+    return True
+
+
+# -- pruned k-means++ and k-means|| (kernels/kmeanspp.py) ----------------------------
+
+
+def candidate_deltas(X, sample_weight, closest, candidates, chunk_size):
+    """``(delta, closer)``: per chunk, how much each candidate lowers the potential
+    (``sum w * min(d^2 - closest, 0)``), and per row the bit set of the candidates
+    closer than its closest center."""
+    d = sq_distances(X, candidates)
+    closest = np.asarray(closest, dtype=np.float64)[:, None]
+    gain = np.minimum(d - closest, 0.0) * np.asarray(sample_weight, float)[:, None]
+    delta = np.stack(
+        [gain[lo:hi].sum(axis=0) for lo, hi in chunk_bounds(len(d), chunk_size)]
+    )
+    closer = ((d < closest) * (1 << np.arange(d.shape[1]))).sum(axis=1)
+    return delta, closer
+
+
+def sample_by_potential(sample_weight, closest, targets) -> np.ndarray:
+    """NumPy's draw in scikit-learn's k-means++: searchsorted on the cumulative
+    weighted potential, clipped to the last row."""
+    cum = np.cumsum(np.asarray(sample_weight, float) * np.asarray(closest, float))
+    return np.minimum(np.searchsorted(cum, targets), len(cum) - 1)
+
+
+def uniform_of_row(seed: int, rows) -> np.ndarray:
+    """SplitMix64 of ``seed + (row + 1) * golden``, top 53 bits in [0, 1)."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + (np.asarray(rows, dtype=np.uint64) + np.uint64(1)) * (
+            np.uint64(0x9E3779B97F4A7C15)
+        )
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
+def kpar_nearest(X, cands, base, closest, nearest):
+    """Closest squared distance and nearest candidate after adding ``cands``."""
+    d = sq_distances(X, cands)
+    j = np.argmin(d, axis=1)
+    dj = d[np.arange(len(d)), j]
+    closer = dj < closest
+    closest = np.where(closer, dj, closest)
+    nearest = np.where(closer, j + base, nearest)
+    return closest, nearest
+
+
+def kpar_keep(sample_weight, closest, first_row, seed, scale) -> np.ndarray:
+    """Local indices kept in a k-means|| round."""
+    u = uniform_of_row(seed, np.arange(len(closest)) + first_row)
+    p = scale * np.asarray(sample_weight, float) * np.asarray(closest, float)
+    return np.flatnonzero(u < p)

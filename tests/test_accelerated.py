@@ -1,0 +1,352 @@
+"""Elkan, Hamerly and Yinyang give Lloyd's run: the same labels at every iteration.
+
+From the same initial centers every exact algorithm must reproduce Lloyd's labels
+at every iteration, ``n_iter``, and centers and inertia to float rounding; the
+kernels' bounds must be valid bounds and their sums Lloyd's sums; the choice of
+"auto" and the fallbacks (Elkan's memory budget, sparse input) are checked too.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import reference as ref
+from kmeansx import KMeans, _elkan
+from kmeansx import _accelerated as acc
+from kmeansx._auto import choose_algorithm, resolve_algorithm
+from kmeansx._elkan import ElkanStep, elkan
+from kmeansx._hamerly import HamerlyStep, hamerly
+from kmeansx._kernels import bounds
+from kmeansx._lloyd import assign_labels, lloyd
+from kmeansx._yinyang import YinyangStep, group_centers, n_groups_for, yinyang
+
+RUNS = {"elkan": elkan, "hamerly": hamerly, "yinyang": yinyang}
+STEPS = {"elkan": ElkanStep, "hamerly": HamerlyStep, "yinyang": YinyangStep}
+DTYPES = [np.float64, np.float32]
+RTOL = {np.float64: 1e-12, np.float32: 1e-5}
+
+
+def blobs(n, d, k_true, dtype, seed, spread=3.0):
+    """Overlapping Gaussian blobs: many points near cluster borders."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=spread, size=(k_true, d))
+    X = centers[rng.integers(k_true, size=n)] + rng.normal(size=(n, d))
+    return np.ascontiguousarray(X - X.mean(axis=0), dtype=dtype)
+
+
+def start(X, k, seed):
+    rng = np.random.default_rng(seed)
+    return np.ascontiguousarray(X[rng.choice(X.shape[0], k, replace=False)])
+
+
+def weights(n, dtype, weighted, seed):
+    if not weighted:
+        return np.ones(n, dtype=dtype)
+    return np.random.default_rng(seed).uniform(0.2, 3.0, n).astype(dtype)
+
+
+def assert_same_run(ours, lloyds, dtype):
+    assert ours.n_iter == lloyds.n_iter
+    np.testing.assert_array_equal(ours.labels, lloyds.labels)
+    np.testing.assert_allclose(ours.centers, lloyds.centers, rtol=RTOL[dtype], atol=0)
+    np.testing.assert_allclose(ours.inertia, lloyds.inertia, rtol=RTOL[dtype])
+    if lloyds.history is not None:
+        np.testing.assert_array_equal(ours.history.n_changed, lloyds.history.n_changed)
+        np.testing.assert_allclose(
+            ours.history.centers, lloyds.history.centers, rtol=RTOL[dtype], atol=1e-12
+        )
+        np.testing.assert_allclose(
+            ours.history.inertia, lloyds.history.inertia, rtol=RTOL[dtype]
+        )
+
+
+# -- whole runs against Lloyd ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("algorithm", sorted(RUNS))
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    "shape", [(600, 2, 6, 5), (700, 20, 12, 40), (300, 3, 2, 1), (400, 5, 4, 25)]
+)
+def test_same_run_as_lloyd(algorithm, dtype, weighted, shape):
+    n, d, k_true, k = shape
+    X = blobs(n, d, k_true, dtype, seed=n + d)
+    w = weights(n, dtype, weighted, seed=k)
+    init = start(X, k, seed=d)
+    ours = RUNS[algorithm](X, w, init, max_iter=60, record_history=True)
+    lloyds = lloyd(X, w, init, max_iter=60, record_history=True)
+    assert_same_run(ours, lloyds, dtype)
+
+
+@pytest.mark.parametrize("algorithm", sorted(RUNS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_labels_at_every_iteration(algorithm, dtype):
+    X = blobs(500, 4, 5, dtype, seed=3)
+    w = np.ones(500, dtype=dtype)
+    init = start(X, 20, seed=4)
+    n_iter = lloyd(X, w, init, max_iter=100).n_iter
+    assert n_iter > 3
+    for t in range(1, n_iter + 1):
+        ours = RUNS[algorithm](X, w, init, max_iter=t)
+        lloyds = lloyd(X, w, init, max_iter=t)
+        np.testing.assert_array_equal(ours.labels, lloyds.labels)
+        assert ours.n_iter == lloyds.n_iter
+
+
+@pytest.mark.parametrize("algorithm", sorted(RUNS))
+@pytest.mark.parametrize("tol", [1e-3, 1e-1])
+def test_tol_stops_where_lloyd_does(algorithm, tol):
+    X = blobs(800, 6, 8, np.float64, seed=5)
+    w = np.ones(800)
+    init = start(X, 16, seed=6)
+    tol_abs = tol * float(np.mean(np.var(X, axis=0)))
+    ours = RUNS[algorithm](X, w, init, tol=tol_abs, record_history=True)
+    lloyds = lloyd(X, w, init, tol=tol_abs, record_history=True)
+    assert_same_run(ours, lloyds, np.float64)
+
+
+@pytest.mark.parametrize("algorithm", sorted(RUNS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_exact_ties_go_where_lloyd_sends_them(algorithm, dtype, monkeypatch):
+    # Integer points and centers halfway between them: many exact ties, which
+    # rounding decides; the kernels must hand those rows to Lloyd's replay.
+    rng = np.random.default_rng(7)
+    X = rng.integers(0, 6, size=(900, 3)).astype(dtype)
+    init = np.array(
+        [[0.5, 0.5, 0.5], [1.5, 0.5, 0.5], [0.5, 1.5, 0.5], [4.5, 4.5, 0.5]] * 4,
+        dtype=dtype,
+    )
+    init[4:] += np.arange(12, dtype=dtype)[:, None] * 0.25
+    w = np.ones(900, dtype=dtype)
+    calls = []
+    replay = acc.lloyd_labels_of_rows
+
+    def spy(*args):
+        calls.append(len(args[3]))
+        return replay(*args)
+
+    monkeypatch.setattr(acc, "lloyd_labels_of_rows", spy)
+    ours = RUNS[algorithm](X, w, init, max_iter=50, record_history=True)
+    lloyds = lloyd(X, w, init, max_iter=50, record_history=True)
+    assert_same_run(ours, lloyds, dtype)
+    assert calls and sum(calls) > 0
+
+
+@pytest.mark.parametrize("algorithm", sorted(RUNS))
+def test_duplicates_and_empty_clusters(algorithm):
+    # Five distinct points, many copies, eight clusters: empty clusters are
+    # relocated and duplicate centers tie, as in Lloyd.
+    rng = np.random.default_rng(8)
+    base = rng.normal(size=(5, 3))
+    X = np.ascontiguousarray(base[rng.integers(5, size=300)])
+    init = np.ascontiguousarray(X[:8])
+    w = rng.uniform(0.5, 2.0, 300)
+    ours = RUNS[algorithm](X, w, init, max_iter=30, record_history=True)
+    lloyds = lloyd(X, w, init, max_iter=30, record_history=True)
+    assert_same_run(ours, lloyds, np.float64)
+
+
+def test_far_outlier_and_large_offsets():
+    # Rows far from the origin make the rounding margins large: still exact.
+    X = blobs(500, 4, 6, np.float32, seed=9)
+    X[:5] += 1e4
+    X += 300.0
+    w = np.ones(500, dtype=np.float32)
+    init = start(X, 12, seed=10)
+    lloyds = lloyd(X, w, init, max_iter=40, record_history=True)
+    for run in RUNS.values():
+        assert_same_run(
+            run(X, w, init, max_iter=40, record_history=True), lloyds, np.float32
+        )
+
+
+@pytest.mark.parametrize("algorithm", sorted(RUNS))
+def test_same_bits_on_one_and_two_threads(algorithm):
+    # Large enough for the parallel compilation (see _jit.SERIAL_BELOW).
+    X = blobs(6000, 16, 10, np.float32, seed=11)
+    w = np.ones(6000, dtype=np.float32)
+    init = start(X, 30, seed=12)
+    threads = numba.get_num_threads()
+    runs = []
+    try:
+        for n_threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(n_threads)
+            runs.append(RUNS[algorithm](X, w, init, max_iter=15, record_history=True))
+    finally:
+        numba.set_num_threads(threads)
+    for other in runs[1:]:
+        np.testing.assert_array_equal(other.labels, runs[0].labels)
+        np.testing.assert_array_equal(other.centers, runs[0].centers)
+        np.testing.assert_array_equal(other.history.centers, runs[0].history.centers)
+        assert other.inertia == runs[0].inertia
+
+
+# -- the replay of ambiguous rows -----------------------------------------------------
+
+
+def test_replay_gives_lloyds_labels_for_any_rows():
+    # The replay relies on Lloyd's block layout: every row, replayed, must get the
+    # label Lloyd's own pass gives it, float32 rounding included.
+    X = blobs(3000, 20, 3, np.float32, seed=13, spread=0.3)
+    w = np.ones(3000, dtype=np.float32)
+    centers = start(X, 9, seed=14)
+    want = assign_labels(X, w, centers)[0]
+    chunk = acc.chunk_size_for(3000, 9, 20)
+    assert 3000 // chunk > 2
+    rows = np.arange(3000)
+    np.testing.assert_array_equal(
+        acc.lloyd_labels_of_rows(X, w, centers, rows, chunk), want
+    )
+    some = np.random.default_rng(15).choice(3000, 40, replace=False)
+    some.sort()
+    np.testing.assert_array_equal(
+        acc.lloyd_labels_of_rows(X, w, centers, some, chunk), want[some]
+    )
+
+
+def test_margin_coef_covers_the_dtype():
+    for dtype in DTYPES:
+        eps = np.finfo(dtype).eps
+        assert acc.margin_coef(dtype, 10) > 4 * 12 * eps / 2
+    assert acc.storage_rel(np.float32, 10) > np.finfo(np.float32).eps
+    assert acc.storage_rel(np.float64, 10) > np.finfo(np.float64).eps
+
+
+# -- kernels against the NumPy oracle -------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("d", [3, 24])
+def test_block_scan_ranks_as_lloyd(dtype, d):
+    X = blobs(300, d, 4, dtype, seed=16)
+    centers = start(X, 7, seed=17)
+    rows = np.arange(40, 40 + bounds.BLOCK_ROWS, dtype=np.int64)
+    m = 200
+    info = acc.CenterInfo(centers, None, full_cc=False)
+    _, _, _, scratch = bounds.new_scratch(d, 7, X[:1, 0])
+    values = bounds.block_scan(X, rows, m, info.centers_m2, info.c_sqnorm, scratch)
+    best, second, label = ref.ranking(X[rows[:m]], centers)
+    scale = ref.sq_distances(X[rows[:m]], np.zeros((1, d)))[:, 0] + (
+        np.sqrt((centers.astype(float) ** 2).sum(axis=1)).max() ** 2
+    )
+    tol = 64 * d * np.finfo(dtype).eps * scale
+    assert np.all(np.abs(scratch[2][:m] - best) <= tol)
+    assert np.all(np.abs(scratch[3][:m] - second) <= tol)
+    clear = second - best > 2 * tol
+    np.testing.assert_array_equal(scratch[4][:m][clear], label[clear])
+    want = (centers.astype(float) ** 2).sum(axis=1)[:, None] - 2.0 * (
+        centers.astype(float) @ X[rows[:m]].astype(float).T
+    )
+    assert np.all(np.abs(values - want) <= tol[None, :])
+
+
+@pytest.mark.parametrize("algorithm", sorted(STEPS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pass_gives_lloyds_labels_sums_and_valid_bounds(algorithm, dtype):
+    X = blobs(1500, 8, 6, dtype, seed=18)
+    w = weights(1500, dtype, True, seed=19)
+    rng = np.random.default_rng(20)
+    centers = start(X, 24, seed=21)
+    step = STEPS[algorithm](X, w, 24, True)
+    labels = np.full(1500, -1, dtype=np.int32)
+    for move in [0.0, 0.5, 0.05, 0.0, 2.0, 0.01]:
+        centers = np.ascontiguousarray(
+            centers + move * rng.normal(size=centers.shape), dtype=dtype
+        )
+        previous = labels.copy()
+        sums, wsum, inertia, n_changed = step.run(centers, labels)
+        np.testing.assert_array_equal(labels, assign_labels(X, w, centers)[0])
+        want = ref.partial_sums(X, w, centers, labels, step.chunk, previous)
+        np.testing.assert_allclose(sums, want.sums.sum(axis=0), rtol=1e-10)
+        np.testing.assert_allclose(wsum, want.weights.sum(axis=0), rtol=1e-10)
+        np.testing.assert_allclose(inertia, want.inertia.sum(), rtol=1e-10)
+        assert n_changed == want.n_changed.sum()
+        assert ref.upper_bounds_hold(X, centers, labels, step.upper)
+        if algorithm == "hamerly":
+            assert ref.lower_bounds_hold(X, centers, step.lower, exclude=labels)
+        elif algorithm == "elkan":
+            lower = step.lower.astype(float) - step.cum[None, :]
+            assert ref.lower_bounds_hold(X, centers, lower)
+        else:
+            lower = step.lower.astype(float) - step.cum[None, :]
+            assert ref.group_lower_bounds_hold(X, centers, labels, lower, step.group_of)
+            assert ref.lower_bounds_hold(X, centers, step.glower, exclude=labels)
+
+
+# -- memory budgets, groups, sparse input and "auto" ---------------------------------
+
+
+def test_elkan_falls_back_to_hamerly_beyond_its_budget(monkeypatch):
+    X = blobs(400, 5, 4, np.float64, seed=22)
+    w = np.ones(400)
+    init = start(X, 10, seed=23)
+    assert _elkan.elkan_bounds_bytes(400, 10, np.float64) == 400 * 10 * 8
+    lloyds = lloyd(X, w, init, max_iter=40, record_history=True)
+
+    class NoElkan(ElkanStep):
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("Elkan's bounds were allocated beyond the budget")
+
+    monkeypatch.setattr(_elkan, "ElkanStep", NoElkan)
+    small = elkan(X, w, init, max_iter=40, record_history=True, memory_budget=1000)
+    assert_same_run(small, lloyds, np.float64)
+    with pytest.raises(AssertionError, match="beyond the budget"):
+        elkan(X, w, init, max_iter=40, memory_budget=400 * 10 * 8)
+
+
+def test_yinyang_groups():
+    centers = blobs(95, 4, 5, np.float64, seed=24)
+    group = group_centers(centers, 10)
+    np.testing.assert_array_equal(group, group_centers(centers, 10))
+    assert group.shape == (95,) and group.min() == 0
+    np.testing.assert_array_equal(np.unique(group), np.arange(group.max() + 1))
+    assert n_groups_for(1000, 95, np.float64) == 10
+    assert n_groups_for(1000, 5, np.float64) == 1
+    assert n_groups_for(1000, 95, np.float64, memory_budget=1000 * 8 * 3) == 3
+    X = blobs(500, 4, 5, np.float64, seed=25)
+    w = np.ones(500)
+    init = start(X, 40, seed=26)
+    lloyds = lloyd(X, w, init, max_iter=40, record_history=True)
+    few = yinyang(X, w, init, max_iter=40, record_history=True, memory_budget=500 * 8)
+    assert_same_run(few, lloyds, np.float64)
+
+
+@pytest.mark.parametrize("algorithm", ["elkan", "hamerly", "yinyang", "auto"])
+def test_sparse_input_runs_lloyd(algorithm):
+    X = sp.random(300, 12, density=0.3, format="csr", random_state=27)
+    assert resolve_algorithm(algorithm, X, 5) == "lloyd"
+    init = X[:5].toarray()
+    ours = KMeans(5, init=init, algorithm=algorithm).fit(X)
+    lloyds = KMeans(5, init=init, algorithm="lloyd").fit(X)
+    np.testing.assert_array_equal(ours.labels_, lloyds.labels_)
+    np.testing.assert_array_equal(ours.cluster_centers_, lloyds.cluster_centers_)
+
+
+def test_auto_rule():
+    assert choose_algorithm(100_000, 2, 8, np.float32) == "lloyd"
+    assert choose_algorithm(200_000, 16, 64, np.float32) == "yinyang"
+    assert choose_algorithm(200_000, 8, 64, np.float64) == "hamerly"
+    assert choose_algorithm(1_000_000, 32, 256, np.float32) == "yinyang"
+    assert choose_algorithm(200_000, 128, 1024, np.float64) == "yinyang"
+    assert choose_algorithm(1000, 128, 1024, np.float64, sparse=True) == "lloyd"
+    X = blobs(100, 3, 3, np.float64, seed=28)
+    assert resolve_algorithm("auto", X, 20) == choose_algorithm(100, 3, 20, X.dtype)
+    assert resolve_algorithm("elkan", X, 20) == "elkan"
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "elkan", "hamerly", "yinyang"])
+def test_estimator_gives_lloyds_fit(algorithm):
+    X = blobs(700, 6, 8, np.float32, seed=29)
+    ours = KMeans(20, random_state=0, algorithm=algorithm, record_history=True).fit(X)
+    lloyds = KMeans(20, random_state=0, algorithm="lloyd", record_history=True).fit(X)
+    assert ours.n_iter_ == lloyds.n_iter_
+    np.testing.assert_array_equal(ours.labels_, lloyds.labels_)
+    np.testing.assert_allclose(
+        ours.cluster_centers_, lloyds.cluster_centers_, rtol=1e-5
+    )
+    np.testing.assert_allclose(ours.inertia_, lloyds.inertia_, rtol=1e-5)
+    np.testing.assert_array_equal(ours.history_.n_changed, lloyds.history_.n_changed)
