@@ -127,15 +127,23 @@ def _kmeans_plusplus_dense(
         )
         candidate_pots = chunk_pot.sum() + delta.sum(axis=0)
         best = int(np.argmin(candidate_pots))
-        current_pot = float(candidate_pots[best])
         centers[c] = candidates[best]
         centers64[c] = cand64[best]
         c_sqnorm[c] = cand_sqnorm[best]
         indices[c] = picked[best]
         _kpp.closest_add_dense(
-            X, candidates[best], closer, best, c, chunk, closest, assign
+            X,
+            weight,
+            candidates[best],
+            closer,
+            best,
+            c,
+            chunk,
+            closest,
+            assign,
+            chunk_pot,
         )
-        chunk_pot += delta[:, best]
+        current_pot = float(chunk_pot.sum())
     return centers, indices
 
 

@@ -221,20 +221,33 @@ def candidate_deltas_dense(
 
 @jit(parallel=True)
 def closest_add_dense(
-    X, center, closer, t, index, chunk_size, closest_inout, assign_inout
+    X,
+    sample_weight,
+    center,
+    closer,
+    t,
+    index,
+    chunk_size,
+    closest_inout,
+    assign_inout,
+    chunk_pot_out,
 ):
     """Move to the new center (candidate ``t``, center number ``index``) the rows
-    :func:`candidate_deltas_dense` marked as closer to it; their distance is
-    computed again, from differences."""
+    :func:`candidate_deltas_dense` marked as closer to it (their distance computed
+    again, from differences), and sum each chunk's potential afresh (so that a
+    potential that reaches 0 is 0, as scikit-learn's)."""
     n_samples = X.shape[0]
     bit = np.int64(1) << t
-    for c in prange(-(-n_samples // chunk_size)):
+    for c in prange(chunk_pot_out.shape[0]):
         start = c * chunk_size
         stop = min(start + chunk_size, n_samples)
+        pot = 0.0
         for i in range(start, stop):
             if np.int64(closer[i]) & bit:
                 closest_inout[i] = _sq_dist_row(X, i, center)
                 assign_inout[i] = index
+            pot += np.float64(sample_weight[i]) * closest_inout[i]
+        chunk_pot_out[c] = pot
 
 
 @jit()
