@@ -17,8 +17,10 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
+from kmeansx._init import KPP_CHUNK_ROWS
 from kmeansx._kernels import assign as _assign
 from kmeansx._kernels import distances as _dist
+from kmeansx._kernels import kmeanspp as _kpp
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
 from kmeansx._kernels._jit import single_threaded_blas
 
@@ -137,9 +139,10 @@ def _weights(w, n: int, dtype) -> np.ndarray:
 
 
 def _piece_rows(n_features: int, itemsize: int) -> int:
-    rows = PIECE_BYTES // max(1, n_features * itemsize)
-    rows = max(rows, 4 * BLOCK_ROWS * numba.get_num_threads())
-    return max(BLOCK_ROWS, rows // BLOCK_ROWS * BLOCK_ROWS)
+    # A function of the shape only (never of the threads), like the kernels'
+    # chunks, so that a block's sums come out the same on any worker.
+    rows = max(PIECE_BYTES // max(1, n_features * itemsize), 16 * BLOCK_ROWS)
+    return rows // BLOCK_ROWS * BLOCK_ROWS
 
 
 def centered_pieces(x: np.ndarray, mean: np.ndarray):
@@ -342,29 +345,16 @@ def score_block(x, w, centers):
         return run_pieces(x, w, np.zeros_like(centers[0]), centers, labels, False)[2]
 
 
-# -- k-means|| (scalable k-means++) ----------------------------------------------------
+# -- k-means|| (scalable k-means++), on the in-memory path's per-block kernels ------
 
 
-def _nearest_of(piece, cands, closest, nearest, base: int) -> None:
-    """Lower ``closest``/``nearest`` of a piece's rows with the candidates ``cands``."""
-    m = piece.shape[0]
-    labels = np.full(m, -1, dtype=np.int32)
-    ones = np.ones(m, dtype=piece.dtype)
-    _kernel_pass(piece, ones, cands, labels, False, False)
-    dist = np.empty(m)
-    _dist.sq_distance_to_label_dense(piece, cands, labels, dist)
-    closer = dist < closest
-    closest[closer] = dist[closer]
-    nearest[closer] = labels[closer] + base
-
-
-def _closest(x, mean, cands, bounds, key, rnd: int):
+def _kpar_state(x, mean, cands, bounds, key, rnd: int):
     """Squared distance of each row to its nearest candidate, and that candidate.
 
-    ``cands[bounds[r]:bounds[r + 1]]`` were added at round ``r``; the state of
-    round ``rnd - 1`` is extended by round ``rnd``'s candidates, or every round is
-    replayed in the same order when the state is missing, which gives the same
-    values bit for bit.
+    ``cands[bounds[r]:bounds[r + 1]]`` were added at round ``r``. The state of
+    round ``rnd - 1`` is extended with round ``rnd``'s candidates, or, when this
+    process lacks it, every round is replayed in the same order, which gives the
+    same values bit for bit.
     """
     n = x.shape[0]
     state = take_state(key, rnd - 1)
@@ -376,57 +366,49 @@ def _closest(x, mean, cands, bounds, key, rnd: int):
         closest, nearest = state
         rounds = range(rnd, rnd + 1)
     for start, stop, piece in centered_pieces(x, mean):
+        sq_norms = np.einsum("ij,ij->i", piece, piece, dtype=np.float64)
         for r in rounds:
             lo, hi = bounds[r], bounds[r + 1]
             if hi > lo:
-                _nearest_of(
-                    piece, cands[lo:hi], closest[start:stop], nearest[start:stop], lo
+                _kpp.kpar_nearest_dense(
+                    piece,
+                    sq_norms,
+                    cands[lo:hi],
+                    lo,
+                    KPP_CHUNK_ROWS,
+                    closest[start:stop],
+                    nearest[start:stop],
                 )
     put_state(key, rnd, (closest, nearest))
     return closest, nearest
 
 
-def kpar_potential(x, w, mean, cands, bounds, key, rnd: int):
-    """Add round ``rnd``'s candidates; the block's potential ``sum w * D(x)^2``."""
-    x = rows(x)
-    w = _weights(w, x.shape[0], x.dtype)
-    with kernel_context():
-        closest, _ = _closest(x, mean, cands, bounds, key, rnd)
-    return float(np.dot(w.astype(np.float64), closest)), [where()]
+def kpar_add(x, w, mean, cands, bounds, key, rnd: int):
+    """Add round ``rnd``'s candidates: ``(potential, weight per candidate, [where])``.
 
-
-def kpar_sample(x, w, mean, cands, bounds, key, rnd: int, phi, factor, seed):
-    """Rows kept with probability ``min(1, factor * w * D(x)^2 / phi)``, centered.
-
-    The uniform draws come from a generator seeded by ``seed`` (which names the
-    fit, round and block), so a recomputed task draws the same rows.
+    The potential is ``sum w * D(x)^2``; the weights, of the rows nearest to each
+    candidate so far, are what the last round's reclustering needs.
     """
     x = rows(x)
-    w = _weights(w, x.shape[0], x.dtype)
+    w = _weights(w, x.shape[0], x.dtype).astype(np.float64)
+    with kernel_context():
+        closest, nearest = _kpar_state(x, mean, cands, bounds, key, rnd)
+    counts = np.bincount(nearest, weights=w, minlength=bounds[rnd + 1])
+    return float(closest @ w), counts, [where()]
+
+
+def kpar_keep(x, w, mean, cands, bounds, key, rnd: int, offset: int, seed, scale):
+    """The rows a round keeps: ``(centered rows, global rows, [where])``.
+
+    Row ``i`` is kept when the uniform hashed from ``seed`` and its global
+    position is below ``scale * w_i * D(x_i)^2``: the in-memory draw, block by block.
+    """
+    x = rows(x)
+    w = _weights(w, x.shape[0], x.dtype).astype(np.float64)
     state = peek_state(key, rnd)
     if state is None:
         with kernel_context():
-            state = _closest(x, mean, cands, bounds, key, rnd)
-    closest = state[0]
-    u = np.random.default_rng(seed).random(x.shape[0])
-    keep = np.flatnonzero(u * phi < factor * w.astype(np.float64) * closest)
-    return rows_of(x, mean, keep), [where()]
-
-
-def kpar_weights(x, w, mean, cands, bounds, key, rnd: int):
-    """Weight of the rows nearest to each candidate (for the final reclustering)."""
-    x = rows(x)
-    w = _weights(w, x.shape[0], x.dtype)
-    with kernel_context():
-        _, nearest = _closest(x, mean, cands, bounds, key, rnd)
-    counts = np.bincount(nearest, weights=w.astype(np.float64), minlength=len(cands))
-    return counts, [where()]
-
-
-def row_at_weight(x, w, mean, target: float):
-    """The centered row where the block's cumulative weight passes ``target``."""
-    x = rows(x)
-    w = _weights(w, x.shape[0], x.dtype)
-    cum = np.cumsum(w.astype(np.float64))
-    i = min(int(np.searchsorted(cum, target, side="right")), x.shape[0] - 1)
-    return rows_of(x, mean, [i])
+            state = _kpar_state(x, mean, cands, bounds, key, rnd)
+    keep = np.empty(x.shape[0], dtype=np.int64)
+    m = _kpp.kpar_keep(w, state[0], offset, seed, scale, keep)
+    return rows_of(x, mean, keep[:m]), keep[:m] + offset, [where()]

@@ -3,9 +3,11 @@
 - an array: used as given (centered like the data);
 - ``"random"``: the same draw as in memory (``n_clusters`` distinct rows,
   probability proportional to weight), then only those rows are fetched;
-- ``"k-means||"``: scalable k-means++ (Bahmani et al., 2012): a few passes that
-  each keep every point with probability ``oversampling * w * D(x)^2 / phi``, then
-  greedy k-means++ on the weighted candidates, on the driver;
+- ``"k-means||"``: scalable k-means++ (Bahmani et al., 2012), exactly as in memory
+  (the same rows from the same ``random_state``): each round is one pass that
+  keeps every point with probability ``oversampling * k * w * D(x)^2 / phi`` and
+  one that adds the kept candidates; k-means++ and Lloyd on the weighted
+  candidates run on the driver;
 - ``"k-means++"`` (the default): greedy k-means++ needs one pass over the data per
   center, so on Dask data it runs only when the data is small enough to fetch
   (at most :data:`KMEANSPP_MAX_BYTES`): then on all rows, giving the same centers
@@ -20,16 +22,16 @@ import numpy as np
 from kmeansx._backends import _dask_blocks as B
 from kmeansx._backends._dask_run import DaskData, Runner
 from kmeansx._fit import check_centers_shape
-from kmeansx._init import kmeans_plusplus_init
+from kmeansx._init import (
+    KPAR_OVERSAMPLING,
+    KPAR_REFINE_ITER,
+    KPAR_ROUNDS,
+    kmeans_plusplus_init,
+)
 
 # Greedy k-means++ runs on Dask data up to this size (fetched to the driver);
 # beyond it, "k-means++" means k-means||.
 KMEANSPP_MAX_BYTES = 64 * 2**20
-
-# k-means|| rounds, and candidates drawn per round as a multiple of n_clusters
-# (Bahmani et al. find 5 rounds of 2k enough; more adds passes, not quality).
-KMEANS_PARALLEL_ROUNDS = 5
-OVERSAMPLING = 2.0
 
 
 def fetch_rows(data: DaskData, runner: Runner, rows: np.ndarray) -> np.ndarray:
@@ -84,88 +86,74 @@ def kmeanspp_centers(data, runner, n_clusters, random_state) -> np.ndarray:
     return kmeans_plusplus_init(X, n_clusters, weight, random_state)[0]
 
 
-def _first_center(data, runner, random_state) -> np.ndarray:
-    """One row drawn with probability proportional to its weight."""
-    cum = np.cumsum(data.block_weight)
-    target = random_state.uniform() * cum[-1]
-    b = min(int(np.searchsorted(cum, target, side="right")), len(cum) - 1)
-    before = cum[b - 1] if b > 0 else 0.0
-    mean = data.mean.astype(data.dtype)
-    task = runner.task(
-        B.row_at_weight,
-        data.blocks[b],
-        data.weight(b),
-        mean,
-        float(target - before),
-        name=runner.name("first"),
-    )
-    return runner.compute(task)
-
-
 def kmeans_parallel_centers(data, runner, n_clusters, random_state) -> np.ndarray:
-    """k-means||: candidates over a few passes, then weighted greedy k-means++."""
+    """k-means||, drawing exactly what :func:`kmeansx._init.kmeans_parallel_init`
+    draws from the same ``random_state``: its kernels run block by block, and its
+    per-row uniforms hash the global row, so the candidates are the same rows."""
+    from kmeansx._lloyd import lloyd
+
+    n = data.n_samples
+    weight = all_weights(data, runner).astype(np.float64)
     mean = runner.share(data.mean.astype(data.dtype))
+    offsets = data.offsets
     key = runner.name("kpar")
-    seed = int(random_state.randint(2**31 - 1))
-    factor = OVERSAMPLING * n_clusters
-    cands = _first_center(data, runner, random_state)
+    rows = [np.array([random_state.choice(n, p=weight / weight.sum())])]
+    cands = fetch_rows(data, runner, rows[0])
     bounds = [0, 1]
-    for rnd in range(KMEANS_PARALLEL_ROUNDS):
+
+    def add():
         cands_f = runner.share(cands)
         parts = runner.per_block(
-            B.kpar_potential,
+            B.kpar_add,
             data,
-            lambda b, c=cands_f, r=rnd: (mean, c, bounds[:], (key, b), r),
-            "kpar",
+            lambda b: (mean, cands_f, bounds[:], (key, b), len(bounds) - 2),
+            "kpar-add",
             pinned=True,
         )
-        phi, wheres = runner.compute(runner.tree(parts, "phi"))
+        phi, counts, wheres = runner.compute(runner.tree(parts, "kpar-sum"))
         runner.follow(wheres)
-        if not phi > 0:  # every point sits on a candidate: nothing left to draw
-            bounds.append(len(cands))
+        return phi, counts
+
+    phi, cand_weight = add()
+    for _ in range(KPAR_ROUNDS):
+        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        if not phi > 0:  # every point sits on a candidate
             break
+        scale = KPAR_OVERSAMPLING * n_clusters / phi
+        cands_f = runner.share(cands)
         found = runner.compute(
             runner.per_block(
-                B.kpar_sample,
+                B.kpar_keep,
                 data,
-                lambda b, c=cands_f, r=rnd, p=phi: (
+                lambda b, c=cands_f, s=seed, sc=scale: (
                     mean,
                     c,
                     bounds[:],
                     (key, b),
-                    r,
-                    p,
-                    factor,
-                    [seed, r, b],
+                    len(bounds) - 2,
+                    int(offsets[b]),
+                    s,
+                    sc,
                 ),
-                "sample",
+                "kpar-keep",
                 pinned=True,
             )
         )
-        cands = np.concatenate([cands, *[f[0] for f in found]])
-        bounds.append(len(cands))
-    cands_f = runner.share(cands)
-    last = len(bounds) - 2
-    parts = runner.per_block(
-        B.kpar_weights,
-        data,
-        lambda b: (mean, cands_f, bounds[:], (key, b), last),
-        "kpar-weights",
-        pinned=True,
-    )
-    weight, wheres = runner.compute(runner.tree(parts, "weights"))
-    runner.follow(wheres)
-    if len(cands) < n_clusters:  # fewer distinct points than clusters: pad
-        extra = fetch_rows(
-            data,
-            runner,
-            random_state.choice(
-                data.n_samples, size=n_clusters - len(cands), replace=False
-            ),
-        )
-        cands = np.concatenate([cands, extra])
-        weight = np.concatenate([weight, np.ones(len(extra))])
-    return kmeans_plusplus_init(cands, n_clusters, weight, random_state)[0]
+        kept = np.concatenate([f[1] for f in found])
+        runner.follow([f[2][0] for f in found])
+        if kept.size:
+            rows.append(kept)
+            cands = np.concatenate([cands, *[f[0] for f in found]])
+            bounds.append(len(cands))
+            phi, cand_weight = add()
+    rows = np.concatenate(rows)
+    if len(cands) < n_clusters:  # fewer candidates than clusters: pad with rows
+        extra = random_state.choice(n, size=n_clusters - len(cands), replace=False)
+        cands = np.concatenate([cands, fetch_rows(data, runner, extra)])
+        cand_weight = np.concatenate([cand_weight, weight[extra]])
+    cand_weight = cand_weight.astype(data.dtype)
+    centers = kmeans_plusplus_init(cands, n_clusters, cand_weight, random_state)[0]
+    return lloyd(cands, cand_weight, centers, max_iter=KPAR_REFINE_ITER).centers
 
 
 def initial_centers(data, runner, n_clusters, init, random_state) -> np.ndarray:

@@ -34,6 +34,9 @@ def current_client():
         return None
 
 
+# Arrays up to this size travel inside every task that reads them.
+SHARE_INLINE_BYTES = 64 * 2**10
+
 # A block whose own graph pickles to more than this (for instance a slice of an
 # in-memory array embedded in the graph) stays a task of its own.
 INLINE_MAX_BYTES = 256 * 2**10
@@ -111,13 +114,15 @@ class Runner:
         return f"kmeansx-{what}-{self.token}-{self._n}"
 
     def share(self, value):
-        """A small array as one task of the graph, which every block task refers to.
+        """An array (centers, the mean) that every block task of a pass reads.
 
-        The array travels once to the scheduler and once to each worker that needs
-        it. Unlike scattered data, a task can be recomputed: if every worker holding
-        the centers dies, the scheduler runs it again instead of failing the fit.
+        A few kilobytes travel inside each task, which saves a round trip; a larger
+        array becomes one task of the graph, sent once to the scheduler and once to
+        each worker that needs it. Unlike scattered data, such a task can be
+        recomputed: if every worker holding the centers dies, the scheduler runs it
+        again instead of failing the fit.
         """
-        if self.client is None:
+        if self.client is None or value.nbytes <= SHARE_INLINE_BYTES:
             return value
         return delayed(_identity, pure=False)(value, dask_key_name=self.name("arr"))
 

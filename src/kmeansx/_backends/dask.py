@@ -16,7 +16,6 @@ import numbers
 
 import dask.array as da
 import numpy as np
-from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
@@ -208,17 +207,9 @@ def _names_view(frame, X):
     return meta if hasattr(meta, "columns") else X
 
 
-def _n_init(estimator) -> int:
-    init = estimator.init
-    if isinstance(init, str) and init == "k-means||":
-        # Checked like k-means++ (one run by default), which it stands in for.
-        return clone(estimator).set_params(init="k-means++")._check_params()
-    return estimator._check_params()
-
-
 def fit(estimator, X, sample_weight=None, *, callback: Callback | None = None):
     """``estimator.fit(X)`` for Dask ``X``; sets the fitted attributes, returns it."""
-    n_init = _n_init(estimator)
+    n_init = estimator._check_params()
     columns = X if hasattr(X, "columns") else None
     X = as_dask_array(X)
     n_clusters = estimator.n_clusters
