@@ -228,7 +228,11 @@ def test_block_scan_ranks_as_lloyd(dtype, d):
     m = 200
     info = acc.CenterInfo(centers, None, full_cc=False)
     _, _, _, scratch = bounds.new_scratch(d, 7, X[:1, 0])
-    values = bounds.block_scan(X, rows, m, info.centers_m2, info.c_sqnorm, scratch)
+    xsq = np.empty(bounds.BLOCK_ROWS)
+    values = bounds.block_scan(X, rows, m, info.centers_m2, info.c_sqnorm, scratch, xsq)
+    np.testing.assert_allclose(
+        xsq[:m], ref.sq_distances(X[rows[:m]], np.zeros((1, d)))[:, 0], rtol=1e-12
+    )
     best, second, label = ref.ranking(X[rows[:m]], centers)
     scale = ref.sq_distances(X[rows[:m]], np.zeros((1, d)))[:, 0] + (
         np.sqrt((centers.astype(float) ** 2).sum(axis=1)).max() ** 2

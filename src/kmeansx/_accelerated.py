@@ -19,6 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from kmeansx._data import row_sq_norms
 from kmeansx._history import KMeansHistory
 from kmeansx._kernels import bounds as _bounds
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
@@ -182,6 +183,10 @@ class BoundedStep:
         self.coef = margin_coef(X.dtype, n_features)
         self.rel = storage_rel(X.dtype, n_features)
         self.flags = np.zeros(n_samples, dtype=np.int8)
+        # Upper bounds of the row norms, for the rounding margins (float32 rounded
+        # up: half the memory of the norms themselves).
+        norm = np.sqrt(row_sq_norms(X))
+        self.x_norm = (norm * (1.0 + 2.0**-20)).astype(np.float32)
         self.flagged = np.zeros(self.n_chunks, dtype=np.int64)
         self.previous = None
         self.first = True

@@ -39,6 +39,7 @@ class ElkanStep(BoundedStep):
     def _kernel(self, centers, info, labels, partial):
         self.cum += info.shift
         cinfo = (
+            self.x_norm,
             info.centers_m2,
             info.c_sqnorm,
             info.shift,

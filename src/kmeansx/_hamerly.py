@@ -23,6 +23,7 @@ class HamerlyStep(BoundedStep):
 
     def _kernel(self, centers, info, labels, partial):
         cinfo = (
+            self.x_norm,
             info.centers_m2,
             info.c_sqnorm,
             info.shift,

@@ -88,6 +88,7 @@ class YinyangStep(BoundedStep):
         np.maximum.at(group_shift, self.group_of, info.shift)
         self.cum += group_shift
         cinfo = (
+            self.x_norm,
             np.ascontiguousarray(info.centers_m2[self.order]),
             np.ascontiguousarray(info.c_sqnorm[self.order]),
             info.shift,

@@ -40,48 +40,69 @@ def prunable(lb, ub, margin):
 
 
 @jit()
-def row_margin(X, i, coef, max_norm):
-    """``(||x_i||^2, margin_i)``: the row's squared norm and its rounding margin."""
-    xsq = 0.0
-    for f in range(X.shape[1]):
-        v = np.float64(X[i, f])
-        xsq += v * v
-    s = np.sqrt(xsq) + max_norm
-    return xsq, coef * s * s
+def row_sqnorm(X, i):
+    """``||X[i]||^2`` in float64; four partial sums (fixed order) shorten the chain."""
+    n_features = X.shape[1]
+    s0 = s1 = s2 = s3 = 0.0
+    f = 0
+    while f + 4 <= n_features:
+        v0 = np.float64(X[i, f])
+        v1 = np.float64(X[i, f + 1])
+        v2 = np.float64(X[i, f + 2])
+        v3 = np.float64(X[i, f + 3])
+        s0 += v0 * v0
+        s1 += v1 * v1
+        s2 += v2 * v2
+        s3 += v3 * v3
+        f += 4
+    while f < n_features:
+        v0 = np.float64(X[i, f])
+        s0 += v0 * v0
+        f += 1
+    return (s0 + s1) + (s2 + s3)
 
 
 @jit()
 def sq_dist(X, i, centers, j):
-    """``||X[i] - centers[j]||^2`` from differences, in float64."""
-    sq = 0.0
-    for f in range(X.shape[1]):
-        diff = np.float64(X[i, f]) - np.float64(centers[j, f])
-        sq += diff * diff
-    return sq
+    """``||X[i] - centers[j]||^2`` from differences, in float64 (four partial
+    sums in a fixed order)."""
+    n_features = X.shape[1]
+    s0 = s1 = s2 = s3 = 0.0
+    f = 0
+    while f + 4 <= n_features:
+        d0 = np.float64(X[i, f]) - np.float64(centers[j, f])
+        d1 = np.float64(X[i, f + 1]) - np.float64(centers[j, f + 1])
+        d2 = np.float64(X[i, f + 2]) - np.float64(centers[j, f + 2])
+        d3 = np.float64(X[i, f + 3]) - np.float64(centers[j, f + 3])
+        s0 += d0 * d0
+        s1 += d1 * d1
+        s2 += d2 * d2
+        s3 += d3 * d3
+        f += 4
+    while f < n_features:
+        d0 = np.float64(X[i, f]) - np.float64(centers[j, f])
+        s0 += d0 * d0
+        f += 1
+    return (s0 + s1) + (s2 + s3)
 
 
 @jit()
-def block_margins(X, b0, b1, coef, max_norm, xsq_out, marg_out):
-    """Rows ``b0:b1``: squared norms and rounding margins (see module docstring)."""
-    n_features = X.shape[1]
+def block_margins(x_norm, b0, b1, coef, max_norm, marg_out):
+    """Rows ``b0:b1``: rounding margins from (upper bounds of) the row norms."""
     for r in range(b1 - b0):
-        xsq = 0.0
-        for f in range(n_features):
-            v = np.float64(X[b0 + r, f])
-            xsq += v * v
-        s = np.sqrt(xsq) + max_norm
-        xsq_out[r] = xsq
+        s = np.float64(x_norm[b0 + r]) + max_norm
         marg_out[r] = coef * s * s
 
 
 @jit()
-def block_scan(X, rows, m, centers_m2, c_sqnorm, scratch):
+def block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_out):
     """Lloyd's ranking values ``||c||^2 - 2 x.c`` of rows ``rows[:m]`` to all centers.
 
     One GEMM, center-major, in X's dtype (as Lloyd's kernel); the best and
     second-best values and the best center of each row are then found with selects
     across rows (ties keep the lower index; a tie makes best == second). Returns
-    the (k, m) values; ``best``, ``second``, ``label`` are left in ``scratch``.
+    the (k, m) values; ``best``, ``second``, ``label`` are left in ``scratch`` and
+    the rows' squared norms (float64) in ``xsq_out``.
     """
     gather_flat, dots_flat, best, second, label = scratch
     n_clusters, n_features = centers_m2.shape
@@ -92,6 +113,12 @@ def block_scan(X, rows, m, centers_m2, c_sqnorm, scratch):
         i = rows[r]
         for f in range(n_features):
             X_T[f, r] = X[i, f]
+    for r in range(m):
+        xsq_out[r] = 0.0
+    for f in range(n_features):
+        for r in range(m):
+            v = np.float64(X_T[f, r])
+            xsq_out[r] += v * v
     np.dot(centers_m2, X_T, dots)
     for r in range(m):
         best[r] = np.inf

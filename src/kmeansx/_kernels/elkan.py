@@ -88,12 +88,13 @@ def elkan_pass(
 ):
     """One Elkan pass: labels, bounds and Lloyd's per-chunk partial sums.
 
-    ``cinfo = (centers_m2, c_sqnorm, shift, half_cc, half_min, cum, params)``,
+    ``cinfo = (x_norm, centers_m2, c_sqnorm, shift, half_cc, half_min, cum,
+    params)``,
     ``params`` as in :func:`kmeansx._kernels.hamerly.hamerly_pass`; ``lower_inout``
     is (n, k) and lazy (module docstring). Outputs and ambiguous rows as in
     Hamerly's pass.
     """
-    centers_m2, c_sqnorm, shift, half_cc, half_min, cum, params = cinfo
+    x_norm, centers_m2, c_sqnorm, shift, half_cc, half_min, cum, params = cinfo
     first = params[0] != 0.0
     coef = params[1]
     max_norm = params[2]
@@ -115,11 +116,13 @@ def elkan_pass(
         flagged = 0
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
-            block_margins(X, b0, b1, coef, max_norm, xsq_b, marg_b)
+            block_margins(x_norm, b0, b1, coef, max_norm, marg_b)
             if first:
                 for r in range(b1 - b0):
                     rows[r] = b0 + r
-                dots = block_scan(X, rows, b1 - b0, centers_m2, c_sqnorm, scratch)
+                dots = block_scan(
+                    X, rows, b1 - b0, centers_m2, c_sqnorm, scratch, xsq_b
+                )
                 for r in range(b1 - b0):
                     i = b0 + r
                     for j in range(n_clusters):

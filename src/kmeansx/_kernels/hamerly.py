@@ -46,13 +46,14 @@ def hamerly_pass(
 ):
     """One Hamerly pass: labels, bounds and Lloyd's per-chunk partial sums.
 
-    ``cinfo = (centers_m2, c_sqnorm, shift, half_min, params)`` with ``params =
+    ``cinfo = (x_norm, centers_m2, c_sqnorm, shift, half_min, params)`` with
+    ``x_norm`` upper bounds of the row norms and ``params =
     [first, coef, max_norm, rel, shift_max, shift_second, shift_argmax]`` (see
     ``kmeansx._accelerated``). Ambiguous rows keep their label and get
     ``flags_out[i] = 1``; ``flagged_out[c]`` counts them per chunk, whose partial
     sums the caller recomputes. Outputs as in ``assign_update_dense``.
     """
-    centers_m2, c_sqnorm, shift, half_min, params = cinfo
+    x_norm, centers_m2, c_sqnorm, shift, half_min, params = cinfo
     first = params[0] != 0.0
     coef = params[1]
     max_norm = params[2]
@@ -77,7 +78,7 @@ def hamerly_pass(
         flagged = 0
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
-            block_margins(X, b0, b1, coef, max_norm, xsq_b, marg_b)
+            block_margins(x_norm, b0, b1, coef, max_norm, marg_b)
             m = 0
             for r in range(b1 - b0):
                 i = b0 + r
@@ -96,11 +97,10 @@ def hamerly_pass(
                         lower_inout[i] = store_lower(low, rel)
                         continue
                 rows[m] = i
-                xsq_b[m] = xsq_b[r]
                 marg_b[m] = marg_b[r]
                 m += 1
             if m > 0:
-                block_scan(X, rows, m, centers_m2, c_sqnorm, scratch)
+                block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_b)
                 for r in range(m):
                     i = rows[r]
                     marg = marg_b[r]

@@ -27,6 +27,7 @@ from kmeansx._kernels.bounds import (
     accumulate_block,
     block_margins,
     prunable,
+    row_sqnorm,
     sq_dist,
     store_lower,
     store_upper,
@@ -224,7 +225,8 @@ def yinyang_pass(
 ):
     """One Yinyang pass: labels, bounds and Lloyd's per-chunk partial sums.
 
-    ``cinfo = (centers_m2, c_sqnorm, shift, half_min, group_of, cum, params)``:
+    ``cinfo = (x_norm, centers_m2, c_sqnorm, shift, half_min, group_of, cum,
+    params)``: upper bounds of the row norms,
     ``centers_m2`` (-2 times the centers) and ``c_sqnorm`` in sorted order, the
     rest by original index but ``cum`` (per group); ``params`` as in
     :func:`kmeansx._kernels.hamerly.hamerly_pass`. ``groups = (order,
@@ -232,7 +234,7 @@ def yinyang_pass(
     ``lower_inout`` (n, n_groups) the lazy group bounds. Outputs and ambiguous
     rows as in Hamerly's pass.
     """
-    centers_m2, c_sqnorm, shift, half_min, group_of, cum, params = cinfo
+    x_norm, centers_m2, c_sqnorm, shift, half_min, group_of, cum, params = cinfo
     order, group_start = groups
     first = params[0] != 0.0
     coef = params[1]
@@ -262,7 +264,7 @@ def yinyang_pass(
         flagged = 0
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
-            block_margins(X, b0, b1, coef, max_norm, xsq_b, marg_b)
+            block_margins(x_norm, b0, b1, coef, max_norm, marg_b)
             m = 0
             for r in range(b1 - b0):
                 i = b0 + r
@@ -312,7 +314,7 @@ def yinyang_pass(
                 best_label[m] = a
                 best_group[m] = group_of[a] if a >= 0 else -1
                 best_min2[m] = np.inf
-                xsq_b[m] = xsq_b[r]
+                xsq_b[m] = row_sqnorm(X, i)
                 marg_b[m] = marg
                 m += 1
             if m > 0:
