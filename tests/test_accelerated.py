@@ -332,10 +332,10 @@ def test_sparse_input_runs_lloyd(algorithm):
 
 def test_auto_rule():
     assert choose_algorithm(100_000, 2, 8, np.float32) == "lloyd"
-    assert choose_algorithm(200_000, 16, 64, np.float32) == "yinyang"
-    assert choose_algorithm(200_000, 8, 64, np.float64) == "hamerly"
-    assert choose_algorithm(1_000_000, 32, 256, np.float32) == "yinyang"
-    assert choose_algorithm(200_000, 128, 1024, np.float64) == "yinyang"
+    assert choose_algorithm(200_000, 16, 64, np.float32) == "hamerly"
+    assert choose_algorithm(200_000, 8, 15, np.float64) == "lloyd"
+    assert choose_algorithm(1_000_000, 32, 256, np.float32) == "hamerly"
+    assert choose_algorithm(200_000, 128, 1024, np.float64) == "hamerly"
     assert choose_algorithm(1000, 128, 1024, np.float64, sparse=True) == "lloyd"
     X = blobs(100, 3, 3, np.float64, seed=28)
     assert resolve_algorithm("auto", X, 20) == choose_algorithm(100, 3, 20, X.dtype)

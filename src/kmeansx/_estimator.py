@@ -74,10 +74,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         bounds fit in 1 GiB (``kmeansx._elkan.MEMORY_BUDGET_BYTES``), and
         otherwise runs "hamerly"; "hamerly" (Hamerly 2010) keeps two bounds per
         point; "yinyang" (Ding et al. 2015) one per point and group of about 10
-        centers. "auto" runs "lloyd" for fewer than 16 clusters, "hamerly" below
-        16 features and "yinyang" from there on (measured with
-        ``benchmarks/bench_algorithms.py``). Sparse input always runs Lloyd's
-        kernels, whatever is asked (the result is the same).
+        centers. "auto" runs "lloyd" for fewer than 16 clusters and "hamerly"
+        otherwise (the fastest measured by ``benchmarks/bench_algorithms.py``).
+        Sparse input always runs Lloyd's kernels, whatever is asked (the result
+        is the same).
     record_history : bool, default=False
         Keep ``history_``: the centers, inertia and number of points that changed
         cluster at every iteration of the kept run.
