@@ -138,17 +138,15 @@ def _weights(w, n: int, dtype) -> np.ndarray:
     return np.ascontiguousarray(w, dtype=dtype)
 
 
-def _piece_rows(n_features: int, itemsize: int) -> int:
-    # A function of the shape only (never of the threads), like the kernels'
-    # chunks, so that a block's sums come out the same on any worker.
-    rows = max(PIECE_BYTES // max(1, n_features * itemsize), 16 * BLOCK_ROWS)
-    return rows // BLOCK_ROWS * BLOCK_ROWS
+def centered_pieces(x: np.ndarray, mean: np.ndarray, chunk: int):
+    """Yield ``(start, stop, x[start:stop] - mean)``, pieces of whole chunks.
 
-
-def centered_pieces(x: np.ndarray, mean: np.ndarray):
-    """Yield ``(start, stop, x[start:stop] - mean)``; the piece is a reused buffer."""
+    A piece holds about :data:`PIECE_BYTES` of rows (and at least one chunk per
+    thread); the buffer is reused, so the centered copy stays small.
+    """
     n, d = x.shape
-    step = _piece_rows(d, x.dtype.itemsize)
+    per = max(1, PIECE_BYTES // max(1, chunk * d * x.dtype.itemsize))
+    step = max(per, numba.get_num_threads()) * chunk
     buf = np.empty((min(step, n), d), dtype=x.dtype)
     for start in range(0, n, step):
         stop = min(start + step, n)
@@ -157,47 +155,40 @@ def centered_pieces(x: np.ndarray, mean: np.ndarray):
         yield start, stop, piece
 
 
-def _kernel_pass(piece, w, centers, labels, update: bool, inertia: bool):
-    """One call of the in-memory kernel on a centered piece; per-chunk outputs."""
-    n, d = piece.shape
-    k = centers.shape[0]
-    chunk = chunk_size_for(n, k, d)
-    n_chunks = n_chunks_for(n, chunk)
-    kk, dd = (k, d) if update else (0, 0)
-    sums = np.empty((n_chunks, kk, dd))
-    weights = np.empty((n_chunks, max(kk, 1)))
-    inertia = np.empty(n_chunks if inertia else 0)
-    changed = np.empty(n_chunks, dtype=np.int64)
-    _assign.assign_update_dense(
-        piece, w, centers, chunk, labels, sums, weights, inertia, changed
-    )
-    return sums, weights, inertia, changed
-
-
 def run_pieces(x, w, mean, centers, labels, update: bool, inertia: bool = True):
     """Assign ``labels`` in place over the whole block; the block's partial result.
 
     Returns ``(sums, weights, inertia, n_changed)``: sums (k, d) and weights (k,)
     in float64 (None when ``update`` is False); the inertia is 0.0 unless asked
-    for. Chunks and then pieces are added in order, so the result depends on the
-    block's rows only, never on threads.
+    for. The block is cut in fixed-size chunks (a function of its shape) whose
+    sums are added one after the other, in order, however the chunks are grouped
+    into pieces: the result depends on the block's rows only, never on threads.
     """
-    want_inertia = inertia
-    k, d = centers.shape
+    n, d = x.shape
+    k = centers.shape[0]
+    chunk = chunk_size_for(n, k, d)
+    kk, dd = (k, d) if update else (0, 0)
     sums = np.zeros((k, d)) if update else None
     weights = np.zeros(k) if update else None
-    inertia = 0.0
+    total_inertia = 0.0
     changed = 0
-    for start, stop, piece in centered_pieces(x, mean):
-        ps, pw, pi, pc = _kernel_pass(
-            piece, w[start:stop], centers, labels[start:stop], update, want_inertia
+    for start, stop, piece in centered_pieces(x, mean, chunk):
+        n_chunks = n_chunks_for(stop - start, chunk)
+        ps = np.empty((n_chunks, kk, dd))
+        pw = np.empty((n_chunks, max(kk, 1)))
+        pi = np.empty(n_chunks if inertia else 0)
+        pc = np.empty(n_chunks, dtype=np.int64)
+        _assign.assign_update_dense(
+            piece, w[start:stop], centers, chunk, labels[start:stop], ps, pw, pi, pc
         )
-        if update:
-            sums += ps.sum(axis=0)
-            weights += pw.sum(axis=0)
-        inertia += float(pi.sum())
+        for c in range(n_chunks):
+            if update:
+                sums += ps[c]
+                weights += pw[c]
+            if inertia:
+                total_inertia += pi[c]
         changed += int(pc.sum())
-    return sums, weights, inertia, changed
+    return sums, weights, float(total_inertia), changed
 
 
 def block_stats(x):
@@ -219,7 +210,7 @@ def block_stats(x):
     m2 = np.zeros(d)
     if n:
         mean = sums / n
-        step = _piece_rows(d, 8)
+        step = max(1, PIECE_BYTES // (8 * d))
         for start in range(0, n, step):
             dev = x[start : start + step].astype(np.float64) - mean
             m2 += np.einsum("ij,ij->j", dev, dev)
@@ -279,7 +270,7 @@ def far_block(x, w, mean, centers, key, iteration: int, n_far: int, offset: int)
         if labels is None:
             labels = np.full(x.shape[0], -1, dtype=np.int32)
             run_pieces(x, w, mean, centers, labels, False, False)
-        for start, stop, piece in centered_pieces(x, mean):
+        for start, stop, piece in centered_pieces(x, mean, BLOCK_ROWS):
             _dist.sq_distance_to_label_dense(
                 piece, centers, labels[start:stop], dist[start:stop]
             )
@@ -365,7 +356,7 @@ def _kpar_state(x, mean, cands, bounds, key, rnd: int):
     else:
         closest, nearest = state
         rounds = range(rnd, rnd + 1)
-    for start, stop, piece in centered_pieces(x, mean):
+    for start, stop, piece in centered_pieces(x, mean, KPP_CHUNK_ROWS):
         sq_norms = np.einsum("ij,ij->i", piece, piece, dtype=np.float64)
         for r in rounds:
             lo, hi = bounds[r], bounds[r + 1]
