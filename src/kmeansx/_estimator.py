@@ -154,7 +154,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         if isinstance(init, str):
             if init not in ("k-means++", "k-means||", "random"):
                 raise ValueError(
-                    f"init must be 'k-means++', 'k-means||', 'random', an array or "
+                    f"init must be 'k-means++', 'random', 'k-means||', an array or "
                     f"a callable, got {init!r}."
                 )
         elif not callable(init) and not hasattr(init, "__len__"):
