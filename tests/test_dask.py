@@ -212,6 +212,19 @@ def test_predict_and_transform_return_dask_arrays(client):
     np.testing.assert_array_equal(again.predict(X), ref.predict(X))
 
 
+def state_entries():
+    from kmeansx._backends import _dask_blocks
+
+    return len(_dask_blocks._STATE)
+
+
+def test_workers_keep_no_state_after_a_fit(client):
+    rng = np.random.default_rng(16)
+    X, init = blobs(rng, n=3000)
+    KMeans(5, init="k-means||", random_state=0).fit(as_dask(X, 700))
+    assert sum(client.run(state_entries).values()) == 0
+
+
 def test_explicit_kmeanspp_and_random_match_in_memory(client):
     rng = np.random.default_rng(8)
     X, _ = blobs(rng, n=3000)

@@ -32,7 +32,7 @@ PIECE_BYTES = 4 * 2**20
 # threads, and this keeps Numba's thread pool from being entered concurrently.
 _KERNEL_LOCK = threading.Lock()
 
-# (token, kind, block) -> (step, value); see the module docstring.
+# (fit token, state name, block) -> (step, value); see the module docstring.
 _STATE: dict[tuple, tuple[int, object]] = {}
 _STATE_LOCK = threading.Lock()
 
@@ -85,10 +85,10 @@ def put_state(key, step: int, value) -> None:
         _STATE[key] = (step, value)
 
 
-def drop_state(token: str) -> int:
-    """Forget every entry of one fit; returns how many were dropped."""
+def drop_state(prefix: tuple) -> int:
+    """Forget the entries whose key starts with ``prefix``; returns how many."""
     with _STATE_LOCK:
-        keys = [key for key in _STATE if key[0] == token]
+        keys = [key for key in _STATE if key[: len(prefix)] == prefix]
         for key in keys:
             del _STATE[key]
     return len(keys)
@@ -256,11 +256,10 @@ def final_block(x, w, mean, centers):
     return labels, inertia
 
 
-def far_block(x, w, mean, centers, key, iteration: int, n_far: int, offset: int):
+def far_block(x, w, mean, centers, key, iteration: int, n_far: int):
     """The ``n_far`` points of a block farthest from their centers (for relocation).
 
-    Returns ``(sq_distances, global_rows, centered_rows, weights, labels)``,
-    largest first.
+    Returns ``(centered_rows, weights, labels)``, farthest first.
     """
     x = rows(x)
     w = _weights(w, x.shape[0], x.dtype)
@@ -276,7 +275,7 @@ def far_block(x, w, mean, centers, key, iteration: int, n_far: int, offset: int)
             )
     local = top_rows(dist, n_far)
     points = (x[local] - mean).astype(x.dtype, copy=False)
-    return dist[local], local + offset, points, w[local], labels[local]
+    return points, w[local], labels[local]
 
 
 def top_rows(values: np.ndarray, n: int) -> np.ndarray:

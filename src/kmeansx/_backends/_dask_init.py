@@ -96,7 +96,7 @@ def kmeans_parallel_centers(data, runner, n_clusters, random_state) -> np.ndarra
     weight = all_weights(data, runner).astype(np.float64)
     mean = runner.share(data.mean.astype(data.dtype))
     offsets = data.offsets
-    key = runner.name("kpar")
+    key = runner.state_key("kpar")
     rows = [np.array([random_state.choice(n, p=weight / weight.sum())])]
     cands = fetch_rows(data, runner, rows[0])
     bounds = [0, 1]
@@ -106,7 +106,7 @@ def kmeans_parallel_centers(data, runner, n_clusters, random_state) -> np.ndarra
         parts = runner.per_block(
             B.kpar_add,
             data,
-            lambda b: (mean, cands_f, bounds[:], (key, b), len(bounds) - 2),
+            lambda b: (mean, cands_f, bounds[:], (*key, b), len(bounds) - 2),
             "kpar-add",
             pinned=True,
         )
@@ -129,7 +129,7 @@ def kmeans_parallel_centers(data, runner, n_clusters, random_state) -> np.ndarra
                     mean,
                     c,
                     bounds[:],
-                    (key, b),
+                    (*key, b),
                     len(bounds) - 2,
                     int(offsets[b]),
                     s,
@@ -146,6 +146,7 @@ def kmeans_parallel_centers(data, runner, n_clusters, random_state) -> np.ndarra
             cands = np.concatenate([cands, *[f[0] for f in found]])
             bounds.append(len(cands))
             phi, cand_weight = add()
+    runner.forget(key)
     rows = np.concatenate(rows)
     if len(cands) < n_clusters:  # fewer candidates than clusters: pad with rows
         extra = random_state.choice(n, size=n_clusters - len(cands), replace=False)

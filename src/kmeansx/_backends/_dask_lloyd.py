@@ -39,14 +39,14 @@ def _relocate_empty(data, runner, key, iteration, sums, weights, shared):
     tasks = runner.per_block(
         B.far_block,
         data,
-        lambda b: (mean_f, centers_f, (key, b), iteration, n_empty, 0),
+        lambda b: (mean_f, centers_f, (*key, b), iteration, n_empty),
         "far",
         pinned=True,
     )
     found = runner.compute(tasks)
-    points = np.concatenate([f[2] for f in found])
-    point_w = np.concatenate([f[3] for f in found])
-    point_labels = np.concatenate([f[4] for f in found])
+    points = np.concatenate([f[0] for f in found])
+    point_w = np.concatenate([f[1] for f in found])
+    point_labels = np.concatenate([f[2] for f in found])
     relocate_empty_clusters(points, point_w, centers, point_labels, sums, weights)
 
 
@@ -66,7 +66,7 @@ def lloyd_dask(
     centers = np.ascontiguousarray(centers_init, dtype=dtype)
     mean_f = runner.share(data.mean.astype(dtype))
     want_inertia = record_history or verbose or callback is not None
-    key = runner.name("labels")
+    key = runner.state_key("labels")
     hist_centers = [centers.copy()] if record_history else None
     hist_inertia: list[float] = []
     hist_changed: list[int] = []
@@ -82,7 +82,7 @@ def lloyd_dask(
                 mean_f,
                 c,
                 p,
-                (key, b),
+                (*key, b),
                 it,
                 want_inertia,
             ),

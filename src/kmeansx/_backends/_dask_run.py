@@ -113,6 +113,15 @@ class Runner:
         self._n += 1
         return f"kmeansx-{what}-{self.token}-{self._n}"
 
+    def state_key(self, what: str) -> tuple[str, str]:
+        """The key of one kind of per-block state kept on the workers for this fit;
+        a block's entry is ``(*key, block)``."""
+        return (self.token, self.name(what))
+
+    def forget(self, key: tuple[str, str]) -> None:
+        """Drop one kind of per-block state from every worker."""
+        self._drop(key)
+
     def share(self, value):
         """An array (centers, the mean) that every block task of a pass reads.
 
@@ -177,10 +186,13 @@ class Runner:
 
     def close(self) -> None:
         """Drop this fit's state from every worker (or from this process)."""
+        self._drop((self.token,))
+
+    def _drop(self, prefix: tuple) -> None:
         if self.client is None:
-            B.drop_state(self.token)
+            B.drop_state(prefix)
             return
         try:
-            self.client.run(B.drop_state, self.token)
-        except Exception:  # a worker lost at the end keeps no state anyway
+            self.client.run(B.drop_state, prefix)
+        except Exception:  # a worker lost meanwhile keeps no state anyway
             pass

@@ -243,7 +243,8 @@ def _print_table(console, summary) -> None:
     console.print(table)
     console.print(
         f"{summary['n_samples']} rows, {summary['n_iter']} iterations, "
-        f"inertia {summary['inertia']:.6g}",
+        f"inertia {summary['inertia']:.6g}"
+        + (" (on the scaled columns)" if summary["scale"] else ""),
         highlight=False,
     )
     if summary["output"]:
