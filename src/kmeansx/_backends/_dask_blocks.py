@@ -138,21 +138,32 @@ def _weights(w, n: int, dtype) -> np.ndarray:
     return np.ascontiguousarray(w, dtype=dtype)
 
 
-def centered_pieces(x: np.ndarray, mean: np.ndarray, chunk: int):
+def centered_pieces(x: np.ndarray, mean, chunk: int):
     """Yield ``(start, stop, x[start:stop] - mean)``, pieces of whole chunks.
 
     A piece holds about :data:`PIECE_BYTES` of rows (and at least one chunk per
-    thread); the buffer is reused, so the centered copy stays small.
+    thread); the buffer is reused, so the centered copy stays small. ``mean=None``
+    says the block is centered already: the pieces are views.
     """
     n, d = x.shape
     per = max(1, PIECE_BYTES // max(1, chunk * d * x.dtype.itemsize))
     step = max(per, numba.get_num_threads()) * chunk
+    if mean is None:
+        x = np.ascontiguousarray(x)
+        for start in range(0, n, step):
+            stop = min(start + step, n)
+            yield start, stop, x[start:stop]
+        return
     buf = np.empty((min(step, n), d), dtype=x.dtype)
     for start in range(0, n, step):
         stop = min(start + step, n)
         piece = buf[: stop - start]
         np.subtract(x[start:stop], mean, out=piece)
         yield start, stop, piece
+
+
+def _centered(rows, mean, dtype):
+    return rows.astype(dtype) if mean is None else (rows - mean).astype(dtype)
 
 
 def run_pieces(x, w, mean, centers, labels, update: bool, inertia: bool = True):
@@ -274,7 +285,7 @@ def far_block(x, w, mean, centers, key, iteration: int, n_far: int):
                 piece, centers, labels[start:stop], dist[start:stop]
             )
     local = top_rows(dist, n_far)
-    points = (x[local] - mean).astype(x.dtype, copy=False)
+    points = _centered(x[local], mean, x.dtype)
     return points, w[local], labels[local]
 
 
@@ -291,8 +302,7 @@ def top_rows(values: np.ndarray, n: int) -> np.ndarray:
 def rows_of(x, mean, local_rows):
     """Centered rows ``local_rows`` of a block."""
     x = rows(x)
-    picked = x[np.asarray(local_rows, dtype=np.int64)]
-    return (picked - mean).astype(x.dtype, copy=False)
+    return _centered(x[np.asarray(local_rows, dtype=np.int64)], mean, x.dtype)
 
 
 def combine(*parts):

@@ -39,7 +39,7 @@ def fetch_rows(data: DaskData, runner: Runner, rows: np.ndarray) -> np.ndarray:
     rows = np.asarray(rows, dtype=np.int64)
     offsets = data.offsets
     block_of = np.searchsorted(offsets, rows, side="right") - 1
-    mean = data.mean.astype(data.dtype)
+    mean = data.shift
     tasks, wanted = [], []
     for b in np.unique(block_of):
         local = np.sort(np.unique(rows[block_of == b])) - offsets[b]
@@ -94,7 +94,7 @@ def kmeans_parallel_centers(data, runner, n_clusters, random_state) -> np.ndarra
 
     n = data.n_samples
     weight = all_weights(data, runner).astype(np.float64)
-    mean = runner.share(data.mean.astype(data.dtype))
+    mean = runner.share(data.shift)
     offsets = data.offsets
     key = runner.state_key("kpar")
     rows = [np.array([random_state.choice(n, p=weight / weight.sum())])]

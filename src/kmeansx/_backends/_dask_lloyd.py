@@ -64,7 +64,7 @@ def lloyd_dask(
     """One Lloyd run over Dask blocks from ``centers_init`` (centered, in X's dtype)."""
     dtype = data.dtype
     centers = np.ascontiguousarray(centers_init, dtype=dtype)
-    mean_f = runner.share(data.mean.astype(dtype))
+    mean_f = runner.share(data.shift)
     want_inertia = record_history or verbose or callback is not None
     key = runner.state_key("labels")
     hist_centers = [centers.copy()] if record_history else None
