@@ -185,8 +185,11 @@ class BoundedStep:
         self.flags = np.zeros(n_samples, dtype=np.int8)
         # Upper bounds of the row norms, for the rounding margins (float32 rounded
         # up: half the memory of the norms themselves).
-        norm = np.sqrt(row_sq_norms(X))
-        self.x_norm = (norm * (1.0 + 2.0**-20)).astype(np.float32)
+        # Computed by blocks, so that no float64 array of n_samples is made.
+        self.x_norm = np.empty(n_samples, dtype=np.float32)
+        for r0 in range(0, n_samples, 1 << 16):
+            norm = np.sqrt(row_sq_norms(X[r0 : r0 + (1 << 16)]))
+            self.x_norm[r0 : r0 + (1 << 16)] = norm * (1.0 + 2.0**-20)
         self.flagged = np.zeros(self.n_chunks, dtype=np.int64)
         self.previous = None
         self.first = True
