@@ -26,7 +26,9 @@ except ImportError:  # FAISS is optional: its column reads n/a
 
 
 def per_iter_kmeansx(X, init, iters):
-    km = KMeans(len(init), init=init, n_init=1, max_iter=iters, tol=0.0)
+    km = KMeans(
+        len(init), init=init, n_init=1, max_iter=iters, tol=0.0, algorithm="lloyd"
+    )
     km.fit(X)  # compile and warm up
     t = best_time(lambda: km.fit(X))
     return t / km.n_iter_, km
