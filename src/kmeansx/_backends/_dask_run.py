@@ -18,8 +18,9 @@ from dask import delayed
 
 from kmeansx._backends import _dask_blocks as B
 
-# Partial results combined per task in the reduction tree.
-FANIN = 8
+# Partial results combined per task of the reduction tree: one level (one round
+# trip) up to 32 blocks, two up to 1024; each partial is only k * (d + 1) floats.
+FANIN = 32
 
 
 def current_client():
