@@ -14,6 +14,7 @@ import textwrap
 import numpy as np
 import pytest
 
+dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -30,6 +31,16 @@ WORKER_MEMORY = 600 * 2**20
 
 @pytest.fixture(scope="module")
 def client():
+    # A worker compiling the kernels without Numba's cache (a fresh checkout, as
+    # in CI) briefly holds ~500 MiB: past the default pause threshold (80% of the
+    # limit) it would stop taking tasks and the fit would wait forever. The limit
+    # still holds: a worker past 95% of it is restarted, which the out-of-core
+    # test checks did not happen.
+    with dask.config.set({"distributed.worker.memory.pause": False}):
+        yield from _cluster_client()
+
+
+def _cluster_client():
     cluster = distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
