@@ -3,12 +3,14 @@
 The same data (seeded Gaussian blobs, persisted on a LocalCluster) and the same
 initial centers go to kmeansx's Dask backend and to ``dask_ml.cluster.KMeans``
 (``init=centers``) on the same cluster, and, gathered into one NumPy array, to
-in-memory kmeansx in this process. Each is fitted with ``tol=0`` for ``--iters``
-and for ``--iters + --more`` iterations; the difference over ``--more`` is the time
-per iteration (fixed costs such as checks, conversion and the final assignment
-cancel out).
+in-memory kmeansx in this process (Lloyd, as on Dask, and the default algorithm).
+Each is fitted with ``tol=0`` for ``--iters`` and for ``--iters + --more``
+iterations; the difference over ``--more`` is the time per iteration (fixed costs
+such as checks, conversion and the final assignment cancel out). The
+implementations take turns for ``--rounds`` rounds and each keeps its fastest
+round, so that load from other programs on the machine hits them alike.
 
-    python benchmarks/bench_dask.py --quick     # 1M x 16, k=16: about a minute
+    python benchmarks/bench_dask.py --quick     # 1M x 16, k=16: a minute or two
     python benchmarks/bench_dask.py             # 10M x 32, k=64, float32
 """
 
@@ -46,21 +48,17 @@ def make_data(client, n_samples, n_features, n_clusters, dtype, chunk_rows, seed
     return X, init
 
 
-def seconds_per_iter(fit, iters: int, more: int) -> tuple[float, int]:
-    """(t(iters + more) - t(iters)) / more, each the best of two runs."""
+def seconds_per_iter(fit, iters: int, more: int) -> float:
+    """(t(iters + more) - t(iters)) / more."""
 
     def timed(n):
-        best = np.inf
-        for _ in range(2):
-            t0 = time.perf_counter()
-            n_iter = fit(n)
-            best = min(best, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        n_iter = fit(n)
         if n_iter != n:
             raise RuntimeError(f"converged after {n_iter} of {n} iterations")
-        return best
+        return time.perf_counter() - t0
 
-    short, long = timed(iters), timed(iters + more)
-    return (long - short) / more, iters + more
+    return (timed(iters + more) - timed(iters)) / more
 
 
 def main() -> None:
@@ -73,6 +71,7 @@ def main() -> None:
     parser.add_argument("--chunk-rows", type=int, default=500_000)
     parser.add_argument("--iters", type=int, default=2)
     parser.add_argument("--more", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--no-dask-ml", action="store_true")
     args = parser.parse_args()
@@ -92,7 +91,6 @@ def main() -> None:
         host="127.0.0.1",
         dashboard_address=":0",
     )
-    rows = []
     with cluster, Client(cluster) as client:
         X, init = make_data(
             client,
@@ -102,47 +100,53 @@ def main() -> None:
             np.dtype(args.dtype),
             args.chunk_rows,
         )
+        X_local = X.compute()
         k = args.n_clusters
 
-        def fit_kmeansx_dask(n):
+        def kmeansx_dask(n):
             return KMeans(k, init=init, max_iter=n, tol=0.0).fit(X).n_iter_
 
-        fit_kmeansx_dask(1)  # compile in the workers
-        t_dask, n = seconds_per_iter(fit_kmeansx_dask, args.iters, args.more)
-        rows.append({"impl": "kmeansx (Dask)", "s/iter": t_dask})
-        print(f"kmeansx Dask: {t_dask:.3f} s/iter", flush=True)
-
-        if not args.no_dask_ml:
+        def dask_ml(n):
             from dask_ml.cluster import KMeans as DaskMLKMeans
 
-            def fit_dask_ml(n):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    km = DaskMLKMeans(k, init=init, max_iter=n, tol=0.0)
-                    return km.fit(X).n_iter_
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                km = DaskMLKMeans(k, init=init, max_iter=n, tol=0.0)
+                return km.fit(X).n_iter_
 
-            t_ml, _ = seconds_per_iter(fit_dask_ml, args.iters, args.more)
-            rows.append({"impl": "dask-ml (Dask)", "s/iter": t_ml})
-            print(f"dask-ml: {t_ml:.3f} s/iter", flush=True)
+        # The Dask backend runs Lloyd's passes; in memory the default algorithm
+        # may prune distances with bounds (same results, cheaper late iterations).
+        def in_memory(algorithm):
+            def fit(n):
+                km = KMeans(k, init=init, max_iter=n, tol=0.0, algorithm=algorithm)
+                return km.fit(X_local).n_iter_
 
-        X_local = X.compute()
+            return fit
 
-    # The Dask backend runs Lloyd's passes; in memory the default algorithm may
-    # prune distances with bounds (same results, cheaper later iterations).
-    for algorithm in ("lloyd", "auto"):
-
-        def fit_in_memory(n, algorithm=algorithm):
-            km = KMeans(k, init=init, max_iter=n, tol=0.0, algorithm=algorithm)
-            return km.fit(X_local).n_iter_
-
-        fit_in_memory(1)
-        t_mem, _ = seconds_per_iter(fit_in_memory, args.iters, args.more)
-        rows.append({"impl": f"kmeansx (in memory, {algorithm})", "s/iter": t_mem})
-        print(f"in memory, {algorithm}: {t_mem:.3f} s/iter", flush=True)
-    for r in rows:
-        r["time / kmeansx Dask"] = f"{r['s/iter'] / t_dask:.2f}x"
-        r["s/iter"] = f"{r['s/iter']:.3f}"
-    print(f"\n{shape}; {n} iterations timed; {machine_line()}")
+        impls = {"kmeansx (Dask)": kmeansx_dask}
+        if not args.no_dask_ml:
+            impls["dask-ml (Dask)"] = dask_ml
+        impls["kmeansx (in memory, lloyd)"] = in_memory("lloyd")
+        impls["kmeansx (in memory, auto)"] = in_memory("auto")
+        for fit in impls.values():
+            fit(1)  # compile, in the workers too
+        best = dict.fromkeys(impls, np.inf)
+        for r in range(args.rounds):
+            for name, fit in impls.items():
+                t = seconds_per_iter(fit, args.iters, args.more)
+                best[name] = min(best[name], t)
+                print(f"round {r + 1}: {name}: {t:.3f} s/iter", flush=True)
+    t_dask = best["kmeansx (Dask)"]
+    rows = [
+        {
+            "impl": name,
+            "s/iter": f"{t:.3f}",
+            "time / kmeansx Dask": f"{t / t_dask:.2f}x",
+        }
+        for name, t in best.items()
+    ]
+    print(f"\n{shape}; per iteration over {args.more}, best of {args.rounds} rounds")
+    print(machine_line())
     print_table(rows, ["impl", "s/iter", "time / kmeansx Dask"])
 
 
