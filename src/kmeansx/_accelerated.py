@@ -20,16 +20,9 @@ import numba
 import numpy as np
 
 from kmeansx._data import row_sq_norms
-from kmeansx._history import KMeansHistory
 from kmeansx._kernels import bounds as _bounds
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
-from kmeansx._kernels._jit import single_threaded_blas
-from kmeansx._lloyd import (
-    RunResult,
-    assign_labels,
-    average_centers,
-    relocate_empty_clusters,
-)
+from kmeansx._lloyd import RunResult, assign_labels, run_loop
 
 # Beyond this share of Lloyd's blocks, one full Lloyd pass settles ambiguous rows
 # faster than gathering the blocks.
@@ -286,50 +279,14 @@ def run_bounded(
     verbose: bool,
     record_history: bool,
 ) -> RunResult:
-    """Lloyd's loop around ``make_step(X, sample_weight, k, inertia)``'s passes."""
-    n_samples = X.shape[0]
-    n_clusters = centers_init.shape[0]
-    dtype = X.dtype
-    centers = np.ascontiguousarray(centers_init, dtype=dtype)
-    labels = np.full(n_samples, -1, dtype=np.int32)
-    step = make_step(X, sample_weight, n_clusters, record_history or verbose)
-    hist_centers = [centers.copy()] if record_history else None
-    hist_inertia: list[float] = []
-    hist_changed: list[int] = []
-    with single_threaded_blas():
-        i = 0
-        for i in range(max_iter):
-            sums, weights, inertia, n_changed = step.run(centers, labels)
-            if verbose:
-                print(f"Iteration {i}, inertia {inertia}.")
-            relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
-            new_centers = average_centers(sums, weights, dtype)
-            shift_sq = float(((new_centers - centers) ** 2).sum())
-            centers = np.ascontiguousarray(new_centers)
-            if record_history:
-                hist_centers.append(centers.copy())
-                hist_inertia.append(float(inertia))
-                hist_changed.append(n_changed)
-            if n_changed == 0:
-                if verbose:
-                    print(f"Converged at iteration {i}: strict convergence.")
-                break
-            if shift_sq <= tol:
-                if verbose:
-                    print(
-                        f"Converged at iteration {i}: center shift {shift_sq} within "
-                        f"tolerance {tol}."
-                    )
-                break
-
-        # As Lloyd: one more pass assigns the labels to the final centers and
-        # computes the inertia (the bounds make it cheap).
-        inertia = step.run(centers, labels, final=True)[2]
-    history = None
-    if record_history:
-        history = KMeansHistory(
-            np.stack(hist_centers),
-            np.asarray(hist_inertia),
-            np.asarray(hist_changed, dtype=np.int64),
-        )
-    return RunResult(labels, float(inertia), centers, i + 1, history)
+    """Lloyd's loop (:func:`kmeansx._lloyd.run_loop`) around bounded passes."""
+    return run_loop(
+        make_step,
+        X,
+        sample_weight,
+        centers_init,
+        max_iter=max_iter,
+        tol=tol,
+        verbose=verbose,
+        record_history=record_history,
+    )

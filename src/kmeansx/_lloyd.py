@@ -50,13 +50,24 @@ class _Pass:
             np.empty(n_chunks if inertia else 0),
             np.empty(n_chunks, dtype=np.int64),
         )
-
-    def run(self, centers, labels):
-        """Assign in place; return (sums, weights, inertia, n_changed)."""
-        self.kernel(
-            self.view, self.sample_weight, centers, self.chunk, labels, *self.partial
+        # The last assignment of a run: no sums, always the inertia.
+        self.final_partial = (
+            np.empty((n_chunks, 0, 0)),
+            np.empty((n_chunks, 1)),
+            np.empty(n_chunks),
+            np.empty(n_chunks, dtype=np.int64),
         )
-        sums, weights, inertia, changed = self.partial
+
+    def run(self, centers, labels, *, final: bool = False):
+        """Assign in place; return (sums, weights, inertia, n_changed).
+
+        ``final=True`` is the last assignment of a run: no sums, and the inertia.
+        """
+        partial = self.final_partial if final else self.partial
+        self.kernel(
+            self.view, self.sample_weight, centers, self.chunk, labels, *partial
+        )
+        sums, weights, inertia, changed = partial
         # Fixed-order reductions over fixed-size chunks: thread-count independent.
         return sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum())
 
@@ -137,14 +148,46 @@ def lloyd(
     is within ``tol`` (an absolute value: the caller scales it), or at ``max_iter``;
     in the last two cases a final assignment makes the labels match the centers.
     """
+    return run_loop(
+        lloyd_step,
+        X,
+        sample_weight,
+        centers_init,
+        max_iter=max_iter,
+        tol=tol,
+        verbose=verbose,
+        record_history=record_history,
+    )
+
+
+def lloyd_step(X, sample_weight, n_clusters: int, inertia: bool) -> _Pass:
+    """Lloyd's pass: every point against every center."""
+    return _Pass(X, sample_weight, n_clusters, update=True, inertia=inertia)
+
+
+def run_loop(
+    make_step,
+    X,
+    sample_weight,
+    centers_init,
+    *,
+    max_iter: int,
+    tol: float,
+    verbose: bool,
+    record_history: bool,
+) -> RunResult:
+    """Lloyd's loop around the passes of ``make_step(X, sample_weight, k, inertia)``.
+
+    Every exact algorithm shares it: a step's ``run(centers, labels)`` assigns and
+    returns ``(sums, weights, inertia, n_changed)``; ``run(..., final=True)`` is the
+    last assignment, which makes the labels match the final centers.
+    """
     n_samples = X.shape[0]
     n_clusters = centers_init.shape[0]
     dtype = X.dtype
     centers = np.ascontiguousarray(centers_init, dtype=dtype)
     labels = np.full(n_samples, -1, dtype=np.int32)
-    step = _Pass(
-        X, sample_weight, n_clusters, update=True, inertia=record_history or verbose
-    )
+    step = make_step(X, sample_weight, n_clusters, record_history or verbose)
     hist_centers = [centers.copy()] if record_history else None
     hist_inertia: list[float] = []
     hist_changed: list[int] = []
@@ -176,8 +219,7 @@ def lloyd(
 
         # The labels of a strict convergence already match the centers; otherwise a
         # final assignment makes them match. Either way one more pass for the inertia.
-        final = _Pass(X, sample_weight, n_clusters, update=False, inertia=True)
-        inertia = final.run(centers, labels)[2]
+        inertia = step.run(centers, labels, final=True)[2]
     history = None
     if record_history:
         history = KMeansHistory(
