@@ -2,8 +2,8 @@
 
 The same data (seeded Gaussian blobs, persisted on a LocalCluster) and the same
 initial centers go to kmeansx's Dask backend and to ``dask_ml.cluster.KMeans``
-(``init=centers``) on the same cluster, and, gathered into one NumPy array, to
-in-memory kmeansx in this process (Lloyd, as on Dask, and the default algorithm).
+(``init=centers``) on the same cluster, and, saved as one NumPy array, to in-memory
+kmeansx in a fresh process (Lloyd, as on Dask, and the default algorithm).
 Each is fitted with ``tol=0`` for ``--iters`` and for ``--iters + --more``
 iterations; the difference over ``--more`` is the time per iteration (fixed costs
 such as checks, conversion and the final assignment cancel out). The
@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 
@@ -61,7 +65,25 @@ def seconds_per_iter(fit, iters: int, more: int) -> float:
     return (timed(iters + more) - timed(iters)) / more
 
 
+def in_memory_main(folder: str, algorithm: str, iters: int, more: int) -> None:
+    """Child process: seconds per iteration of in-memory kmeansx on the saved data."""
+    from kmeansx import KMeans
+
+    X = np.load(os.path.join(folder, "X.npy"))
+    init = np.load(os.path.join(folder, "init.npy"))
+
+    def fit(n):
+        km = KMeans(len(init), init=init, max_iter=n, tol=0.0, algorithm=algorithm)
+        return km.fit(X).n_iter_
+
+    fit(1)  # compile
+    print(seconds_per_iter(fit, iters, more))
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--in-memory":
+        folder, algorithm, iters, more = sys.argv[2:]
+        return in_memory_main(folder, algorithm, int(iters), int(more))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1M x 16, k=16")
     parser.add_argument("--n-samples", type=int, default=10_000_000)
@@ -114,28 +136,48 @@ def main() -> None:
                 km = DaskMLKMeans(k, init=init, max_iter=n, tol=0.0)
                 return km.fit(X).n_iter_
 
+        # In memory runs in a fresh process that loads the same array: the Dask
+        # client's threads in this one would compete with the kernels' threads.
         # The Dask backend runs Lloyd's passes; in memory the default algorithm
         # may prune distances with bounds (same results, cheaper late iterations).
+        tmp = tempfile.mkdtemp(prefix="bench_dask_")
+        np.save(os.path.join(tmp, "X.npy"), X_local)
+        np.save(os.path.join(tmp, "init.npy"), init)
+        del X_local
+
         def in_memory(algorithm):
-            def fit(n):
-                km = KMeans(k, init=init, max_iter=n, tol=0.0, algorithm=algorithm)
-                return km.fit(X_local).n_iter_
+            def seconds(_):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--in-memory", tmp, algorithm]
+                    + [str(args.iters), str(args.more)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                return float(out.stdout.split()[-1])
 
-            return fit
+            return seconds
 
-        impls = {"kmeansx (Dask)": kmeansx_dask}
+        impls = {
+            "kmeansx (Dask)": kmeansx_dask,
+            "kmeansx (in memory, lloyd)": in_memory("lloyd"),
+            "kmeansx (in memory, auto)": in_memory("auto"),
+        }
         if not args.no_dask_ml:
             impls["dask-ml (Dask)"] = dask_ml
-        impls["kmeansx (in memory, lloyd)"] = in_memory("lloyd")
-        impls["kmeansx (in memory, auto)"] = in_memory("auto")
-        for fit in impls.values():
-            fit(1)  # compile, in the workers too
+        kmeansx_dask(1)  # compile in the workers
+        if not args.no_dask_ml:
+            dask_ml(1)
         best = dict.fromkeys(impls, np.inf)
         for r in range(args.rounds):
             for name, fit in impls.items():
-                t = seconds_per_iter(fit, args.iters, args.more)
+                if name.startswith("kmeansx (in memory"):
+                    t = fit(None)
+                else:
+                    t = seconds_per_iter(fit, args.iters, args.more)
                 best[name] = min(best[name], t)
                 print(f"round {r + 1}: {name}: {t:.3f} s/iter", flush=True)
+    shutil.rmtree(tmp, ignore_errors=True)
     t_dask = best["kmeansx (Dask)"]
     rows = [
         {

@@ -1,7 +1,8 @@
 """What runs on the Dask workers: one block of rows at a time, on the in-memory kernels.
 
-Every function here takes NumPy blocks and returns small NumPy results; none imports
-Dask. Results are pure functions of the arguments: the state kept between
+Every function here takes NumPy blocks (or an :class:`InlineBlock`, the only thing
+that imports Dask here) and returns small NumPy results. Results are pure functions
+of the arguments: the state kept between
 iterations (a block's labels, its distances to the k-means|| candidates) lives in a
 per-process cache that only saves work. When a block's task lands on a worker that
 lacks that state (a restarted worker, a stolen task, a recomputed result) the task
