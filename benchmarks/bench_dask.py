@@ -100,6 +100,7 @@ def main() -> None:
     if args.quick:
         args.n_samples, args.n_features, args.n_clusters = 1_000_000, 16, 16
         args.chunk_rows = 125_000
+        args.more = 20  # short iterations: more of them, for a stable difference
 
     from distributed import Client, LocalCluster
 
