@@ -20,21 +20,22 @@ import reference as ref
 from kmeansx._data import kernel_view, row_sq_norms
 from kmeansx._kernels import _jit, assign, distances, kmeanspp, stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, n_chunks_for
+from kmeansx._kernels.assign import SMALL_D
 
 # The dense E-step once switched from a fused loop to a GEMM at 16 features; the
 # shapes keep d on both sides of that mark.
-GEMM_MIN_FEATURES = 16
 
 DTYPES = [np.float64, np.float32]
 FORMATS = ["dense", "csr"]
-# (n_samples, n_features, n_clusters): the fused loop, the GEMM path, exactly at the
-# switch, one cluster, and n not a multiple of BLOCK_ROWS or of the chunk.
+# (n_samples, n_features, n_clusters): the products summed in a loop (up to
+# SMALL_D features), by BLAS, exactly at the switch, one cluster, and n not a
+# multiple of BLOCK_ROWS or of the chunk.
 SHAPES = [
     (601, 3, 5),
-    (517, GEMM_MIN_FEATURES + 4, 7),
-    (300, GEMM_MIN_FEATURES, 4),
+    (517, 20, 7),
+    (300, SMALL_D, 4),
     (130, 2, 1),
-    (BLOCK_ROWS + 1, GEMM_MIN_FEATURES - 1, 3),
+    (BLOCK_ROWS + 1, SMALL_D + 1, 3),
 ]
 # Relative size of a distance difference that rounding can produce.
 LABEL_RTOL = {np.float64: 1e-10, np.float32: 2e-5}
@@ -161,7 +162,7 @@ def test_assign_only_fills_labels_inertia_and_moves(dtype, fmt, shape):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("n_features", [2, GEMM_MIN_FEATURES + 1])
+@pytest.mark.parametrize("n_features", [2, SMALL_D + 1])
 def test_assign_ties_go_to_the_lowest_center(dtype, fmt, n_features):
     """Small integers make every distance exact, so ties are exact ties."""
     rng = np.random.default_rng(11)

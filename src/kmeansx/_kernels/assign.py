@@ -42,6 +42,22 @@ def prepare_centers(centers):
     return centers_m2, sq_norms(centers, centers[0, :1])
 
 
+# Up to this many features the products are summed in a loop along the rows (in
+# vector lanes), not by BLAS: at such widths a GEMM call costs more than its work.
+SMALL_D = 4
+
+
+@jit()
+def _small_dot(centers_m2, X_T, m, dots):
+    for j in range(centers_m2.shape[0]):
+        for r in range(m):
+            dots[j, r] = centers_m2[j, 0] * X_T[0, r]
+        for f in range(1, centers_m2.shape[1]):
+            c = centers_m2[j, f]
+            for r in range(m):
+                dots[j, r] += c * X_T[f, r]
+
+
 @jit()
 def nearest_block(X, b0, b1, centers_m2, centers_sqnorm, scratch, labels_out):
     """Nearest center of rows ``b0:b1`` of dense ``X`` (at most ``BLOCK_ROWS``).
@@ -60,7 +76,10 @@ def nearest_block(X, b0, b1, centers_m2, centers_sqnorm, scratch, labels_out):
     for r in range(m):
         for f in range(n_features):
             X_T[f, r] = X[b0 + r, f]
-    np.dot(centers_m2, X_T, dots)
+    if n_features > SMALL_D:
+        np.dot(centers_m2, X_T, dots)
+    else:
+        _small_dot(centers_m2, X_T, m, dots)
     for r in range(m):
         best[r] = np.inf
         label[r] = 0
