@@ -26,7 +26,9 @@ from kmeansx._lloyd import assign_labels
 ALGORITHMS = ("lloyd", "elkan", "hamerly", "yinyang", "auto")
 
 
-class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+class KMeans(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
+):
     """K-means clustering, exact and fast; a drop-in for ``sklearn.cluster.KMeans``.
 
     Lloyd's algorithm: assign every point to its nearest center (Euclidean

@@ -36,7 +36,7 @@ def check_numeric_columns(X, *, name: str = "X") -> None:
     import pandas as pd
 
     bad = []
-    for col, dtype in zip(X.columns, dtypes):
+    for col, dtype in zip(X.columns, dtypes, strict=True):
         if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
             continue
         if not pd.api.types.is_numeric_dtype(dtype):
@@ -170,7 +170,8 @@ def check_shape_2d(X, *, name: str = "X") -> None:
     if len(shape) == 1:
         raise ValueError(
             "Expected 2D array, got 1D array instead: "
-            f"{name} has shape {tuple(shape)}. Reshape your data with X.reshape(-1, 1) if it is one feature, or "
+            f"{name} has shape {tuple(shape)}. Reshape your data with "
+            "X.reshape(-1, 1) if it is one feature, or "
             "X.reshape(1, -1) if it is one sample."
         )
     if len(shape) > 2:

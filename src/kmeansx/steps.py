@@ -52,8 +52,15 @@ def _as_array(X, name: str = "X") -> np.ndarray:
     V.check_numeric_columns(X, name=name)
     V.check_object_array(X, name=name)
     arr = np.asarray(X)
-    arr = np.ascontiguousarray(arr, dtype=arr.dtype if arr.dtype == np.float32 else np.float64)
-    V.check_finite(arr, name=name, columns=getattr(X, "columns", None), index=getattr(X, "index", None))
+    arr = np.ascontiguousarray(
+        arr, dtype=arr.dtype if arr.dtype == np.float32 else np.float64
+    )
+    V.check_finite(
+        arr,
+        name=name,
+        columns=getattr(X, "columns", None),
+        index=getattr(X, "index", None),
+    )
     return arr
 
 
