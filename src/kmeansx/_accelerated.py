@@ -53,7 +53,9 @@ def lloyd_block_start(rows: np.ndarray, chunk: int) -> np.ndarray:
     return c0 + ((rows - c0) // BLOCK_ROWS) * BLOCK_ROWS
 
 
-def lloyd_labels_of_rows(X, sample_weight, centers, rows, chunk: int) -> np.ndarray:
+def lloyd_labels_of_rows(
+    X, sample_weight, centers, rows, chunk: int, x_mean=None
+) -> np.ndarray:
     """The labels Lloyd's pass over all of ``X`` gives ``rows``, bit for bit.
 
     Lloyd computes a row's ranking values inside one block of rows (one GEMM), and
@@ -67,7 +69,7 @@ def lloyd_labels_of_rows(X, sample_weight, centers, rows, chunk: int) -> np.ndar
     blocks = np.unique(starts)
     n_blocks = -(-n_samples // BLOCK_ROWS)
     if blocks.shape[0] > FULL_REPLAY_SHARE * n_blocks:
-        return assign_labels(X, sample_weight, centers)[0][rows]
+        return assign_labels(X, sample_weight, centers, x_mean)[0][rows]
     ends = np.minimum(
         np.minimum(blocks + BLOCK_ROWS, (blocks // chunk + 1) * chunk), n_samples
     )
@@ -76,17 +78,19 @@ def lloyd_labels_of_rows(X, sample_weight, centers, rows, chunk: int) -> np.ndar
     if blocks.shape[0] <= SERIAL_REPLAY_BLOCKS:
         numba.set_num_threads(1)
     try:
-        _replay_blocks(X, sample_weight, centers, rows, starts, blocks, ends, out)
+        _replay_blocks(
+            X, sample_weight, centers, rows, starts, blocks, ends, out, x_mean
+        )
     finally:
         numba.set_num_threads(threads)
     return out
 
 
-def _replay_blocks(X, sample_weight, centers, rows, starts, blocks, ends, out):
+def _replay_blocks(X, sample_weight, centers, rows, starts, blocks, ends, out, x_mean):
     full = blocks[ends - blocks == BLOCK_ROWS]
     if full.shape[0]:
         idx = (full[:, None] + np.arange(BLOCK_ROWS)).ravel()
-        labels = assign_labels(X[idx], sample_weight[idx], centers)[0]
+        labels = assign_labels(X[idx], sample_weight[idx], centers, x_mean)[0]
         where = np.searchsorted(full, starts)
         sel = (where < full.shape[0]) & (
             full[np.minimum(where, full.shape[0] - 1)] == starts
@@ -94,7 +98,7 @@ def _replay_blocks(X, sample_weight, centers, rows, starts, blocks, ends, out):
         out[sel] = labels[where[sel] * BLOCK_ROWS + (rows[sel] - starts[sel])]
     for b0, b1 in zip(blocks, ends, strict=True):
         if b1 - b0 < BLOCK_ROWS:
-            labels = assign_labels(X[b0:b1], sample_weight[b0:b1], centers)[0]
+            labels = assign_labels(X[b0:b1], sample_weight[b0:b1], centers, x_mean)[0]
             sel = starts == b0
             out[sel] = labels[rows[sel] - b0]
 
@@ -166,9 +170,13 @@ class BoundedStep:
     full_cc = False
     half_min = True
 
-    def __init__(self, X, sample_weight, n_clusters: int, inertia: bool):
+    def __init__(self, X, sample_weight, n_clusters: int, inertia: bool, x_mean=None):
         n_samples, n_features = X.shape
         self.X = X
+        # Dense X is centered as it is read (kmeansx._kernels.centered): the kernels
+        # take ``x_mean`` after their own arguments.
+        self.x_mean = x_mean
+        self.extra = () if x_mean is None else (x_mean,)
         self.sample_weight = sample_weight
         self.n_clusters = n_clusters
         self.chunk = chunk_size_for(n_samples, n_clusters, n_features)
@@ -181,7 +189,7 @@ class BoundedStep:
         # Computed by blocks, so that no float64 array of n_samples is made.
         self.x_norm = np.empty(n_samples, dtype=np.float32)
         for r0 in range(0, n_samples, 1 << 16):
-            norm = np.sqrt(row_sq_norms(X[r0 : r0 + (1 << 16)]))
+            norm = np.sqrt(row_sq_norms(X[r0 : r0 + (1 << 16)], x_mean))
             self.x_norm[r0 : r0 + (1 << 16)] = norm * (1.0 + 2.0**-20)
         self.flagged = np.zeros(self.n_chunks, dtype=np.int64)
         self.previous = None
@@ -246,7 +254,9 @@ class BoundedStep:
                 for c in chunks
             ]
         )
-        new = lloyd_labels_of_rows(self.X, self.sample_weight, centers, rows, chunk)
+        new = lloyd_labels_of_rows(
+            self.X, self.sample_weight, centers, rows, chunk, self.x_mean
+        )
         extra = int(np.count_nonzero(new != labels[rows]))
         labels[rows] = new
         self.flags[rows] = 0
@@ -264,6 +274,7 @@ class BoundedStep:
                 sums,
                 weights,
                 inertia,
+                *self.extra,
             )
         return extra
 
@@ -278,6 +289,7 @@ def run_bounded(
     tol: float,
     verbose: bool,
     record_history: bool,
+    x_mean=None,
 ) -> RunResult:
     """Lloyd's loop (:func:`kmeansx._lloyd.run_loop`) around bounded passes."""
     return run_loop(
@@ -289,4 +301,5 @@ def run_bounded(
         tol=tol,
         verbose=verbose,
         record_history=record_history,
+        x_mean=x_mean,
     )

@@ -74,8 +74,10 @@ def run_algorithm(
     tol: float,
     verbose: bool,
     record_history: bool,
+    x_mean=None,
 ) -> RunResult:
-    """One run of ``algorithm`` (any of :data:`ALGORITHMS` or "auto")."""
+    """One run of ``algorithm`` (any of :data:`ALGORITHMS` or "auto"); ``x_mean``
+    centers dense ``X`` as it is read."""
     run = {
         "lloyd": lloyd,
         "elkan": elkan,
@@ -90,4 +92,5 @@ def run_algorithm(
         tol=tol,
         verbose=verbose,
         record_history=record_history,
+        x_mean=x_mean,
     )

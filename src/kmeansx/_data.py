@@ -24,13 +24,31 @@ def kernel_view(X):
     return X
 
 
-def row_sq_norms(X) -> np.ndarray:
-    """Squared norm of every row, in float64."""
+# Bytes per block when dense X is centered block by block (a transient copy).
+CENTER_BLOCK_BYTES = 1 << 20
+
+
+def centered_blocks(X, x_mean):
+    """``(r0, r1, X[r0:r1] - x_mean)`` over dense ``X``, in X's dtype: the values
+    a centered copy would hold, one bounded block at a time."""
+    rows = max(1, CENTER_BLOCK_BYTES // max(1, X.shape[1] * X.itemsize))
+    for r0 in range(0, X.shape[0], rows):
+        r1 = min(r0 + rows, X.shape[0])
+        yield r0, r1, X[r0:r1] - x_mean
+
+
+def row_sq_norms(X, x_mean=None) -> np.ndarray:
+    """Squared norm of every row (of ``X - x_mean`` if given, dense), in float64."""
     if sp.issparse(X):
         # Square in float64: float32 squares summed in float32 lose ~1e-7 relative.
         X = X.astype(np.float64)
         return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
-    return np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    if x_mean is None:
+        return np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    out = np.empty(X.shape[0])
+    for r0, r1, block in centered_blocks(X, x_mean):
+        out[r0:r1] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
+    return out
 
 
 def dense_rows(X, rows) -> np.ndarray:
@@ -39,11 +57,17 @@ def dense_rows(X, rows) -> np.ndarray:
     return out.toarray() if sp.issparse(out) else np.array(out)
 
 
-def mean_variance(X, centered: bool = False) -> float:
+def mean_variance(X, centered: bool = False, x_mean=None) -> float:
     """Mean over features of the variance of each feature (for ``tol``).
 
-    ``centered=True`` says dense ``X`` already has mean zero: one pass, in float64.
+    ``centered=True`` says dense ``X`` already has mean zero, and ``x_mean`` that
+    ``X - x_mean`` has: one pass, in float64.
     """
+    if x_mean is not None and not sp.issparse(X):
+        total = 0.0
+        for _, _, block in centered_blocks(X, x_mean):
+            total += float(np.einsum("ij,ij->", block, block, dtype=np.float64))
+        return total / X.size
     if centered and not sp.issparse(X):
         return float(np.einsum("ij,ij->", X, X, dtype=np.float64) / X.size)
     if sp.issparse(X):
@@ -53,17 +77,21 @@ def mean_variance(X, centered: bool = False) -> float:
     return float(np.mean(np.var(X, axis=0)))
 
 
-def center(X, copy: bool):
-    """Subtract the column means from dense ``X``; return (centered X, the means).
+def column_means(X) -> np.ndarray:
+    """Column means of dense ``X`` in X's dtype, the precision it is centered in.
 
-    Means are summed in float64 per fixed-size chunk (thread-count independent)
-    and kept in X's dtype, the precision the data is centered in.
+    Summed in float64 per fixed-size chunk (thread-count independent).
     """
     n_samples, n_features = X.shape
     chunk = chunk_size_for(n_samples, 1, n_features)
     sums = np.empty((n_chunks_for(n_samples, chunk), n_features))
     stats.column_sums(X, chunk, sums)
-    mean = (sums.sum(axis=0) / n_samples).astype(X.dtype)
+    return (sums.sum(axis=0) / n_samples).astype(X.dtype)
+
+
+def center(X, copy: bool):
+    """Subtract the column means from dense ``X``; return (centered X, the means)."""
+    mean = column_means(X)
     out = np.empty_like(X) if copy else X
     stats.subtract_rows(X, mean, out)
     return out, mean

@@ -29,8 +29,8 @@ def elkan_bounds_bytes(n_samples: int, n_clusters: int, dtype) -> int:
 class ElkanStep(BoundedStep):
     full_cc = True
 
-    def __init__(self, X, sample_weight, n_clusters: int, inertia: bool):
-        super().__init__(X, sample_weight, n_clusters, inertia)
+    def __init__(self, X, sample_weight, n_clusters: int, inertia: bool, x_mean=None):
+        super().__init__(X, sample_weight, n_clusters, inertia, x_mean)
         self.upper = np.empty(X.shape[0], dtype=X.dtype)
         self.lower = np.empty((X.shape[0], n_clusters), dtype=X.dtype)
         # Total distance each center has moved: the offset of the lazy bounds.
@@ -60,6 +60,7 @@ class ElkanStep(BoundedStep):
             self.flags,
             *partial,
             self.flagged,
+            *self.extra,
         )
 
 
@@ -73,6 +74,7 @@ def elkan(
     verbose: bool = False,
     record_history: bool = False,
     memory_budget: int | None = None,
+    x_mean=None,
 ) -> RunResult:
     """One run of Elkan's algorithm from ``centers_init``; dense ``X`` only.
 
@@ -100,4 +102,5 @@ def elkan(
         tol=tol,
         verbose=verbose,
         record_history=record_history,
+        x_mean=x_mean,
     )

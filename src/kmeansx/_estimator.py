@@ -67,7 +67,10 @@ class KMeans(
         Seeds the initialization. The same seed gives the same result, bit for bit,
         whatever the number of threads.
     copy_x : bool, default=True
-        If False, dense ``X`` is centered in place during fit and restored after.
+        Accepted for compatibility with scikit-learn, with no effect: dense ``X`` is
+        centered on its mean as the kernels read it, so a fit neither copies nor
+        modifies it (scikit-learn copies it, or centers it in place with
+        ``copy_x=False``).
     algorithm : {"auto", "lloyd", "elkan", "hamerly", "yinyang"}, default="auto"
         All are exact: from the same initial centers they give Lloyd's labels at
         every iteration, the same ``n_iter_``, and centers and inertia equal to

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from kmeansx._auto import run_algorithm
-from kmeansx._data import center, is_sparse, mean_variance, row_sq_norms
+from kmeansx._data import column_means, is_sparse, mean_variance, row_sq_norms
 from kmeansx._history import KMeansHistory
 from kmeansx._init import kmeans_parallel_init, kmeans_plusplus_init, random_init
 from kmeansx._kernels._jit import single_threaded_blas
@@ -30,20 +30,26 @@ def same_clustering(labels1, labels2, n_clusters: int) -> bool:
     return np.unique(pairs // n_clusters).shape[0] == pairs.shape[0]
 
 
-def initial_centers(X, n_clusters, init, sample_weight, random_state, x_sqnorm):
-    """Centers from ``init`` ("k-means++", "random", an array or a callable)."""
+def initial_centers(
+    X, n_clusters, init, sample_weight, random_state, x_sqnorm, x_mean=None
+):
+    """Centers from ``init`` ("k-means++", "random", an array or a callable), in
+    the space of ``X - x_mean`` when ``x_mean`` is given."""
     if isinstance(init, str) and init == "k-means++":
         return kmeans_plusplus_init(
-            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm
+            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm, x_mean=x_mean
         )[0]
     if isinstance(init, str) and init == "random":
-        return random_init(X, n_clusters, sample_weight, random_state)[0]
+        return random_init(X, n_clusters, sample_weight, random_state, x_mean)[0]
     if isinstance(init, str) and init == "k-means||":
         return kmeans_parallel_init(
-            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm
+            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm, x_mean=x_mean
         )
     if callable(init):
-        centers = init(X, n_clusters, random_state=random_state)
+        # A user's function sees the centered data, as in scikit-learn: only this
+        # init makes a centered copy.
+        data = X if x_mean is None else X - x_mean
+        centers = init(data, n_clusters, random_state=random_state)
         centers = np.asarray(
             centers.toarray() if hasattr(centers, "toarray") else centers, dtype=X.dtype
         )
@@ -82,48 +88,50 @@ def fit_kmeans(
 ) -> FitResult:
     """Run ``n_init`` runs of ``algorithm`` on prepared input; keep the lowest inertia.
 
-    Dense data is centered on its mean first (as scikit-learn does) so that the
-    norm expansion used for ranking distances loses less precision.
+    Dense data is centered on its mean (as scikit-learn does) so that the norm
+    expansion used for ranking distances loses less precision; the kernels subtract
+    the mean as they read ``X`` (:mod:`kmeansx._kernels.centered`), so the data is
+    neither copied nor modified, whatever ``copy_x``.
     """
+    del copy_x  # nothing is copied: see above
     sparse = is_sparse(X)
     X_mean = None
     if not sparse:
-        X, X_mean = center(X, copy=copy_x)
+        X_mean = column_means(X)
         if not isinstance(init, str) and not callable(init):
             init = np.asarray(init) - X_mean
     # Variances are invariant under the centering; on centered data they take one
     # pass instead of np.var's two.
-    tol_abs = mean_variance(X, centered=not sparse) * tol if tol > 0 else 0.0
+    tol_abs = mean_variance(X, x_mean=X_mean) * tol if tol > 0 else 0.0
     # Only k-means++ and k-means|| need the row norms; other inits skip the pass.
-    x_sqnorm = row_sq_norms(X) if isinstance(init, str) and init != "random" else None
+    x_sqnorm = (
+        row_sq_norms(X, X_mean) if isinstance(init, str) and init != "random" else None
+    )
 
     best = None
-    try:
-        with single_threaded_blas():
-            for _ in range(n_init):
-                centers_init = initial_centers(
-                    X, n_clusters, init, sample_weight, random_state, x_sqnorm
-                )
-                if verbose:
-                    print("Initialization complete")
-                run = run_algorithm(
-                    algorithm,
-                    X,
-                    sample_weight,
-                    centers_init,
-                    max_iter=max_iter,
-                    tol=tol_abs,
-                    verbose=bool(verbose),
-                    record_history=record_history,
-                )
-                if best is None or (
-                    run.inertia < best.inertia
-                    and not same_clustering(run.labels, best.labels, n_clusters)
-                ):
-                    best = run
-    finally:
-        if not sparse and not copy_x:
-            X += X_mean
+    with single_threaded_blas():
+        for _ in range(n_init):
+            centers_init = initial_centers(
+                X, n_clusters, init, sample_weight, random_state, x_sqnorm, X_mean
+            )
+            if verbose:
+                print("Initialization complete")
+            run = run_algorithm(
+                algorithm,
+                X,
+                sample_weight,
+                centers_init,
+                max_iter=max_iter,
+                tol=tol_abs,
+                verbose=bool(verbose),
+                record_history=record_history,
+                x_mean=X_mean,
+            )
+            if best is None or (
+                run.inertia < best.inertia
+                and not same_clustering(run.labels, best.labels, n_clusters)
+            ):
+                best = run
 
     distinct = np.count_nonzero(np.bincount(best.labels, minlength=n_clusters))
     if distinct < n_clusters:

@@ -16,8 +16,8 @@ from kmeansx._lloyd import RunResult
 
 
 class HamerlyStep(BoundedStep):
-    def __init__(self, X, sample_weight, n_clusters: int, inertia: bool):
-        super().__init__(X, sample_weight, n_clusters, inertia)
+    def __init__(self, X, sample_weight, n_clusters: int, inertia: bool, x_mean=None):
+        super().__init__(X, sample_weight, n_clusters, inertia, x_mean)
         self.upper = np.empty(X.shape[0], dtype=X.dtype)
         self.lower = np.empty(X.shape[0], dtype=X.dtype)
 
@@ -42,6 +42,7 @@ class HamerlyStep(BoundedStep):
             self.flags,
             *partial,
             self.flagged,
+            *self.extra,
         )
 
 
@@ -54,6 +55,7 @@ def hamerly(
     tol: float = 0.0,
     verbose: bool = False,
     record_history: bool = False,
+    x_mean=None,
 ) -> RunResult:
     """One run of Hamerly's algorithm from ``centers_init``; dense ``X`` only.
 
@@ -77,4 +79,5 @@ def hamerly(
         tol=tol,
         verbose=verbose,
         record_history=record_history,
+        x_mean=x_mean,
     )

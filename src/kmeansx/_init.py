@@ -14,13 +14,19 @@ from kmeansx._kernels import kmeanspp as _kpp
 from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
 
 
-def random_init(X, n_clusters: int, sample_weight, random_state):
+def centered_rows(X, rows, x_mean=None) -> np.ndarray:
+    """Rows of ``X`` as a dense array in X's dtype, less ``x_mean`` if given."""
+    out = dense_rows(X, rows).astype(X.dtype, copy=False)
+    return out if x_mean is None else out - x_mean
+
+
+def random_init(X, n_clusters: int, sample_weight, random_state, x_mean=None):
     """``n_clusters`` distinct rows drawn with probability proportional to weight."""
     n_samples = X.shape[0]
     indices = random_state.choice(
         n_samples, size=n_clusters, replace=False, p=sample_weight / sample_weight.sum()
     )
-    return dense_rows(X, indices).astype(X.dtype, copy=False), indices
+    return centered_rows(X, indices, x_mean), indices
 
 
 # Rows per chunk of the k-means++ kernels: a constant, so that sums do not depend
@@ -33,7 +39,13 @@ MAX_PRUNED_TRIALS = 63
 
 
 def kmeans_plusplus_init(
-    X, n_clusters: int, sample_weight, random_state, x_sqnorm=None, n_local_trials=None
+    X,
+    n_clusters: int,
+    sample_weight,
+    random_state,
+    x_sqnorm=None,
+    n_local_trials=None,
+    x_mean=None,
 ):
     """Greedy k-means++ (Arthur & Vassilvitskii 2007, with local trials).
 
@@ -42,7 +54,8 @@ def kmeans_plusplus_init(
     potential they would leave; the draws come from ``random_state`` in
     scikit-learn's order. Dense data takes the pruned kernels (a point is skipped
     when the triangle inequality proves a candidate cannot come closer to it);
-    sparse data the plain ones.
+    sparse data the plain ones. With ``x_mean`` (dense ``X``) the draws are made on
+    ``X - x_mean`` and so are the centers returned (``x_sqnorm`` must be its norms).
 
     Examples
     --------
@@ -59,10 +72,10 @@ def kmeans_plusplus_init(
         n_local_trials = 2 + int(np.log(n_clusters))
     if is_sparse(X) or n_local_trials > MAX_PRUNED_TRIALS:
         return _kmeans_plusplus_plain(
-            X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials
+            X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean
         )
     return _kmeans_plusplus_dense(
-        X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials
+        X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean
     )
 
 
@@ -75,11 +88,12 @@ def _cc_sq(centers64, c_sqnorm, cand64, cand_sqnorm):
 
 
 def _kmeans_plusplus_dense(
-    X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials
+    X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean
 ):
     n_samples, n_features = X.shape
     if x_sqnorm is None:
-        x_sqnorm = row_sq_norms(X)
+        x_sqnorm = row_sq_norms(X, x_mean)
+    extra = () if x_mean is None else (x_mean,)
     weight = np.asarray(sample_weight, dtype=np.float64)
     chunk = KPP_CHUNK_ROWS
     n_chunks = n_chunks_for(n_samples, chunk)
@@ -96,11 +110,13 @@ def _kmeans_plusplus_dense(
     c_sqnorm = np.empty(n_clusters)
     indices = np.full(n_clusters, -1, dtype=np.int64)
     first = random_state.choice(n_samples, p=weight / weight.sum())
-    centers[0] = X[first]
-    centers64[0] = X[first]
+    centers[0] = centered_rows(X, [first], x_mean)[0]
+    centers64[0] = centers[0]
     c_sqnorm[0] = centers64[0] @ centers64[0]
     indices[0] = first
-    _kpp.closest_first_dense(X, weight, centers[0], chunk, closest, assign, chunk_pot)
+    _kpp.closest_first_dense(
+        X, weight, centers[0], chunk, closest, assign, chunk_pot, *extra
+    )
     current_pot = float(closest @ weight)
 
     for c in range(1, n_clusters):
@@ -108,7 +124,7 @@ def _kmeans_plusplus_dense(
         _kpp.sample_by_potential(
             weight, closest, chunk, np.cumsum(chunk_pot), rand_vals, picked
         )
-        candidates = np.ascontiguousarray(X[picked])
+        candidates = np.ascontiguousarray(centered_rows(X, picked, x_mean))
         cand64 = candidates.astype(np.float64)
         cand_sqnorm = np.einsum("ij,ij->i", cand64, cand64)
         cc_sq = _cc_sq(centers64[:c], c_sqnorm[:c], cand64, cand_sqnorm)
@@ -124,6 +140,7 @@ def _kmeans_plusplus_dense(
             chunk,
             closer,
             delta,
+            *extra,
         )
         candidate_pots = chunk_pot.sum() + delta.sum(axis=0)
         best = int(np.argmin(candidate_pots))
@@ -142,13 +159,14 @@ def _kmeans_plusplus_dense(
             closest,
             assign,
             chunk_pot,
+            *extra,
         )
         current_pot = float(chunk_pot.sum())
     return centers, indices
 
 
 def _kmeans_plusplus_plain(
-    X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials
+    X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean
 ):
     """Every distance computed: sparse data, or more trials than the pruned
     kernels can mark."""
@@ -159,7 +177,8 @@ def _kmeans_plusplus_plain(
         _kpp.candidate_potentials_csr if sparse else _kpp.candidate_potentials_dense
     )
     if x_sqnorm is None:
-        x_sqnorm = row_sq_norms(X)
+        x_sqnorm = row_sq_norms(X, x_mean)
+    extra = () if x_mean is None else (x_mean,)
     view = kernel_view(X)
     weight = np.asarray(sample_weight, dtype=np.float64)
     chunk = chunk_size_for(n_samples, n_local_trials, n_features)
@@ -168,24 +187,24 @@ def _kmeans_plusplus_plain(
     centers = np.empty((n_clusters, n_features), dtype=X.dtype)
     indices = np.full(n_clusters, -1, dtype=np.int64)
     first = random_state.choice(n_samples, p=weight / weight.sum())
-    centers[0] = dense_rows(X, [first])[0]
+    centers[0] = centered_rows(X, [first], x_mean)[0]
     indices[0] = first
     closest = np.full(n_samples, np.inf)
-    closest_update(view, x_sqnorm, centers[0], closest)
+    closest_update(view, x_sqnorm, centers[0], closest, *extra)
     current_pot = float(closest @ weight)
 
     for c in range(1, n_clusters):
         rand_vals = random_state.uniform(size=n_local_trials) * current_pot
         candidate_ids = np.searchsorted(np.cumsum(weight * closest), rand_vals)
         np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
-        candidates = dense_rows(X, candidate_ids).astype(X.dtype, copy=False)
-        potentials(view, x_sqnorm, weight, closest, candidates, chunk, pot_out)
+        candidates = centered_rows(X, candidate_ids, x_mean)
+        potentials(view, x_sqnorm, weight, closest, candidates, chunk, pot_out, *extra)
         candidate_pots = pot_out.sum(axis=0)
         best = int(np.argmin(candidate_pots))
         current_pot = float(candidate_pots[best])
         centers[c] = candidates[best]
         indices[c] = candidate_ids[best]
-        closest_update(view, x_sqnorm, centers[c], closest)
+        closest_update(view, x_sqnorm, centers[c], closest, *extra)
     return centers, indices
 
 
@@ -205,6 +224,7 @@ def kmeans_parallel_init(
     x_sqnorm=None,
     n_rounds: int = KPAR_ROUNDS,
     oversampling: float = KPAR_OVERSAMPLING,
+    x_mean=None,
 ):
     """k-means|| (scalable k-means++, Bahmani et al. 2012).
 
@@ -234,13 +254,14 @@ def kmeans_parallel_init(
     weight = np.asarray(sample_weight, dtype=np.float64)
     sparse = is_sparse(X)
     if not sparse and x_sqnorm is None:
-        x_sqnorm = row_sq_norms(X)
+        x_sqnorm = row_sq_norms(X, x_mean)
+    extra = () if x_mean is None else (x_mean,)
     closest = np.full(n_samples, np.inf)
     nearest = np.full(n_samples, -1, dtype=np.int64)
     keep = np.empty(n_samples, dtype=np.int64)
 
     def add(rows, base):
-        new = dense_rows(X, rows).astype(X.dtype, copy=False)
+        new = centered_rows(X, rows, x_mean)
         if sparse:
             labels = assign_labels(X, weight, new)[0]
             dist = sq_distance_to_label(X, new, labels)
@@ -249,7 +270,7 @@ def kmeans_parallel_init(
             nearest[closer] = labels[closer] + base
         else:
             _kpp.kpar_nearest_dense(
-                X, x_sqnorm, new, base, KPP_CHUNK_ROWS, closest, nearest
+                X, x_sqnorm, new, base, KPP_CHUNK_ROWS, closest, nearest, *extra
             )
 
     rows = [np.array([random_state.choice(n_samples, p=weight / weight.sum())])]
@@ -272,7 +293,7 @@ def kmeans_parallel_init(
         extra = random_state.choice(n_samples, size=n_clusters - n_cands, replace=False)
         rows = np.concatenate([rows, extra])
         cand_weight = np.concatenate([cand_weight, weight[extra]])
-    cands = dense_rows(X, rows).astype(X.dtype, copy=False)
+    cands = centered_rows(X, rows, x_mean)
     cand_weight = cand_weight.astype(X.dtype)
     centers = kmeans_plusplus_init(cands, n_clusters, cand_weight, random_state)[0]
     return lloyd(cands, cand_weight, centers, max_iter=KPAR_REFINE_ITER).centers

@@ -34,13 +34,23 @@ class _Pass:
     iterations only need for history and verbose output.
     """
 
-    def __init__(self, X, sample_weight, n_clusters: int, update: bool, inertia: bool):
+    def __init__(
+        self,
+        X,
+        sample_weight,
+        n_clusters: int,
+        update: bool,
+        inertia: bool,
+        x_mean=None,
+    ):
         n_samples, n_features = X.shape
         self.view = kernel_view(X)
         self.sample_weight = sample_weight
         self.kernel = (
             _assign.assign_update_csr if is_sparse(X) else _assign.assign_update_dense
         )
+        # Dense X is centered as it is read (kmeansx._kernels.centered).
+        self.extra = () if x_mean is None else (x_mean,)
         self.chunk = chunk_size_for(n_samples, n_clusters, n_features)
         n_chunks = n_chunks_for(n_samples, self.chunk)
         k, d = (n_clusters, n_features) if update else (0, 0)
@@ -65,33 +75,42 @@ class _Pass:
         """
         partial = self.final_partial if final else self.partial
         self.kernel(
-            self.view, self.sample_weight, centers, self.chunk, labels, *partial
+            self.view,
+            self.sample_weight,
+            centers,
+            self.chunk,
+            labels,
+            *partial,
+            *self.extra,
         )
         sums, weights, inertia, changed = partial
         # Fixed-order reductions over fixed-size chunks: thread-count independent.
         return sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum())
 
 
-def assign_labels(X, sample_weight, centers):
-    """Labels of the nearest centers and the inertia (no update)."""
+def assign_labels(X, sample_weight, centers, x_mean=None):
+    """Labels of the nearest centers and the inertia (no update); ``x_mean``
+    centers dense ``X`` as it is read."""
     labels = np.full(X.shape[0], -1, dtype=np.int32)
-    step = _Pass(X, sample_weight, centers.shape[0], update=False, inertia=True)
+    step = _Pass(
+        X, sample_weight, centers.shape[0], update=False, inertia=True, x_mean=x_mean
+    )
     with single_threaded_blas():
         return labels, float(step.run(centers, labels)[2])
 
 
-def sq_distance_to_label(X, centers, labels) -> np.ndarray:
+def sq_distance_to_label(X, centers, labels, x_mean=None) -> np.ndarray:
     out = np.empty(X.shape[0])
-    kernel = (
-        _dist.sq_distance_to_label_csr
-        if is_sparse(X)
-        else _dist.sq_distance_to_label_dense
-    )
-    kernel(kernel_view(X), centers, labels, out)
+    if is_sparse(X):
+        _dist.sq_distance_to_label_csr(kernel_view(X), centers, labels, out)
+    else:
+        _dist.sq_distance_to_label_dense(X, centers, labels, out, x_mean)
     return out
 
 
-def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights):
+def relocate_empty_clusters(
+    X, sample_weight, centers_old, labels, sums, weights, x_mean=None
+):
     """Move each empty cluster onto one of the points farthest from their centers.
 
     As scikit-learn: the farthest points (by ``argpartition``) each leave their
@@ -101,7 +120,7 @@ def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights
     n_empty = empty.shape[0]
     if n_empty == 0:
         return
-    distances = sq_distance_to_label(X, centers_old, labels)
+    distances = sq_distance_to_label(X, centers_old, labels, x_mean)
     if distances.max() == 0:
         # Every point sits on its center (fewer distinct points than clusters):
         # moving one would only empty another cluster. scikit-learn stops here too.
@@ -111,7 +130,10 @@ def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights
         weight = float(sample_weight[far_idx])
         old_id = labels[far_idx]
         row = X[far_idx]
-        row = np.asarray(row.toarray()).ravel() if is_sparse(X) else row
+        if is_sparse(X):
+            row = np.asarray(row.toarray()).ravel()
+        elif x_mean is not None:
+            row = row - x_mean
         sums[old_id] -= row * weight
         sums[new_id] = row * weight
         weights[new_id] = weight
@@ -141,6 +163,7 @@ def lloyd(
     tol: float = 0.0,
     verbose: bool = False,
     record_history: bool = False,
+    x_mean=None,
 ) -> RunResult:
     """One run of Lloyd's algorithm from ``centers_init`` (scikit-learn's semantics).
 
@@ -157,12 +180,15 @@ def lloyd(
         tol=tol,
         verbose=verbose,
         record_history=record_history,
+        x_mean=x_mean,
     )
 
 
-def lloyd_step(X, sample_weight, n_clusters: int, inertia: bool) -> _Pass:
+def lloyd_step(X, sample_weight, n_clusters: int, inertia: bool, x_mean=None) -> _Pass:
     """Lloyd's pass: every point against every center."""
-    return _Pass(X, sample_weight, n_clusters, update=True, inertia=inertia)
+    return _Pass(
+        X, sample_weight, n_clusters, update=True, inertia=inertia, x_mean=x_mean
+    )
 
 
 def run_loop(
@@ -175,8 +201,11 @@ def run_loop(
     tol: float,
     verbose: bool,
     record_history: bool,
+    x_mean=None,
 ) -> RunResult:
-    """Lloyd's loop around the passes of ``make_step(X, sample_weight, k, inertia)``.
+    """Lloyd's loop around the passes of ``make_step(X, sample_weight, k, inertia,
+    x_mean)``; ``x_mean`` (dense ``X`` only) is subtracted from the rows as they are
+    read, the centers living in the centered space.
 
     Every exact algorithm shares it: a step's ``run(centers, labels)`` assigns and
     returns ``(sums, weights, inertia, n_changed)``; ``run(..., final=True)`` is the
@@ -187,7 +216,7 @@ def run_loop(
     dtype = X.dtype
     centers = np.ascontiguousarray(centers_init, dtype=dtype)
     labels = np.full(n_samples, -1, dtype=np.int32)
-    step = make_step(X, sample_weight, n_clusters, record_history or verbose)
+    step = make_step(X, sample_weight, n_clusters, record_history or verbose, x_mean)
     hist_centers = [centers.copy()] if record_history else None
     hist_inertia: list[float] = []
     hist_changed: list[int] = []
@@ -197,7 +226,9 @@ def run_loop(
             sums, weights, inertia, n_changed = step.run(centers, labels)
             if verbose:
                 print(f"Iteration {i}, inertia {inertia}.")
-            relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
+            relocate_empty_clusters(
+                X, sample_weight, centers, labels, sums, weights, x_mean
+            )
             new_centers = average_centers(sums, weights, dtype)
             shift_sq = float(((new_centers - centers) ** 2).sum())
             centers = np.ascontiguousarray(new_centers)

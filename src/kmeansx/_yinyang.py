@@ -62,8 +62,10 @@ class YinyangStep(BoundedStep):
     # more than they save at the large k Yinyang is for.
     half_min = False
 
-    def __init__(self, X, sample_weight, n_clusters, inertia, memory_budget=None):
-        super().__init__(X, sample_weight, n_clusters, inertia)
+    def __init__(
+        self, X, sample_weight, n_clusters, inertia, memory_budget=None, x_mean=None
+    ):
+        super().__init__(X, sample_weight, n_clusters, inertia, x_mean)
         n_samples = X.shape[0]
         self.n_groups = n_groups_for(n_samples, n_clusters, X.dtype, memory_budget)
         self.upper = np.empty(n_samples, dtype=X.dtype)
@@ -111,6 +113,7 @@ class YinyangStep(BoundedStep):
             self.flags,
             *partial,
             self.flagged,
+            *self.extra,
         )
 
 
@@ -124,6 +127,7 @@ def yinyang(
     verbose: bool = False,
     record_history: bool = False,
     memory_budget: int | None = None,
+    x_mean=None,
 ) -> RunResult:
     """One run of Yinyang k-means from ``centers_init``; dense ``X`` only.
 
@@ -139,8 +143,8 @@ def yinyang(
     ([0, 0, 1, 1], 2)
     """
 
-    def make_step(X, sample_weight, n_clusters, inertia):
-        return YinyangStep(X, sample_weight, n_clusters, inertia, memory_budget)
+    def make_step(X, sample_weight, n_clusters, inertia, x_mean=None):
+        return YinyangStep(X, sample_weight, n_clusters, inertia, memory_budget, x_mean)
 
     return run_bounded(
         make_step,
@@ -151,4 +155,5 @@ def yinyang(
         tol=tol,
         verbose=verbose,
         record_history=record_history,
+        x_mean=x_mean,
     )

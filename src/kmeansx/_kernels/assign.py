@@ -16,6 +16,7 @@ from numba import prange
 
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
+from kmeansx._kernels.centered import value
 
 
 @jit()
@@ -59,7 +60,9 @@ def _small_dot(centers_m2, X_T, m, dots):
 
 
 @jit()
-def nearest_block(X, b0, b1, centers_m2, centers_sqnorm, scratch, labels_out):
+def nearest_block(
+    X, b0, b1, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=None
+):
     """Nearest center of rows ``b0:b1`` of dense ``X`` (at most ``BLOCK_ROWS``).
 
     ``scratch = (X_T, dots, best, label)`` are per-thread buffers of shapes
@@ -75,7 +78,7 @@ def nearest_block(X, b0, b1, centers_m2, centers_sqnorm, scratch, labels_out):
         dots = np.empty((n_clusters, m), dtype=X.dtype)
     for r in range(m):
         for f in range(n_features):
-            X_T[f, r] = X[b0 + r, f]
+            X_T[f, r] = value(X, x_mean, b0 + r, f)
     if n_features > SMALL_D:
         np.dot(centers_m2, X_T, dots)
     else:
@@ -116,6 +119,7 @@ def assign_update_dense(
     weights_out,
     inertia_out,
     changed_out,
+    x_mean=None,
 ):
     """One Lloyd pass over dense ``X``: labels plus per-chunk partial sums.
 
@@ -126,7 +130,8 @@ def assign_update_dense(
     write through arrays unpacked from a tuple. Sums of shape (n_chunks, 0, 0) skip
     the M-step sums (prediction and the final assignment), and an inertia of shape
     (0,) skips the inertia, which then costs nothing in the iterations that do not
-    report it.
+    report it. ``x_mean`` (X's dtype) centers the rows as they are read
+    (:mod:`kmeansx._kernels.centered`).
     """
     n_samples, n_features = X.shape
     n_clusters = centers.shape[0]
@@ -145,7 +150,9 @@ def assign_update_dense(
         changed = 0
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
-            nearest_block(X, b0, b1, centers_m2, centers_sqnorm, scratch, block_labels)
+            nearest_block(
+                X, b0, b1, centers_m2, centers_sqnorm, scratch, block_labels, x_mean
+            )
             for r in range(b1 - b0):
                 i = b0 + r
                 label = block_labels[r]
@@ -156,13 +163,15 @@ def assign_update_dense(
                 if want_inertia:
                     sq = 0.0
                     for f in range(n_features):
-                        diff = np.float64(X[i, f]) - np.float64(centers[label, f])
+                        diff = np.float64(value(X, x_mean, i, f)) - np.float64(
+                            centers[label, f]
+                        )
                         sq += diff * diff
                     inertia += sq * w
                 if update:
                     weights_out[c, label] += w
                     for f in range(n_features):
-                        sums_out[c, label, f] += w * np.float64(X[i, f])
+                        sums_out[c, label, f] += w * np.float64(value(X, x_mean, i, f))
         if want_inertia:
             inertia_out[c] = inertia
         changed_out[c] = changed

@@ -31,6 +31,7 @@ import numpy as np
 
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
+from kmeansx._kernels.centered import value
 
 
 @jit()
@@ -40,47 +41,47 @@ def prunable(lb, ub, margin):
 
 
 @jit()
-def row_sqnorm(X, i):
+def row_sqnorm(X, i, x_mean=None):
     """``||X[i]||^2`` in float64; four partial sums (fixed order) shorten the chain."""
     n_features = X.shape[1]
     s0 = s1 = s2 = s3 = 0.0
     f = 0
     while f + 4 <= n_features:
-        v0 = np.float64(X[i, f])
-        v1 = np.float64(X[i, f + 1])
-        v2 = np.float64(X[i, f + 2])
-        v3 = np.float64(X[i, f + 3])
+        v0 = np.float64(value(X, x_mean, i, f))
+        v1 = np.float64(value(X, x_mean, i, f + 1))
+        v2 = np.float64(value(X, x_mean, i, f + 2))
+        v3 = np.float64(value(X, x_mean, i, f + 3))
         s0 += v0 * v0
         s1 += v1 * v1
         s2 += v2 * v2
         s3 += v3 * v3
         f += 4
     while f < n_features:
-        v0 = np.float64(X[i, f])
+        v0 = np.float64(value(X, x_mean, i, f))
         s0 += v0 * v0
         f += 1
     return (s0 + s1) + (s2 + s3)
 
 
 @jit()
-def sq_dist(X, i, centers, j):
+def sq_dist(X, i, centers, j, x_mean=None):
     """``||X[i] - centers[j]||^2`` from differences, in float64 (four partial
     sums in a fixed order)."""
     n_features = X.shape[1]
     s0 = s1 = s2 = s3 = 0.0
     f = 0
     while f + 4 <= n_features:
-        d0 = np.float64(X[i, f]) - np.float64(centers[j, f])
-        d1 = np.float64(X[i, f + 1]) - np.float64(centers[j, f + 1])
-        d2 = np.float64(X[i, f + 2]) - np.float64(centers[j, f + 2])
-        d3 = np.float64(X[i, f + 3]) - np.float64(centers[j, f + 3])
+        d0 = np.float64(value(X, x_mean, i, f)) - np.float64(centers[j, f])
+        d1 = np.float64(value(X, x_mean, i, f + 1)) - np.float64(centers[j, f + 1])
+        d2 = np.float64(value(X, x_mean, i, f + 2)) - np.float64(centers[j, f + 2])
+        d3 = np.float64(value(X, x_mean, i, f + 3)) - np.float64(centers[j, f + 3])
         s0 += d0 * d0
         s1 += d1 * d1
         s2 += d2 * d2
         s3 += d3 * d3
         f += 4
     while f < n_features:
-        d0 = np.float64(X[i, f]) - np.float64(centers[j, f])
+        d0 = np.float64(value(X, x_mean, i, f)) - np.float64(centers[j, f])
         s0 += d0 * d0
         f += 1
     return (s0 + s1) + (s2 + s3)
@@ -95,7 +96,7 @@ def block_margins(x_norm, b0, b1, coef, max_norm, marg_out):
 
 
 @jit()
-def block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_out):
+def block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_out, x_mean=None):
     """Lloyd's ranking values ``||c||^2 - 2 x.c`` of rows ``rows[:m]`` to all centers.
 
     One GEMM, center-major, in X's dtype (as Lloyd's kernel); the best and
@@ -112,7 +113,7 @@ def block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_out):
     for r in range(m):
         i = rows[r]
         for f in range(n_features):
-            X_T[f, r] = X[i, f]
+            X_T[f, r] = value(X, x_mean, i, f)
     for r in range(m):
         xsq_out[r] = 0.0
     for f in range(n_features):
@@ -171,6 +172,7 @@ def accumulate_block(
     sums_out,
     weights_out,
     inertia,
+    x_mean=None,
 ):
     """Lloyd's M-step sums of rows ``b0:b1`` into chunk ``c``; returns the inertia.
 
@@ -187,13 +189,15 @@ def accumulate_block(
         if want_inertia:
             sq = 0.0
             for f in range(n_features):
-                diff = np.float64(X[i, f]) - np.float64(centers[label, f])
+                diff = np.float64(value(X, x_mean, i, f)) - np.float64(
+                    centers[label, f]
+                )
                 sq += diff * diff
             inertia += sq * w
         if update:
             weights_out[c, label] += w
             for f in range(n_features):
-                sums_out[c, label, f] += w * np.float64(X[i, f])
+                sums_out[c, label, f] += w * np.float64(value(X, x_mean, i, f))
     return inertia
 
 
@@ -209,6 +213,7 @@ def chunk_partials(
     sums_out,
     weights_out,
     inertia_out,
+    x_mean=None,
 ):
     """Recompute chunk ``c``'s partial sums from final labels (after a replay)."""
     start = c * chunk_size
@@ -232,6 +237,7 @@ def chunk_partials(
         sums_out,
         weights_out,
         0.0,
+        x_mean,
     )
     if want_inertia:
         inertia_out[c] = inertia

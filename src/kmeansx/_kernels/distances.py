@@ -10,6 +10,7 @@ import numpy as np
 from numba import prange
 
 from kmeansx._kernels._jit import jit
+from kmeansx._kernels.centered import value
 
 
 @jit(parallel=True)
@@ -46,14 +47,17 @@ def sq_distances_csr(X_csr, centers, out):
 
 
 @jit(parallel=True)
-def sq_distance_to_label_dense(X, centers, labels, out):
-    """``out[i] = ||X[i] - centers[labels[i]]||^2``; out is (n,) float64."""
+def sq_distance_to_label_dense(X, centers, labels, out, x_mean=None):
+    """``out[i] = ||X[i] - centers[labels[i]]||^2``; out is (n,) float64.
+
+    ``x_mean`` centers the rows as they are read (:mod:`kmeansx._kernels.centered`).
+    """
     n_samples, n_features = X.shape
     for i in prange(n_samples):
         label = labels[i]
         sq = 0.0
         for f in range(n_features):
-            diff = np.float64(X[i, f]) - np.float64(centers[label, f])
+            diff = np.float64(value(X, x_mean, i, f)) - np.float64(centers[label, f])
             sq += diff * diff
         out[i] = sq
 

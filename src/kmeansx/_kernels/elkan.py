@@ -28,7 +28,7 @@ from kmeansx._kernels.bounds import (
 
 
 @jit()
-def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout):
+def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout, x_mean):
     """Elkan's inner loop for row ``i``; returns (label, best, second, tight, u).
 
     ``best`` and ``second`` are the two smallest squared distances computed (only
@@ -49,7 +49,7 @@ def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout):
             continue
         if not tight:
             tight = True
-            best = sq_dist(X, i, centers, a)
+            best = sq_dist(X, i, centers, a, x_mean)
             ub = np.sqrt(best)
             lower_inout[i, a] = store_lower(ub + cum[a], rel)
             lb = max(
@@ -57,7 +57,7 @@ def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout):
             )
             if prunable(lb, ub, marg):
                 continue
-        dj = sq_dist(X, i, centers, j)
+        dj = sq_dist(X, i, centers, j, x_mean)
         lower_inout[i, j] = store_lower(np.sqrt(dj) + cum[j], rel)
         if dj < best:
             second = best
@@ -85,6 +85,7 @@ def elkan_pass(
     inertia_out,
     changed_out,
     flagged_out,
+    x_mean=None,
 ):
     """One Elkan pass: labels, bounds and Lloyd's per-chunk partial sums.
 
@@ -121,7 +122,7 @@ def elkan_pass(
                 for r in range(b1 - b0):
                     rows[r] = b0 + r
                 dots = block_scan(
-                    X, rows, b1 - b0, centers_m2, c_sqnorm, scratch, xsq_b
+                    X, rows, b1 - b0, centers_m2, c_sqnorm, scratch, xsq_b, x_mean
                 )
                 for r in range(b1 - b0):
                     i = b0 + r
@@ -140,7 +141,7 @@ def elkan_pass(
                     tight = True
                     if second - best > marg:
                         # Exact distances make a tighter upper bound.
-                        best = sq_dist(X, i, centers, label)
+                        best = sq_dist(X, i, centers, label, x_mean)
                         second = np.inf
                     u = 0.0
                 else:
@@ -150,7 +151,17 @@ def elkan_pass(
                         upper_inout[i] = store_upper(u, rel)
                         continue
                     label, best, second, tight, u = _elkan_row(
-                        X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout
+                        X,
+                        i,
+                        centers,
+                        half_cc,
+                        cum,
+                        a,
+                        u,
+                        marg,
+                        rel,
+                        lower_inout,
+                        x_mean,
                     )
                 if not tight:
                     upper_inout[i] = store_upper(u, rel)
@@ -179,6 +190,7 @@ def elkan_pass(
                     sums_out,
                     weights_out,
                     inertia,
+                    x_mean,
                 )
         if want_inertia:
             inertia_out[c] = inertia

@@ -43,6 +43,7 @@ def hamerly_pass(
     inertia_out,
     changed_out,
     flagged_out,
+    x_mean=None,
 ):
     """One Hamerly pass: labels, bounds and Lloyd's per-chunk partial sums.
 
@@ -90,7 +91,7 @@ def hamerly_pass(
                     low = np.float64(lower_inout[i]) - drop
                     lb = max(low, 2.0 * half_min[a] - u)
                     if not prunable(lb, u, marg):
-                        u = np.sqrt(sq_dist(X, i, centers, a))
+                        u = np.sqrt(sq_dist(X, i, centers, a, x_mean))
                         lb = max(low, 2.0 * half_min[a] - u)
                     if prunable(lb, u, marg):
                         upper_inout[i] = store_upper(u, rel)
@@ -100,7 +101,7 @@ def hamerly_pass(
                 marg_b[m] = marg_b[r]
                 m += 1
             if m > 0:
-                block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_b)
+                block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_b, x_mean)
                 for r in range(m):
                     i = rows[r]
                     marg = marg_b[r]
@@ -108,7 +109,7 @@ def hamerly_pass(
                     second = np.float64(second_b[r]) + xsq_b[r]
                     if second - best > marg:
                         label = np.int32(label_b[r])
-                        u = np.sqrt(sq_dist(X, i, centers, label))
+                        u = np.sqrt(sq_dist(X, i, centers, label, x_mean))
                         upper_inout[i] = store_upper(u, rel)
                         lower_inout[i] = store_lower(
                             np.sqrt(max(second - marg, 0.0)), rel
@@ -140,6 +141,7 @@ def hamerly_pass(
                     sums_out,
                     weights_out,
                     inertia,
+                    x_mean,
                 )
         if want_inertia:
             inertia_out[c] = inertia

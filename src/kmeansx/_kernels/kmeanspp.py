@@ -5,6 +5,7 @@ its closest chosen center, and scores each of a few candidate centers by the
 weighted potential ``sum_i w_i * min(closest_i, d(x_i, candidate)^2)``. These
 kernels do that in one parallel pass without an (n_candidates, n_samples) matrix;
 potentials are summed per fixed-size chunk and the caller adds the chunks in order.
+``x_mean`` centers the rows of dense ``X`` as they are read (:mod:`.centered`).
 Distances use the norm expansion ``||x||^2 + ||c||^2 - 2 x.c``, clipped at 0, as
 scikit-learn's ``euclidean_distances`` does.
 """
@@ -16,13 +17,14 @@ from numba import prange
 
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
+from kmeansx._kernels.centered import value
 
 
 @jit()
-def _dot_dense_row(X, i, center):
+def _dot_dense_row(X, i, center, x_mean=None):
     dot = 0.0
     for f in range(X.shape[1]):
-        dot += np.float64(X[i, f]) * np.float64(center[f])
+        dot += np.float64(value(X, x_mean, i, f)) * np.float64(center[f])
     return dot
 
 
@@ -36,7 +38,7 @@ def _dot_csr_row(data, indices, lo, hi, center):
 
 @jit(parallel=True)
 def candidate_potentials_dense(
-    X, x_sqnorm, sample_weight, closest, candidates, chunk_size, pot_out
+    X, x_sqnorm, sample_weight, closest, candidates, chunk_size, pot_out, x_mean=None
 ):
     """``pot_out[c, t]``: chunk ``c``'s potential if candidate ``t`` were added."""
     n_samples = X.shape[0]
@@ -53,7 +55,7 @@ def candidate_potentials_dense(
                 d = (
                     x_sqnorm[i]
                     + cand_sqnorm[t]
-                    - 2.0 * _dot_dense_row(X, i, candidates[t])
+                    - 2.0 * _dot_dense_row(X, i, candidates[t], x_mean)
                 )
                 d = min(max(d, 0.0), closest[i])
                 pot += d * sample_weight[i]
@@ -61,11 +63,11 @@ def candidate_potentials_dense(
 
 
 @jit(parallel=True)
-def closest_update_dense(X, x_sqnorm, center, closest_inout):
+def closest_update_dense(X, x_sqnorm, center, closest_inout, x_mean=None):
     """``closest[i] = min(closest[i], ||X[i] - center||^2)``."""
     c_sqnorm = _dot_dense_row(center.reshape(1, -1), 0, center)
     for i in prange(X.shape[0]):
-        d = x_sqnorm[i] + c_sqnorm - 2.0 * _dot_dense_row(X, i, center)
+        d = x_sqnorm[i] + c_sqnorm - 2.0 * _dot_dense_row(X, i, center, x_mean)
         d = max(d, 0.0)
         if d < closest_inout[i]:
             closest_inout[i] = d
@@ -125,17 +127,24 @@ def closest_update_csr(X_csr, x_sqnorm, center, closest_inout):
 
 
 @jit()
-def _sq_dist_row(X, i, center):
+def _sq_dist_row(X, i, center, x_mean):
     sq = 0.0
     for f in range(X.shape[1]):
-        diff = np.float64(X[i, f]) - np.float64(center[f])
+        diff = np.float64(value(X, x_mean, i, f)) - np.float64(center[f])
         sq += diff * diff
     return sq
 
 
 @jit(parallel=True)
 def closest_first_dense(
-    X, sample_weight, center, chunk_size, closest_out, assign_out, chunk_pot_out
+    X,
+    sample_weight,
+    center,
+    chunk_size,
+    closest_out,
+    assign_out,
+    chunk_pot_out,
+    x_mean=None,
 ):
     """Distances to the first center; ``chunk_pot_out[c]``: chunk ``c``'s potential."""
     n_samples = X.shape[0]
@@ -144,7 +153,7 @@ def closest_first_dense(
         stop = min(start + chunk_size, n_samples)
         pot = 0.0
         for i in range(start, stop):
-            d = _sq_dist_row(X, i, center)
+            d = _sq_dist_row(X, i, center, x_mean)
             closest_out[i] = d
             assign_out[i] = 0
             pot += np.float64(sample_weight[i]) * d
@@ -164,6 +173,7 @@ def candidate_deltas_dense(
     chunk_size,
     closer_out,
     delta_out,
+    x_mean=None,
 ):
     """``delta_out[c, t]``: how much candidate ``t`` lowers chunk ``c``'s potential.
 
@@ -201,7 +211,7 @@ def candidate_deltas_dense(
             for r in range(m):
                 i = rows[r]
                 for f in range(n_features):
-                    X_b[r, f] = X[i, f]
+                    X_b[r, f] = value(X, x_mean, i, f)
             # Leading-row slices of C-ordered buffers are contiguous, as np.dot needs.
             np.dot(X_b[:m], cand_T, dots[:m])
             for r in range(m):
@@ -231,6 +241,7 @@ def closest_add_dense(
     closest_inout,
     assign_inout,
     chunk_pot_out,
+    x_mean=None,
 ):
     """Move to the new center (candidate ``t``, center number ``index``) the rows
     :func:`candidate_deltas_dense` marked as closer to it (their distance computed
@@ -244,7 +255,7 @@ def closest_add_dense(
         pot = 0.0
         for i in range(start, stop):
             if np.int64(closer[i]) & bit:
-                closest_inout[i] = _sq_dist_row(X, i, center)
+                closest_inout[i] = _sq_dist_row(X, i, center, x_mean)
                 assign_inout[i] = index
             pot += np.float64(sample_weight[i]) * closest_inout[i]
         chunk_pot_out[c] = pot
@@ -300,7 +311,7 @@ def uniform_of_row(seed, row):
 
 @jit(parallel=True)
 def kpar_nearest_dense(
-    X, x_sqnorm, cands, base, chunk_size, closest_inout, nearest_inout
+    X, x_sqnorm, cands, base, chunk_size, closest_inout, nearest_inout, x_mean=None
 ):
     """Lower ``closest`` (squared distance to the nearest candidate) and ``nearest``
     (its index) of every row with the candidates ``cands``, numbered from ``base``.
@@ -331,7 +342,7 @@ def kpar_nearest_dense(
                 dots = np.empty((n_cands, m), dtype=X.dtype)
             for f in range(n_features):
                 for r in range(m):
-                    X_T[f, r] = X[b0 + r, f]
+                    X_T[f, r] = value(X, x_mean, b0 + r, f)
             np.dot(cands_m2, X_T, dots)
             for r in range(m):
                 best[r] = np.inf

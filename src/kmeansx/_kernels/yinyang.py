@@ -32,6 +32,7 @@ from kmeansx._kernels.bounds import (
     store_lower,
     store_upper,
 )
+from kmeansx._kernels.centered import value
 
 # Above this share of (pending row, group) pairs to evaluate, one GEMM over all
 # centers beats a GEMM per group over the rows that need it.
@@ -124,7 +125,18 @@ def _fold_group(
 
 @jit()
 def _evaluate_groups(
-    X, m, xsq_b, marg_b, centers_m2, c_sqnorm, groups, cum, rel, state, lower_inout
+    X,
+    m,
+    xsq_b,
+    marg_b,
+    centers_m2,
+    c_sqnorm,
+    groups,
+    cum,
+    rel,
+    state,
+    lower_inout,
+    x_mean,
 ):
     """Distances of the block's pending rows to the groups they could not rule out.
 
@@ -146,7 +158,7 @@ def _evaluate_groups(
             i = rows[r]
             sel[r] = r
             for f in range(n_features):
-                X_T[f, r] = X[i, f]
+                X_T[f, r] = value(X, x_mean, i, f)
         dots = dots_flat[: n_clusters * m].reshape(n_clusters, m)
         np.dot(centers_m2, X_T, dots)
         for g in range(n_groups):
@@ -182,7 +194,7 @@ def _evaluate_groups(
         for q in range(mg):
             i = rows[sel[q]]
             for f in range(n_features):
-                X_T[f, q] = X[i, f]
+                X_T[f, q] = value(X, x_mean, i, f)
         dots = dots_flat[: (g1 - g0) * mg].reshape(g1 - g0, mg)
         np.dot(centers_m2[g0:g1], X_T, dots)
         _fold_group(
@@ -222,6 +234,7 @@ def yinyang_pass(
     inertia_out,
     changed_out,
     flagged_out,
+    x_mean=None,
 ):
     """One Yinyang pass: labels, bounds and Lloyd's per-chunk partial sums.
 
@@ -284,7 +297,7 @@ def yinyang_pass(
                         upper_inout[i] = store_upper(u, rel)
                         glower_inout[i] = store_lower(low, rel)
                         continue
-                    da = sq_dist(X, i, centers, a)
+                    da = sq_dist(X, i, centers, a, x_mean)
                     u = np.sqrt(da)
                     lb = max(low, 2.0 * half_min[a] - u)
                     if prunable(lb, u, marg):
@@ -314,7 +327,7 @@ def yinyang_pass(
                 best_label[m] = a
                 best_group[m] = group_of[a] if a >= 0 else -1
                 best_min2[m] = np.inf
-                xsq_b[m] = row_sqnorm(X, i)
+                xsq_b[m] = row_sqnorm(X, i, x_mean)
                 marg_b[m] = marg
                 m += 1
             if m > 0:
@@ -330,6 +343,7 @@ def yinyang_pass(
                     rel,
                     state,
                     lower_inout,
+                    x_mean,
                 )
             for r in range(m):
                 i = rows[r]
@@ -348,7 +362,7 @@ def yinyang_pass(
                     if label == a:
                         upper_inout[i] = store_upper(np.sqrt(dist_old[r]), rel)
                     else:
-                        u = np.sqrt(sq_dist(X, i, centers, label))
+                        u = np.sqrt(sq_dist(X, i, centers, label, x_mean))
                         upper_inout[i] = store_upper(u, rel)
                         lower_inout[i, gb] = store_lower(
                             np.sqrt(max(best_min2[r] - marg, 0.0)) + cum[gb], rel
@@ -381,6 +395,7 @@ def yinyang_pass(
                     sums_out,
                     weights_out,
                     inertia,
+                    x_mean,
                 )
         if want_inertia:
             inertia_out[c] = inertia
