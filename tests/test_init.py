@@ -20,6 +20,7 @@ from kmeansx._init import (
     KPP_CHUNK_ROWS,
     kmeans_parallel_init,
     kmeans_plusplus_init,
+    weighted_choice,
 )
 from kmeansx._kernels import kmeanspp as kpp
 from kmeansx._lloyd import assign_labels
@@ -109,6 +110,22 @@ def test_kmeans_plusplus_same_bits_on_one_and_two_threads():
         numba.set_num_threads(threads)
     for other in got[1:]:
         np.testing.assert_array_equal(other, got[0])
+
+
+@pytest.mark.parametrize("n", [1, 7, 70_000, 200_001])
+def test_weighted_choice_draws_as_numpy(n):
+    """The first center's draw: NumPy's row and NumPy's state afterwards."""
+    rng = np.random.default_rng(n)
+    for case in range(12):
+        w = rng.uniform(0.0, 2.0, n) if case % 2 else np.ones(n)
+        if case % 3 == 0:
+            w[rng.integers(n, size=n // 2)] = 0.0
+            w[-1] = 1.0
+        for seed in range(3):
+            ours, numpys = np.random.RandomState(seed), np.random.RandomState(seed)
+            got = weighted_choice(w, ours)
+            assert got == numpys.choice(n, p=w / w.sum())
+            assert ours.random_sample() == numpys.random_sample()
 
 
 # -- the k-means++ kernels against their oracles -------------------------------------

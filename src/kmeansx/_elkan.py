@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._accelerated import BoundedStep, run_bounded
+from kmeansx._accelerated import BOUND_DTYPE, BoundedStep, run_bounded
 from kmeansx._hamerly import HamerlyStep
 from kmeansx._kernels import elkan as _elkan
 from kmeansx._lloyd import RunResult
@@ -21,7 +21,7 @@ from kmeansx._lloyd import RunResult
 MEMORY_BUDGET_BYTES = 2**30
 
 
-def elkan_bounds_bytes(n_samples: int, n_clusters: int, dtype) -> int:
+def elkan_bounds_bytes(n_samples: int, n_clusters: int, dtype=BOUND_DTYPE) -> int:
     """Bytes of Elkan's lower bounds for this problem."""
     return n_samples * n_clusters * np.dtype(dtype).itemsize
 
@@ -31,8 +31,8 @@ class ElkanStep(BoundedStep):
 
     def __init__(self, X, sample_weight, n_clusters: int, inertia: bool, x_mean=None):
         super().__init__(X, sample_weight, n_clusters, inertia, x_mean)
-        self.upper = np.empty(X.shape[0], dtype=X.dtype)
-        self.lower = np.empty((X.shape[0], n_clusters), dtype=X.dtype)
+        self.upper = np.empty(X.shape[0], dtype=BOUND_DTYPE)
+        self.lower = np.empty((X.shape[0], n_clusters), dtype=BOUND_DTYPE)
         # Total distance each center has moved: the offset of the lazy bounds.
         self.cum = np.zeros(n_clusters)
 
@@ -92,7 +92,7 @@ def elkan(
     ([0, 0, 1, 1], 2)
     """
     budget = MEMORY_BUDGET_BYTES if memory_budget is None else memory_budget
-    fits = elkan_bounds_bytes(X.shape[0], centers_init.shape[0], X.dtype) <= budget
+    fits = elkan_bounds_bytes(X.shape[0], centers_init.shape[0]) <= budget
     return run_bounded(
         ElkanStep if fits else HamerlyStep,
         X,

@@ -110,10 +110,12 @@ def fit_kmeans(
 
     best = None
     with single_threaded_blas():
-        for _ in range(n_init):
+        for run_index in range(n_init):
             centers_init = initial_centers(
                 X, n_clusters, init, sample_weight, random_state, x_sqnorm, X_mean
             )
+            if run_index == n_init - 1:
+                x_sqnorm = None  # not held through the last run (peak memory)
             if verbose:
                 print("Initialization complete")
             run = run_algorithm(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._accelerated import BoundedStep, run_bounded
+from kmeansx._accelerated import BOUND_DTYPE, BoundedStep, run_bounded
 from kmeansx._kernels import hamerly as _hamerly
 from kmeansx._lloyd import RunResult
 
@@ -18,8 +18,8 @@ from kmeansx._lloyd import RunResult
 class HamerlyStep(BoundedStep):
     def __init__(self, X, sample_weight, n_clusters: int, inertia: bool, x_mean=None):
         super().__init__(X, sample_weight, n_clusters, inertia, x_mean)
-        self.upper = np.empty(X.shape[0], dtype=X.dtype)
-        self.lower = np.empty(X.shape[0], dtype=X.dtype)
+        self.upper = np.empty(X.shape[0], dtype=BOUND_DTYPE)
+        self.lower = np.empty(X.shape[0], dtype=BOUND_DTYPE)
 
     def _kernel(self, centers, info, labels, partial):
         cinfo = (

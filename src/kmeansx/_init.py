@@ -20,6 +20,48 @@ def centered_rows(X, rows, x_mean=None) -> np.ndarray:
     return out if x_mean is None else out - x_mean
 
 
+# Rows per block of :func:`weighted_choice`'s cumulative sums.
+CHOICE_BLOCK_ROWS = 1 << 16
+
+
+def weighted_choice(weight, random_state) -> int:
+    """``random_state.choice(n, p=weight / weight.sum())``, the same row and the same
+    draw from ``random_state``, without the three n-long arrays NumPy makes.
+
+    NumPy takes the first row whose ``cumsum(p) / cumsum(p)[-1]`` exceeds a uniform;
+    the cumulative sum is sequential, so block by block with the previous block's
+    last value leading gives its very values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([1.0, 0.0, 3.0, 2.0])
+    >>> weighted_choice(w, np.random.RandomState(0)) == (
+    ...     np.random.RandomState(0).choice(4, p=w / w.sum())
+    ... )
+    True
+    """
+    total = weight.sum()
+
+    def cumulative():
+        carry = 0.0
+        for r0 in range(0, weight.shape[0], CHOICE_BLOCK_ROWS):
+            p = weight[r0 : r0 + CHOICE_BLOCK_ROWS] / total
+            cum = np.cumsum(np.concatenate(([carry], p)))[1:]
+            carry = cum[-1]
+            yield r0, cum
+
+    last = 0.0
+    for _, cum in cumulative():
+        last = cum[-1]
+    u = random_state.random_sample()
+    for r0, cum in cumulative():
+        hits = np.flatnonzero(cum / last > u)
+        if hits.shape[0]:
+            return int(r0 + hits[0])
+    return weight.shape[0] - 1
+
+
 def random_init(X, n_clusters: int, sample_weight, random_state, x_mean=None):
     """``n_clusters`` distinct rows drawn with probability proportional to weight."""
     n_samples = X.shape[0]
@@ -109,7 +151,7 @@ def _kmeans_plusplus_dense(
     centers64 = np.empty((n_clusters, n_features))
     c_sqnorm = np.empty(n_clusters)
     indices = np.full(n_clusters, -1, dtype=np.int64)
-    first = random_state.choice(n_samples, p=weight / weight.sum())
+    first = weighted_choice(weight, random_state)
     centers[0] = centered_rows(X, [first], x_mean)[0]
     centers64[0] = centers[0]
     c_sqnorm[0] = centers64[0] @ centers64[0]
@@ -186,7 +228,7 @@ def _kmeans_plusplus_plain(
 
     centers = np.empty((n_clusters, n_features), dtype=X.dtype)
     indices = np.full(n_clusters, -1, dtype=np.int64)
-    first = random_state.choice(n_samples, p=weight / weight.sum())
+    first = weighted_choice(weight, random_state)
     centers[0] = centered_rows(X, [first], x_mean)[0]
     indices[0] = first
     closest = np.full(n_samples, np.inf)
@@ -273,7 +315,7 @@ def kmeans_parallel_init(
                 X, x_sqnorm, new, base, KPP_CHUNK_ROWS, closest, nearest, *extra
             )
 
-    rows = [np.array([random_state.choice(n_samples, p=weight / weight.sum())])]
+    rows = [np.array([weighted_choice(weight, random_state)])]
     add(rows[0], 0)
     n_cands = 1
     for _ in range(n_rounds):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._accelerated import BoundedStep, run_bounded
+from kmeansx._accelerated import BOUND_DTYPE, BoundedStep, run_bounded
 from kmeansx._elkan import MEMORY_BUDGET_BYTES
 from kmeansx._kernels import yinyang as _yinyang
 from kmeansx._lloyd import RunResult
@@ -23,7 +23,9 @@ CENTERS_PER_GROUP = 10
 GROUPING_ITER = 5
 
 
-def n_groups_for(n_samples: int, n_clusters: int, dtype, memory_budget=None) -> int:
+def n_groups_for(
+    n_samples: int, n_clusters: int, dtype=BOUND_DTYPE, memory_budget=None
+) -> int:
     """About k/10 groups, fewer when their bounds would exceed the budget."""
     budget = MEMORY_BUDGET_BYTES if memory_budget is None else memory_budget
     wanted = max(1, round(n_clusters / CENTERS_PER_GROUP))
@@ -67,9 +69,9 @@ class YinyangStep(BoundedStep):
     ):
         super().__init__(X, sample_weight, n_clusters, inertia, x_mean)
         n_samples = X.shape[0]
-        self.n_groups = n_groups_for(n_samples, n_clusters, X.dtype, memory_budget)
-        self.upper = np.empty(n_samples, dtype=X.dtype)
-        self.glower = np.empty(n_samples, dtype=X.dtype)
+        self.n_groups = n_groups_for(n_samples, n_clusters, BOUND_DTYPE, memory_budget)
+        self.upper = np.empty(n_samples, dtype=BOUND_DTYPE)
+        self.glower = np.empty(n_samples, dtype=BOUND_DTYPE)
         self.lower = None
         self.group_of = None
 
@@ -79,7 +81,7 @@ class YinyangStep(BoundedStep):
         self.order = np.argsort(group, kind="stable").astype(np.int64)
         counts = np.bincount(group)
         self.group_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        self.lower = np.empty((self.X.shape[0], counts.shape[0]), dtype=self.X.dtype)
+        self.lower = np.empty((self.X.shape[0], counts.shape[0]), dtype=BOUND_DTYPE)
         self.cum = np.zeros(counts.shape[0])
 
     def _kernel(self, centers, info, labels, partial):
