@@ -184,14 +184,25 @@ def run_pieces(x, w, mean, centers, labels, update: bool, inertia: bool = True):
     weights = np.zeros(k) if update else None
     total_inertia = 0.0
     changed = 0
-    for start, stop, piece in centered_pieces(x, mean, chunk):
+    # The kernel centers the rows as it reads them: pieces are views.
+    extra = () if mean is None else (mean,)
+    for start, stop, piece in centered_pieces(x, None, chunk):
         n_chunks = n_chunks_for(stop - start, chunk)
         ps = np.empty((n_chunks, kk, dd))
         pw = np.empty((n_chunks, max(kk, 1)))
         pi = np.empty(n_chunks if inertia else 0)
         pc = np.empty(n_chunks, dtype=np.int64)
         _assign.assign_update_dense(
-            piece, w[start:stop], centers, chunk, labels[start:stop], ps, pw, pi, pc
+            piece,
+            w[start:stop],
+            centers,
+            chunk,
+            labels[start:stop],
+            ps,
+            pw,
+            pi,
+            pc,
+            *extra,
         )
         for c in range(n_chunks):
             if update:
@@ -281,9 +292,10 @@ def far_block(x, w, mean, centers, key, iteration: int, n_far: int):
         if labels is None:
             labels = np.full(x.shape[0], -1, dtype=np.int32)
             run_pieces(x, w, mean, centers, labels, False, False)
-        for start, stop, piece in centered_pieces(x, mean, BLOCK_ROWS):
+        extra = () if mean is None else (mean,)
+        for start, stop, piece in centered_pieces(x, None, BLOCK_ROWS):
             _dist.sq_distance_to_label_dense(
-                piece, centers, labels[start:stop], dist[start:stop]
+                piece, centers, labels[start:stop], dist[start:stop], *extra
             )
     local = top_rows(dist, n_far)
     points = _centered(x[local], mean, x.dtype)

@@ -63,17 +63,6 @@ def block_sources(array) -> list:
     return sources
 
 
-def room_for(client, nbytes: int) -> bool:
-    """True when the workers' memory stays under half their limit with ``nbytes``
-    more (under Dask's spilling threshold, so nothing goes to disk for it)."""
-    if client is None:
-        return False
-    workers = client.scheduler_info()["workers"].values()
-    limit = sum(w.get("memory_limit") or 0 for w in workers)
-    used = sum(w.get("metrics", {}).get("memory", 0) for w in workers)
-    return limit > 0 and used + nbytes <= limit // 2
-
-
 def _has_futures(collection) -> bool:
     try:
         from distributed import futures_of
@@ -99,15 +88,12 @@ class DaskData:
     mean: np.ndarray
     mean_variance: float
     block_weight: np.ndarray
-    centered: bool = False
-    # The persisted centered copy, held for the fit (its blocks refer to it).
-    held: object = None
 
     @property
     def shift(self):
-        """What block tasks subtract from their rows: the mean, or None when the
-        blocks are centered already."""
-        return None if self.centered else self.mean.astype(self.dtype)
+        """What block tasks subtract from their rows as they read them: the mean,
+        in the data's dtype."""
+        return self.mean.astype(self.dtype)
 
     @property
     def n_samples(self) -> int:

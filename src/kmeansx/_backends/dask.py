@@ -28,7 +28,6 @@ from kmeansx._backends._dask_run import (
     Runner,
     block_sources,
     current_client,
-    room_for,
 )
 from kmeansx._fit import check_centers_shape
 
@@ -186,16 +185,8 @@ def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskD
         if count:
             m2 += block_m2 + count * (block_sums / count - mean) ** 2
     weights, block_weight = _prepare_weights(sample_weight, counts, X.dtype, runner)
-    # Data held in the cluster's memory is centered once, like the in-memory fit's
-    # copy, when half the workers' memory has room for it; otherwise (and for data
-    # read at every pass) each block task centers its rows as it reads them.
-    centered = not any(isinstance(b, B.InlineBlock) for b in blocks) and room_for(
-        runner.client, X.nbytes
-    )
-    held = None
-    if centered:
-        held = runner.client.persist(X - mean.astype(X.dtype))
-        blocks = block_sources(held)
+    # No centered copy is held, in the cluster's memory or in a task's: the kernels
+    # center rows as they read them (kmeansx._kernels.centered), as in memory.
     return DaskData(
         array=X,
         blocks=blocks,
@@ -206,8 +197,6 @@ def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskD
         mean=mean,
         mean_variance=float(np.mean(m2 / n)),
         block_weight=block_weight,
-        centered=centered,
-        held=held,
     )
 
 
