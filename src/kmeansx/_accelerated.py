@@ -22,7 +22,7 @@ import numpy as np
 from kmeansx._data import row_sq_norms
 from kmeansx._kernels import bounds as _bounds
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
-from kmeansx._lloyd import RunResult, assign_labels, run_loop
+from kmeansx._lloyd import assign_labels
 
 # Beyond this share of Lloyd's blocks, one full Lloyd pass settles ambiguous rows
 # faster than gathering the blocks.
@@ -283,29 +283,3 @@ class BoundedStep:
                 *self.extra,
             )
         return extra
-
-
-def run_bounded(
-    make_step,
-    X,
-    sample_weight,
-    centers_init,
-    *,
-    max_iter: int,
-    tol: float,
-    verbose: bool,
-    record_history: bool,
-    x_mean=None,
-) -> RunResult:
-    """Lloyd's loop (:func:`kmeansx._lloyd.run_loop`) around bounded passes."""
-    return run_loop(
-        make_step,
-        X,
-        sample_weight,
-        centers_init,
-        max_iter=max_iter,
-        tol=tol,
-        verbose=verbose,
-        record_history=record_history,
-        x_mean=x_mean,
-    )

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._accelerated import BOUND_DTYPE, BoundedStep, run_bounded
+from kmeansx._accelerated import BOUND_DTYPE, BoundedStep
 from kmeansx._hamerly import HamerlyStep
 from kmeansx._kernels import elkan as _elkan
-from kmeansx._lloyd import RunResult
+from kmeansx._lloyd import RunResult, run_loop
 
 # The most bytes Elkan's n x k lower bounds may take before a run falls back to
 # Hamerly's algorithm.
@@ -93,7 +93,7 @@ def elkan(
     """
     budget = MEMORY_BUDGET_BYTES if memory_budget is None else memory_budget
     fits = elkan_bounds_bytes(X.shape[0], centers_init.shape[0]) <= budget
-    return run_bounded(
+    return run_loop(
         ElkanStep if fits else HamerlyStep,
         X,
         sample_weight,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._accelerated import BOUND_DTYPE, BoundedStep, run_bounded
+from kmeansx._accelerated import BOUND_DTYPE, BoundedStep
 from kmeansx._kernels import hamerly as _hamerly
-from kmeansx._lloyd import RunResult
+from kmeansx._lloyd import RunResult, run_loop
 
 
 class HamerlyStep(BoundedStep):
@@ -70,7 +70,7 @@ def hamerly(
     >>> run.labels.tolist(), run.n_iter
     ([0, 0, 1, 1], 2)
     """
-    return run_bounded(
+    return run_loop(
         HamerlyStep,
         X,
         sample_weight,

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._accelerated import BOUND_DTYPE, BoundedStep, run_bounded
+from kmeansx._accelerated import BOUND_DTYPE, BoundedStep
 from kmeansx._elkan import MEMORY_BUDGET_BYTES
 from kmeansx._kernels import yinyang as _yinyang
-from kmeansx._lloyd import RunResult
+from kmeansx._lloyd import RunResult, run_loop
 
 # Centers per group, as in the paper (k / 10 groups).
 CENTERS_PER_GROUP = 10
@@ -148,7 +148,7 @@ def yinyang(
     def make_step(X, sample_weight, n_clusters, inertia, x_mean=None):
         return YinyangStep(X, sample_weight, n_clusters, inertia, memory_budget, x_mean)
 
-    return run_bounded(
+    return run_loop(
         make_step,
         X,
         sample_weight,
