@@ -1,7 +1,8 @@
 """One run of Elkan's exact algorithm (Elkan 2003), with Lloyd's semantics.
 
-Elkan keeps a lower bound per point and center: ``n * k`` values of the data's
-dtype. They are kept only when they fit in ``memory_budget`` bytes (default
+Elkan keeps a lower bound per point and center: ``n * k`` float32 values
+(:data:`kmeansx._accelerated.BOUND_DTYPE`, whatever the data's dtype). They are
+kept only when they fit in ``memory_budget`` bytes (default
 :data:`MEMORY_BUDGET_BYTES`, 1 GiB); beyond it the run falls back to Hamerly's
 algorithm (:func:`kmeansx._hamerly.hamerly`), which needs two bounds per point and
 gives the same, exact, result.
