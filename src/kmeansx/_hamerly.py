@@ -3,7 +3,8 @@
 Two bounds per point (``2 * n`` float32 values, whatever the data's dtype) let
 most points skip the distance computations once the centers settle. From the
 same initial centers the labels at every iteration, ``n_iter``, the centers and
-the inertia are Lloyd's (see :mod:`kmeansx._accelerated` for how rounding is kept out of it).
+the inertia are Lloyd's (see :mod:`kmeansx._accelerated` for how rounding is kept
+out of it).
 """
 
 from __future__ import annotations

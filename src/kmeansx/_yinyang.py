@@ -4,8 +4,9 @@ The centers are split once, at the start, into about ``k / 10`` groups by a few
 Lloyd iterations over the initial centers themselves (seeded deterministically,
 without touching the caller's random state). Each point keeps an upper bound, a
 global lower bound and one lower bound per group: ``n * (n_groups + 2)`` float32
-values, whatever the data's dtype. The group bounds are kept within ``memory_budget`` bytes
-(default :data:`kmeansx._elkan.MEMORY_BUDGET_BYTES`) by using fewer groups.
+values, whatever the data's dtype. The group bounds are kept within
+``memory_budget`` bytes (default :data:`kmeansx._elkan.MEMORY_BUDGET_BYTES`) by
+using fewer groups.
 """
 
 from __future__ import annotations
