@@ -209,7 +209,7 @@ class BoundedStep:
         )
         self.partial_final = (
             np.empty((nc, 0, 0)),
-            np.empty((nc, 1)),
+            np.zeros((nc, 1)),  # not written: see kmeansx._lloyd._Pass
             np.empty(nc),
             np.empty(nc, dtype=np.int64),
         )

@@ -54,16 +54,19 @@ class _Pass:
         self.chunk = chunk_size_for(n_samples, n_clusters, n_features)
         n_chunks = n_chunks_for(n_samples, self.chunk)
         k, d = (n_clusters, n_features) if update else (0, 0)
+        # A pass without the M-step leaves the weights' slots alone: zeros, so that
+        # the caller's sum of them is 0 and not of whatever memory held (a NaN there
+        # raised "invalid value encountered in reduce" now and then).
         self.partial = (
             np.empty((n_chunks, k, d)),
-            np.empty((n_chunks, max(k, 1))),
+            (np.empty if update else np.zeros)((n_chunks, max(k, 1))),
             np.empty(n_chunks if inertia else 0),
             np.empty(n_chunks, dtype=np.int64),
         )
         # The last assignment of a run: no sums, always the inertia.
         self.final_partial = (
             np.empty((n_chunks, 0, 0)),
-            np.empty((n_chunks, 1)),
+            np.zeros((n_chunks, 1)),
             np.empty(n_chunks),
             np.empty(n_chunks, dtype=np.int64),
         )
