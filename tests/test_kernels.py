@@ -292,15 +292,3 @@ def test_column_sums(dtype, shape, chunk):
     scale = np.abs(X).astype(np.float64).sum(axis=0)
     assert got.shape == want.shape
     assert np.all(np.abs(got - want) <= 1e-13 * scale)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("in_place", [False, True])
-def test_subtract_rows(dtype, in_place):
-    X, _ = make_data(SHAPES[0], dtype, "dense", 12)
-    row = X[:5].mean(axis=0).astype(dtype)
-    want = X - row
-    out = X if in_place else np.empty_like(X)
-    stats.subtract_rows(X, row, out)
-    assert out.dtype == dtype
-    np.testing.assert_array_equal(out, want)

@@ -57,19 +57,17 @@ def dense_rows(X, rows) -> np.ndarray:
     return out.toarray() if sp.issparse(out) else np.array(out)
 
 
-def mean_variance(X, centered: bool = False, x_mean=None) -> float:
+def mean_variance(X, x_mean=None) -> float:
     """Mean over features of the variance of each feature (for ``tol``).
 
-    ``centered=True`` says dense ``X`` already has mean zero, and ``x_mean`` that
-    ``X - x_mean`` has: one pass, in float64.
+    ``x_mean``, the column means of dense ``X``, makes it one pass over ``X -
+    x_mean``, in float64.
     """
     if x_mean is not None and not sp.issparse(X):
         total = 0.0
         for _, _, block in centered_blocks(X, x_mean):
             total += float(np.einsum("ij,ij->", block, block, dtype=np.float64))
         return total / X.size
-    if centered and not sp.issparse(X):
-        return float(np.einsum("ij,ij->", X, X, dtype=np.float64) / X.size)
     if sp.issparse(X):
         mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
         sq = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64).ravel()
@@ -87,11 +85,3 @@ def column_means(X) -> np.ndarray:
     sums = np.empty((n_chunks_for(n_samples, chunk), n_features))
     stats.column_sums(X, chunk, sums)
     return (sums.sum(axis=0) / n_samples).astype(X.dtype)
-
-
-def center(X, copy: bool):
-    """Subtract the column means from dense ``X``; return (centered X, the means)."""
-    mean = column_means(X)
-    out = np.empty_like(X) if copy else X
-    stats.subtract_rows(X, mean, out)
-    return out, mean

@@ -1,7 +1,7 @@
-"""Column means and centering: one parallel pass each over a tall, narrow array.
+"""Column means: one parallel pass over a tall, narrow array.
 
 NumPy's ``X.mean(axis=0)`` on a (n, 2) array runs a two-element inner loop n times
-and costs as much as a whole Lloyd iteration; these run over fixed-size chunks.
+and costs as much as a whole Lloyd iteration; this runs over fixed-size chunks.
 """
 
 from __future__ import annotations
@@ -24,12 +24,3 @@ def column_sums(X, chunk_size, sums_out):
         for i in range(start, stop):
             for f in range(n_features):
                 sums_out[c, f] += np.float64(X[i, f])
-
-
-@jit(parallel=True)
-def subtract_rows(X, row, out):
-    """``out = X - row`` (``out`` may be ``X``)."""
-    n_samples, n_features = X.shape
-    for i in prange(n_samples):
-        for f in range(n_features):
-            out[i, f] = X[i, f] - row[f]
