@@ -25,8 +25,9 @@ from kmeansx._kernels import kmeanspp as _kpp
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
 from kmeansx._kernels._jit import single_threaded_blas
 
-# Rows of a block are centered piece by piece into a scratch buffer of about this
-# size, which the kernel then reads from cache instead of a full centered copy.
+# Rows of a block go to the kernels piece by piece, about this many bytes at a
+# time: views when the kernel centers the rows itself (the Lloyd passes), a reused
+# scratch buffer when a piece must be centered first (k-means||'s row norms).
 PIECE_BYTES = 4 * 2**20
 
 # One kernel call at a time per process: each call already uses the worker's
@@ -144,7 +145,8 @@ def centered_pieces(x: np.ndarray, mean, chunk: int):
 
     A piece holds about :data:`PIECE_BYTES` of rows (and at least one chunk per
     thread); the buffer is reused, so the centered copy stays small. ``mean=None``
-    says the block is centered already: the pieces are views.
+    gives the rows as they are, as views: for a kernel that is handed the mean and
+    centers the rows as it reads them, or for a block centered already.
     """
     n, d = x.shape
     per = max(1, PIECE_BYTES // max(1, chunk * d * x.dtype.itemsize))
