@@ -60,10 +60,9 @@ def _small_dot(centers_m2, X_T, m, dots):
 
 
 @jit()
-def nearest_block(
-    X, b0, b1, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=None
-):
-    """Nearest center of rows ``b0:b1`` of dense ``X`` (at most ``BLOCK_ROWS``).
+def nearest_block(X_b, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=None):
+    """Nearest center of the rows of ``X_b``, a block of dense ``X`` (at most
+    ``BLOCK_ROWS`` rows).
 
     ``scratch = (X_T, dots, best, label)`` are per-thread buffers of shapes
     (d, BLOCK_ROWS), (k, BLOCK_ROWS), (BLOCK_ROWS,), (BLOCK_ROWS,), all of X's dtype
@@ -71,14 +70,14 @@ def nearest_block(
     """
     X_T, dots, best, label = scratch
     n_clusters, n_features = centers_m2.shape
-    m = b1 - b0
+    m = X_b.shape[0]
     if m < X_T.shape[1]:
         # np.dot writes only into contiguous outputs: a short last block gets its own.
-        X_T = np.empty((n_features, m), dtype=X.dtype)
-        dots = np.empty((n_clusters, m), dtype=X.dtype)
+        X_T = np.empty((n_features, m), dtype=X_b.dtype)
+        dots = np.empty((n_clusters, m), dtype=X_b.dtype)
     for r in range(m):
         for f in range(n_features):
-            X_T[f, r] = value(X, x_mean, b0 + r, f)
+            X_T[f, r] = value(X_b, x_mean, r, f)
     if n_features > SMALL_D:
         np.dot(centers_m2, X_T, dots)
     else:
@@ -88,7 +87,7 @@ def nearest_block(
         label[r] = 0
     for j in range(n_clusters):
         c_sq = centers_sqnorm[j]
-        j_as_float = X.dtype.type(j)
+        j_as_float = X_b.dtype.type(j)
         for r in range(m):
             dist = dots[j, r] + c_sq
             closer = dist < best[r]
@@ -149,21 +148,22 @@ def assign_update_dense(
         inertia = 0.0
         changed = 0
         for b0 in range(start, stop, BLOCK_ROWS):
-            b1 = min(b0 + BLOCK_ROWS, stop)
-            nearest_block(
-                X, b0, b1, centers_m2, centers_sqnorm, scratch, block_labels, x_mean
-            )
-            for r in range(b1 - b0):
-                i = b0 + r
+            # Views of the block indexed from 0: Numba then knows no index is
+            # negative and drops its wraparound test from the loops below.
+            X_b = X[b0 : min(b0 + BLOCK_ROWS, stop)]
+            labels_b = labels_inout[b0 : b0 + X_b.shape[0]]
+            weight_b = sample_weight[b0 : b0 + X_b.shape[0]]
+            nearest_block(X_b, centers_m2, centers_sqnorm, scratch, block_labels, x_mean)
+            for r in range(X_b.shape[0]):
                 label = block_labels[r]
-                if labels_inout[i] != label:
+                if labels_b[r] != label:
                     changed += 1
-                    labels_inout[i] = label
-                w = np.float64(sample_weight[i])
+                    labels_b[r] = label
+                w = np.float64(weight_b[r])
                 if want_inertia:
                     sq = 0.0
                     for f in range(n_features):
-                        diff = np.float64(value(X, x_mean, i, f)) - np.float64(
+                        diff = np.float64(value(X_b, x_mean, r, f)) - np.float64(
                             centers[label, f]
                         )
                         sq += diff * diff
@@ -171,7 +171,7 @@ def assign_update_dense(
                 if update:
                     weights_out[c, label] += w
                     for f in range(n_features):
-                        sums_out[c, label, f] += w * np.float64(value(X, x_mean, i, f))
+                        sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
         if want_inertia:
             inertia_out[c] = inertia
         changed_out[c] = changed

@@ -90,8 +90,9 @@ def sq_dist(X, i, centers, j, x_mean=None):
 @jit()
 def block_margins(x_norm, b0, b1, coef, max_norm, marg_out):
     """Rows ``b0:b1``: rounding margins from (upper bounds of) the row norms."""
-    for r in range(b1 - b0):
-        s = np.float64(x_norm[b0 + r]) + max_norm
+    x_norm_b = x_norm[b0:b1]  # indexed from 0: see accumulate_block
+    for r in range(x_norm_b.shape[0]):
+        s = np.float64(x_norm_b[r]) + max_norm
         marg_out[r] = coef * s * s
 
 
@@ -181,15 +182,21 @@ def accumulate_block(
     (their chunk is recomputed after the replay).
     """
     n_features = X.shape[1]
-    for i in range(b0, b1):
-        if flags[i] != 0:
+    # Views of the rows indexed from 0: Numba then knows no index is negative and
+    # drops its wraparound test from the loops.
+    X_b = X[b0:b1]
+    labels_b = labels[b0:b1]
+    flags_b = flags[b0:b1]
+    weight_b = sample_weight[b0:b1]
+    for r in range(X_b.shape[0]):
+        if flags_b[r] != 0:
             continue
-        label = labels[i]
-        w = np.float64(sample_weight[i])
+        label = labels_b[r]
+        w = np.float64(weight_b[r])
         if want_inertia:
             sq = 0.0
             for f in range(n_features):
-                diff = np.float64(value(X, x_mean, i, f)) - np.float64(
+                diff = np.float64(value(X_b, x_mean, r, f)) - np.float64(
                     centers[label, f]
                 )
                 sq += diff * diff
@@ -197,7 +204,7 @@ def accumulate_block(
         if update:
             weights_out[c, label] += w
             for f in range(n_features):
-                sums_out[c, label, f] += w * np.float64(value(X, x_mean, i, f))
+                sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
     return inertia
 
 

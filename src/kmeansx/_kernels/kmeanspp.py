@@ -185,46 +185,52 @@ def candidate_deltas_dense(
     """
     n_samples, n_features = X.shape
     n_candidates = cand_T.shape[1]
+    # A row is in reach of some candidate iff its nearest one is.
+    cc_min = np.empty(cc_sq.shape[0])
+    for a in range(cc_sq.shape[0]):
+        cc_min[a] = cc_sq[a].min()
     for c in prange(delta_out.shape[0]):
         start = c * chunk_size
         stop = min(start + chunk_size, n_samples)
         delta = np.zeros(n_candidates)
-        rows = np.empty(BLOCK_ROWS, dtype=np.int64)
+        rows = np.empty(BLOCK_ROWS, dtype=np.uint32)
         X_b = np.empty((BLOCK_ROWS, n_features))
         dots = np.empty((BLOCK_ROWS, n_candidates))
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
+            # Views of the block indexed from 0 (and unsigned row numbers below):
+            # Numba then drops its negative-index test, which kept these loops
+            # from vectorizing (4x slower).
+            X_v = X[b0:b1]
+            closest_v = closest[b0:b1]
+            assign_v = assign[b0:b1]
+            closer_v = closer_out[b0:b1]
             m = 0
-            for i in range(b0, b1):
-                reach = 4.0 * closest[i]
-                a = assign[i]
-                need = False
-                for t in range(n_candidates):
-                    need |= cc_sq[a, t] < reach
-                if need:
-                    rows[m] = i
-                    m += 1
-                else:
-                    closer_out[i] = 0
+            for j in range(closest_v.shape[0]):
+                closer_v[j] = 0
+                rows[m] = j
+                m += cc_min[assign_v[j]] < 4.0 * closest_v[j]
             if m == 0:
                 continue
             for r in range(m):
-                i = rows[r]
+                j = rows[r]
                 for f in range(n_features):
-                    X_b[r, f] = value(X, x_mean, i, f)
+                    X_b[r, f] = value(X_v, x_mean, j, f)
             # Leading-row slices of C-ordered buffers are contiguous, as np.dot needs.
             np.dot(X_b[:m], cand_T, dots[:m])
+            x_sqnorm_v = x_sqnorm[b0:b1]
+            weight_v = sample_weight[b0:b1]
             for r in range(m):
-                i = rows[r]
-                r2 = closest[i]
-                w = np.float64(sample_weight[i])
+                j = rows[r]
+                r2 = closest_v[j]
+                w = np.float64(weight_v[j])
                 bits = 0
                 for t in range(n_candidates):
-                    dist = max(x_sqnorm[i] + cand_sqnorm[t] - 2.0 * dots[r, t], 0.0)
+                    dist = max(x_sqnorm_v[j] + cand_sqnorm[t] - 2.0 * dots[r, t], 0.0)
                     gain = min(dist - r2, 0.0)
                     delta[t] += w * gain
                     bits |= np.int64(gain < 0.0) << t
-                closer_out[i] = bits
+                closer_v[j] = bits
         for t in range(n_candidates):
             delta_out[c, t] = delta[t]
 
@@ -252,12 +258,18 @@ def closest_add_dense(
     for c in prange(chunk_pot_out.shape[0]):
         start = c * chunk_size
         stop = min(start + chunk_size, n_samples)
+        # Views indexed from 0: see candidate_deltas_dense.
+        X_v = X[start:stop]
+        closer_v = closer[start:stop]
+        closest_v = closest_inout[start:stop]
+        assign_v = assign_inout[start:stop]
+        weight_v = sample_weight[start:stop]
         pot = 0.0
-        for i in range(start, stop):
-            if np.int64(closer[i]) & bit:
-                closest_inout[i] = _sq_dist_row(X, i, center, x_mean)
-                assign_inout[i] = index
-            pot += np.float64(sample_weight[i]) * closest_inout[i]
+        for j in range(closest_v.shape[0]):
+            if np.int64(closer_v[j]) & bit:
+                closest_v[j] = _sq_dist_row(X_v, j, center, x_mean)
+                assign_v[j] = index
+            pot += np.float64(weight_v[j]) * closest_v[j]
         chunk_pot_out[c] = pot
 
 
