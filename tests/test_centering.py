@@ -134,9 +134,32 @@ def test_fit_makes_no_copy_of_the_data_and_leaves_it_as_it_was(dtype, algorithm)
         tracemalloc.stop()
     np.testing.assert_array_equal(X, before)
     # A centered copy alone would be X.nbytes (128 or 256 bytes a row); what a fit
-    # keeps is a few numbers per row (k-means++'s norms, distances and owners, then
-    # labels and float32 bounds), and blocks and per-center arrays of fixed size.
-    assert peak < 36 * X.shape[0] + 3 * 2**20, (peak, X.nbytes)
+    # keeps is a few numbers per row (k-means++'s norms and distances, a byte each
+    # for owner and marks; then labels and float32 bounds), and blocks and
+    # per-center arrays of fixed size. Equal weights are a view: no bytes a row.
+    assert peak < 24 * X.shape[0] + 2**20, (peak, X.nbytes)
     np.testing.assert_allclose(
         km.cluster_centers_.mean(axis=0), X.mean(axis=0, dtype=np.float64), rtol=0.05
     )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("init", ["k-means++", "random", "k-means||"])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_equal_weights_as_a_view_give_the_bits_of_an_array_of_ones(
+    dtype, init, algorithm
+):
+    # sample_weight=None (and a number) become a stride-0 view, not an n-long array.
+    X = offset_blobs(3000, 5, 7, dtype, seed=9)
+    params = dict(init=init, n_init=2, random_state=3, algorithm=algorithm)
+    a = KMeans(7, **params).fit(X)
+    b = KMeans(7, **params).fit(X, sample_weight=np.ones(3000, dtype=dtype))
+    c = KMeans(7, **params).fit(X, sample_weight=2.5)
+    d = KMeans(7, **params).fit(X, sample_weight=np.full(3000, 2.5, dtype=dtype))
+    for one, other in ((a, b), (c, d)):
+        np.testing.assert_array_equal(one.labels_, other.labels_)
+        np.testing.assert_array_equal(one.cluster_centers_, other.cluster_centers_)
+        assert one.inertia_ == other.inertia_
+        assert one.n_iter_ == other.n_iter_
+    np.testing.assert_array_equal(a.predict(X), b.predict(X, np.ones(3000)))
+    assert a.score(X) == b.score(X, sample_weight=np.ones(3000))

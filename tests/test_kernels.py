@@ -292,3 +292,18 @@ def test_column_sums(dtype, shape, chunk):
     scale = np.abs(X).astype(np.float64).sum(axis=0)
     assert got.shape == want.shape
     assert np.all(np.abs(got - want) <= 1e-13 * scale)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [SHAPES[0], SHAPES[3], (BLOCK_ROWS + 1, 1, 1)])
+@pytest.mark.parametrize("centered", [False, True])
+def test_row_norm_bounds_are_tight_upper_bounds(dtype, shape, centered):
+    X, _ = make_data(shape, dtype, "dense", 12)
+    X = X + dtype(50.0)  # off the origin: centering matters
+    x_mean = X.mean(axis=0).astype(dtype) if centered else None
+    got = np.empty(shape[0], dtype=np.float32)
+    stats.row_norm_bounds(X, 100, got, *(() if x_mean is None else (x_mean,)))
+    rows = X if x_mean is None else X - x_mean  # X's dtype, as the kernel reads
+    want = np.sqrt((rows.astype(np.float64) ** 2).sum(axis=1))
+    assert np.all(got >= want)
+    assert np.all(got <= want * (1 + 2 * stats.NORM_BOUND_REL) + 1e-300)

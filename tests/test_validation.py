@@ -160,6 +160,13 @@ def test_all_zero_sample_weight(X):
     raises_here("sums to zero", KMeans(2).fit, X, None, np.zeros(20))
 
 
+@pytest.mark.parametrize("weight", [0, -2.0, np.nan, np.inf])
+def test_a_single_sample_weight_must_be_positive_and_finite(X, weight):
+    raises_here(
+        "a single weight must be a finite number > 0", KMeans(2).fit, X, None, weight
+    )
+
+
 # -- parameters ------------------------------------------------------------------------
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from kmeansx._data import row_sq_norms
 from kmeansx._kernels import bounds as _bounds
+from kmeansx._kernels import stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
 from kmeansx._lloyd import assign_labels
 
@@ -192,11 +192,8 @@ class BoundedStep:
         self.flags = np.zeros(n_samples, dtype=np.int8)
         # Upper bounds of the row norms, for the rounding margins (float32 rounded
         # up: half the memory of the norms themselves).
-        # Computed by blocks, so that no float64 array of n_samples is made.
         self.x_norm = np.empty(n_samples, dtype=np.float32)
-        for r0 in range(0, n_samples, 1 << 16):
-            norm = np.sqrt(row_sq_norms(X[r0 : r0 + (1 << 16)], x_mean))
-            self.x_norm[r0 : r0 + (1 << 16)] = norm * (1.0 + 2.0**-20)
+        stats.row_norm_bounds(X, self.chunk, self.x_norm, *self.extra)
         self.flagged = np.zeros(self.n_chunks, dtype=np.int64)
         self.previous = None
         self.first = True

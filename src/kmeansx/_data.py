@@ -24,6 +24,24 @@ def kernel_view(X):
     return X
 
 
+def float64_weights(sample_weight) -> np.ndarray:
+    """``sample_weight`` in float64; equal weights given as a view with stride 0
+    (:func:`kmeansx._validation.uniform_weights`) stay one, not an n-long copy."""
+    w = np.asarray(sample_weight)
+    if w.ndim == 1 and w.shape[0] and w.strides[0] == 0:
+        return np.broadcast_to(w[:1].astype(np.float64), w.shape)
+    return np.asarray(w, dtype=np.float64)
+
+
+def weighted_bincount(labels, weight, minlength: int) -> np.ndarray:
+    """``np.bincount(labels, weights=weight, minlength=...)`` without the n-long
+    copy NumPy makes of a stride-0 ``weight``."""
+    if weight.shape[0] and weight.strides[0] == 0:
+        counts = np.bincount(labels, minlength=minlength)
+        return counts * np.float64(weight[0])
+    return np.bincount(labels, weights=weight, minlength=minlength)
+
+
 # Bytes per block when dense X is centered block by block (a transient copy).
 CENTER_BLOCK_BYTES = 1 << 20
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._data import dense_rows, is_sparse, kernel_view, row_sq_norms
+from kmeansx._data import (
+    dense_rows,
+    float64_weights,
+    is_sparse,
+    kernel_view,
+    row_sq_norms,
+    weighted_bincount,
+)
 from kmeansx._kernels import kmeanspp as _kpp
 from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
 
@@ -21,7 +28,7 @@ def centered_rows(X, rows, x_mean=None) -> np.ndarray:
 
 
 # Rows per block of :func:`weighted_choice`'s cumulative sums.
-CHOICE_BLOCK_ROWS = 1 << 16
+CHOICE_BLOCK_ROWS = 1 << 14
 
 
 def weighted_choice(weight, random_state) -> int:
@@ -129,6 +136,13 @@ def _cc_sq(centers64, c_sqnorm, cand64, cand_sqnorm):
     return np.maximum(d2, 0.0)
 
 
+def _narrowest_uint(largest: int):
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if largest <= np.iinfo(dtype).max:
+            return dtype
+    return np.uint64
+
+
 def _kmeans_plusplus_dense(
     X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean
 ):
@@ -136,15 +150,16 @@ def _kmeans_plusplus_dense(
     if x_sqnorm is None:
         x_sqnorm = row_sq_norms(X, x_mean)
     extra = () if x_mean is None else (x_mean,)
-    weight = np.asarray(sample_weight, dtype=np.float64)
+    weight = float64_weights(sample_weight)
     chunk = KPP_CHUNK_ROWS
     n_chunks = n_chunks_for(n_samples, chunk)
     closest = np.empty(n_samples)
-    assign = np.empty(n_samples, dtype=np.int32)
+    # The closest center of each row, and which candidates come closer to it (bit t
+    # for candidate t), in the narrowest integers that hold them: per-row memory.
+    assign = np.empty(n_samples, dtype=_narrowest_uint(n_clusters - 1))
+    closer = np.empty(n_samples, dtype=_narrowest_uint((1 << n_local_trials) - 1))
     chunk_pot = np.empty(n_chunks)
     delta = np.empty((n_chunks, n_local_trials))
-    # Which candidates come closer to each row (bit t for candidate t).
-    closer = np.empty(n_samples, dtype=np.uint16 if n_local_trials <= 16 else np.int64)
     picked = np.empty(n_local_trials, dtype=np.int64)
 
     centers = np.empty((n_clusters, n_features), dtype=X.dtype)
@@ -222,7 +237,7 @@ def _kmeans_plusplus_plain(
         x_sqnorm = row_sq_norms(X, x_mean)
     extra = () if x_mean is None else (x_mean,)
     view = kernel_view(X)
-    weight = np.asarray(sample_weight, dtype=np.float64)
+    weight = float64_weights(sample_weight)
     chunk = chunk_size_for(n_samples, n_local_trials, n_features)
     pot_out = np.empty((n_chunks_for(n_samples, chunk), n_local_trials))
 
@@ -293,7 +308,7 @@ def kmeans_parallel_init(
     from kmeansx._lloyd import assign_labels, lloyd, sq_distance_to_label
 
     n_samples = X.shape[0]
-    weight = np.asarray(sample_weight, dtype=np.float64)
+    weight = float64_weights(sample_weight)
     sparse = is_sparse(X)
     if not sparse and x_sqnorm is None:
         x_sqnorm = row_sq_norms(X, x_mean)
@@ -330,7 +345,7 @@ def kmeans_parallel_init(
             add(rows[-1], n_cands)
             n_cands += m
     rows = np.concatenate(rows)
-    cand_weight = np.bincount(nearest, weights=weight, minlength=n_cands)
+    cand_weight = weighted_bincount(nearest, weight, n_cands)
     if n_cands < n_clusters:  # fewer candidates than clusters: pad with rows
         extra = random_state.choice(n_samples, size=n_clusters - n_cands, replace=False)
         rows = np.concatenate([rows, extra])

@@ -90,9 +90,13 @@ def check_object_array(X, *, name: str = "X") -> None:
 def check_finite(X, *, name: str = "X", columns=None, index=None) -> None:
     """Raise naming the column and rows that hold NaN or infinity."""
     data = X.data if sp.issparse(X) else X
+    # A NaN or an infinity makes the sum NaN or infinite, so a finite sum proves
+    # every value finite without np.isfinite's mask (n * d bytes: a quarter of
+    # float32 data). Only a sum that overflows goes on to the mask.
     if data.size == 0 or np.isfinite(data.sum(dtype=np.float64)):
-        if np.isfinite(data).all():
-            return
+        return
+    if np.isfinite(data).all():
+        return
     dense_bad = ~np.isfinite(X.toarray() if sp.issparse(X) else X)
     n_features = dense_bad.shape[1]
     names = list(columns) if columns is not None else _column_names(X, n_features)
@@ -124,12 +128,26 @@ def check_n_clusters(n_clusters: int, n_samples: int) -> None:
         )
 
 
+def uniform_weights(value, n_samples: int, dtype) -> np.ndarray:
+    """``n_samples`` weights all equal to ``value``: a read-only view with stride 0,
+    so that the default weights cost no memory (an n-long array of float64 ones is
+    3% of a float64 dataset of 32 features, 12% at 8)."""
+    return np.broadcast_to(np.full(1, value, dtype=dtype), (n_samples,))
+
+
 def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray:
-    """Return a 1-D weight array of ``dtype``: ones when None, checked otherwise."""
+    """Return a 1-D weight array of ``dtype``: equal weights (None or a number) as
+    :func:`uniform_weights`, an array checked and made contiguous."""
     if sample_weight is None:
-        return np.ones(n_samples, dtype=dtype)
+        return uniform_weights(1, n_samples, dtype)
     if isinstance(sample_weight, numbers.Number):
-        return np.full(n_samples, sample_weight, dtype=dtype)
+        w = uniform_weights(sample_weight, n_samples, dtype)
+        if not np.isfinite(w[:1]).all() or (n_samples and not w[0] > 0):
+            raise ValueError(
+                f"sample_weight={sample_weight!r}: a single weight must be a finite "
+                "number > 0."
+            )
+        return w
     w = np.asarray(sample_weight)
     if w.ndim != 1:
         raise ValueError(

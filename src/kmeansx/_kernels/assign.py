@@ -153,7 +153,9 @@ def assign_update_dense(
             X_b = X[b0 : min(b0 + BLOCK_ROWS, stop)]
             labels_b = labels_inout[b0 : b0 + X_b.shape[0]]
             weight_b = sample_weight[b0 : b0 + X_b.shape[0]]
-            nearest_block(X_b, centers_m2, centers_sqnorm, scratch, block_labels, x_mean)
+            nearest_block(
+                X_b, centers_m2, centers_sqnorm, scratch, block_labels, x_mean
+            )
             for r in range(X_b.shape[0]):
                 label = block_labels[r]
                 if labels_b[r] != label:
@@ -171,7 +173,9 @@ def assign_update_dense(
                 if update:
                     weights_out[c, label] += w
                     for f in range(n_features):
-                        sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
+                        sums_out[c, label, f] += w * np.float64(
+                            value(X_b, x_mean, r, f)
+                        )
         if want_inertia:
             inertia_out[c] = inertia
         changed_out[c] = changed

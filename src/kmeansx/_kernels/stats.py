@@ -1,7 +1,7 @@
-"""Column means: one parallel pass over a tall, narrow array.
+"""Per-column and per-row statistics: one parallel pass, no temporaries.
 
 NumPy's ``X.mean(axis=0)`` on a (n, 2) array runs a two-element inner loop n times
-and costs as much as a whole Lloyd iteration; this runs over fixed-size chunks.
+and costs as much as a whole Lloyd iteration; these run over fixed-size chunks.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import numpy as np
 from numba import prange
 
 from kmeansx._kernels._jit import jit
+from kmeansx._kernels.bounds import row_sqnorm
 
 
 @jit(parallel=True)
@@ -24,3 +25,25 @@ def column_sums(X, chunk_size, sums_out):
         for i in range(start, stop):
             for f in range(n_features):
                 sums_out[c, f] += np.float64(X[i, f])
+
+
+# Relative headroom of :func:`row_norm_bounds`: above float32's rounding (2^-24)
+# and that of the float64 sum and square root.
+NORM_BOUND_REL = 2.0**-20
+
+
+@jit(parallel=True)
+def row_norm_bounds(X, chunk_size, out, x_mean=None):
+    """``out[i] >= ||X[i] - x_mean||``, float32, at most ``NORM_BOUND_REL`` above.
+
+    The bound-based algorithms size their rounding margins from the row norms; a
+    float32 upper bound, made here without a float64 array of n, is all they need.
+    """
+    n_samples = X.shape[0]
+    for c in prange(-(-n_samples // chunk_size)):
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        X_v = X[start:stop]
+        out_v = out[start:stop]
+        for j in range(X_v.shape[0]):
+            out_v[j] = np.sqrt(row_sqnorm(X_v, j, x_mean)) * (1.0 + NORM_BOUND_REL)
