@@ -218,8 +218,10 @@ class KMeans(
             Training data. float32 stays float32 (sums are float64); other types
             become float64. A DataFrame's column names are kept.
         y : Ignored
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample; None gives every sample weight 1.
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Weight of each sample; None gives every sample weight 1, a number
+            (finite, > 0) gives every sample that weight. Equal weights are held
+            as one number, not an array of n_samples.
 
         Returns
         -------
