@@ -208,6 +208,32 @@ def test_replay_gives_lloyds_labels_for_any_rows():
     )
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("centered", [False, True])
+def test_label_partials_redo_only_the_chosen_labels_in_row_order(dtype, centered):
+    # After a replay only the labels the replayed rows ended in are resummed; they
+    # must come out as Lloyd's (row order: the same bits), the rest untouched.
+    rng = np.random.default_rng(16)
+    X = np.ascontiguousarray(rng.normal(size=(700, 5)) + 40.0, dtype=dtype)
+    w = rng.uniform(0.5, 2.0, 700).astype(dtype)
+    labels = rng.integers(0, 6, 700).astype(np.int32)
+    x_mean = X.mean(axis=0).astype(dtype) if centered else None
+    rows = X if x_mean is None else X - x_mean
+    want = ref.partial_sums(rows, w, np.zeros((6, 5)), labels, 100)
+    chunks = np.array([1, 3, 6])
+    redo = np.zeros((3, 6), dtype=np.bool_)
+    redo[0, [0, 4]] = redo[1, 2] = redo[2, [1, 2, 5]] = True
+    sums = want.sums.copy()
+    weights = want.weights.copy()
+    for q, c in enumerate(chunks):
+        sums[c, redo[q]] = np.nan
+        weights[c, redo[q]] = np.nan
+    extra = () if x_mean is None else (x_mean,)
+    bounds.label_partials(X, w, labels, 100, chunks, redo, sums, weights, *extra)
+    np.testing.assert_array_equal(sums, want.sums)
+    np.testing.assert_array_equal(weights, want.weights)
+
+
 def test_margin_coef_covers_the_dtype():
     for dtype in DTYPES:
         eps = np.finfo(dtype).eps

@@ -265,6 +265,23 @@ class BoundedStep:
         self.flags[rows] = 0
         self.flagged[chunks] = 0
         sums, weights, inertia, _ = partial
+        if inertia.shape[0] == 0:
+            # Only the sums of the labels the replayed rows ended in are wrong.
+            redo = np.zeros((chunks.shape[0], self.n_clusters), dtype=np.bool_)
+            redo[np.searchsorted(chunks, rows // chunk), new] = True
+            _bounds.label_partials(
+                self.X,
+                self.sample_weight,
+                labels,
+                chunk,
+                chunks,
+                redo,
+                sums,
+                weights,
+                *self.extra,
+            )
+            return extra
+        # A chunk's inertia adds all its rows in order: redo the chunk.
         for c in chunks:
             _bounds.chunk_partials(
                 self.X,

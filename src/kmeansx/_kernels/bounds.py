@@ -28,6 +28,7 @@ float64 expressions, so the centers are the same bit for bit.
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
@@ -248,6 +249,49 @@ def chunk_partials(
     )
     if want_inertia:
         inertia_out[c] = inertia
+
+
+@jit(parallel=True)
+def label_partials(
+    X,
+    sample_weight,
+    labels,
+    chunk_size,
+    chunks,
+    redo,
+    sums_out,
+    weights_out,
+    x_mean=None,
+):
+    """Recompute, in chunk ``chunks[q]``, the partial sums of the labels ``j`` with
+    ``redo[q, j]`` (after a replay settled rows the pass left out).
+
+    A chunk's sums of label ``j`` add its rows of label ``j`` in row order, and no
+    other row: the pass already summed every label no replayed row ended in, as
+    Lloyd's kernel would, so only the replayed rows' labels need redoing, and only
+    their rows are read.
+    """
+    n_samples, n_features = X.shape
+    for q in prange(chunks.shape[0]):
+        c = chunks[q]
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        for j in range(redo.shape[1]):
+            if redo[q, j]:
+                sums_out[c, j, :] = 0.0
+                weights_out[c, j] = 0.0
+        # Views indexed from 0: Numba then drops its negative-index tests.
+        X_b = X[start:stop]
+        labels_b = labels[start:stop]
+        weight_b = sample_weight[start:stop]
+        for r in range(X_b.shape[0]):
+            label = labels_b[r]
+            if not redo[q, label]:
+                continue
+            w = np.float64(weight_b[r])
+            weights_out[c, label] += w
+            for f in range(n_features):
+                sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
 
 
 @jit()

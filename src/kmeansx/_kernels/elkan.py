@@ -175,23 +175,22 @@ def elkan_pass(
                     flags_out[i] = 1
                     flagged += 1
                     upper_inout[i] = store_upper(np.sqrt(max(best + marg, 0.0)), rel)
-            if flagged == 0:
-                inertia = accumulate_block(
-                    X,
-                    b0,
-                    b1,
-                    sample_weight,
-                    centers,
-                    labels_inout,
-                    flags_out,
-                    c,
-                    want_inertia,
-                    update,
-                    sums_out,
-                    weights_out,
-                    inertia,
-                    x_mean,
-                )
+            inertia = accumulate_block(
+                X,
+                b0,
+                b1,
+                sample_weight,
+                centers,
+                labels_inout,
+                flags_out,
+                c,
+                want_inertia,
+                update,
+                sums_out,
+                weights_out,
+                inertia,
+                x_mean,
+            )
         if want_inertia:
             inertia_out[c] = inertia
         changed_out[c] = changed

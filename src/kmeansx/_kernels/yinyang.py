@@ -380,23 +380,22 @@ def yinyang_pass(
                 for g in range(n_groups):
                     low = min(low, np.float64(lower_inout[i, g]) - cum[g])
                 glower_inout[i] = store_lower(low, rel)
-            if flagged == 0:
-                inertia = accumulate_block(
-                    X,
-                    b0,
-                    b1,
-                    sample_weight,
-                    centers,
-                    labels_inout,
-                    flags_out,
-                    c,
-                    want_inertia,
-                    update,
-                    sums_out,
-                    weights_out,
-                    inertia,
-                    x_mean,
-                )
+            inertia = accumulate_block(
+                X,
+                b0,
+                b1,
+                sample_weight,
+                centers,
+                labels_inout,
+                flags_out,
+                c,
+                want_inertia,
+                update,
+                sums_out,
+                weights_out,
+                inertia,
+                x_mean,
+            )
         if want_inertia:
             inertia_out[c] = inertia
         changed_out[c] = changed
