@@ -19,6 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from kmeansx._data import take_weights
 from kmeansx._kernels import bounds as _bounds
 from kmeansx._kernels import stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
@@ -96,7 +97,8 @@ def _replay_blocks(X, sample_weight, centers, rows, starts, blocks, ends, out, x
     full = blocks[ends - blocks == BLOCK_ROWS]
     if full.shape[0]:
         idx = (full[:, None] + np.arange(BLOCK_ROWS)).ravel()
-        labels = assign_labels(X[idx], sample_weight[idx], centers, x_mean)[0]
+        weight = take_weights(sample_weight, idx)
+        labels = assign_labels(X[idx], weight, centers, x_mean)[0]
         where = np.searchsorted(full, starts)
         sel = (where < full.shape[0]) & (
             full[np.minimum(where, full.shape[0] - 1)] == starts

@@ -33,6 +33,14 @@ def float64_weights(sample_weight) -> np.ndarray:
     return np.asarray(w, dtype=np.float64)
 
 
+def take_weights(sample_weight, rows) -> np.ndarray:
+    """``sample_weight[rows]``; equal weights stay a stride-0 view, so that a kernel
+    called on some rows gets the array type it was compiled for."""
+    if sample_weight.shape[0] and sample_weight.strides[0] == 0:
+        return np.broadcast_to(sample_weight[:1], (len(rows),))
+    return sample_weight[rows]
+
+
 def weighted_bincount(labels, weight, minlength: int) -> np.ndarray:
     """``np.bincount(labels, weights=weight, minlength=...)`` without the n-long
     copy NumPy makes of a stride-0 ``weight``."""
