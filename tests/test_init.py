@@ -67,6 +67,15 @@ def test_kmeans_plusplus_any_number_of_trials(n_local_trials):
     np.testing.assert_array_equal(got, want)
 
 
+def test_kmeans_plusplus_more_centers_than_a_byte_numbers():
+    # Owners are kept in the narrowest unsigned int: 300 centers need two bytes.
+    X = blobs(1500, 3, 40, np.float64, seed=9)
+    w = np.ones(1500)
+    _, got = kmeans_plusplus_init(X, 300, w, np.random.RandomState(10))
+    _, want = ref.kmeans_plusplus(X, 300, w, np.random.RandomState(10))
+    np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_kmeans_plusplus_same_rows_as_sklearn(dtype):
     X = blobs(2000, 8, 10, dtype, seed=5)
