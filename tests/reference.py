@@ -254,6 +254,14 @@ def lloyd(X, sample_weight, centers_init, *, max_iter=300, tol=0.0) -> LloydResu
     return res
 
 
+def row_norms(X, x_mean=None) -> np.ndarray:
+    """Euclidean norm of every row of ``X - x_mean`` (subtracted in X's dtype, as the
+    kernels read it), in float64: ``stats.row_norm_bounds`` bounds these."""
+    X = dense(X)
+    rows = X if x_mean is None else X - x_mean
+    return np.sqrt((rows.astype(np.float64) ** 2).sum(axis=1))
+
+
 def column_sums(X, chunk_size: int) -> np.ndarray:
     """Float64 column sums of each fixed-size chunk: ``stats.column_sums``."""
     X = dense(X).astype(np.float64)

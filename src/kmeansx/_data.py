@@ -24,19 +24,24 @@ def kernel_view(X):
     return X
 
 
+def is_uniform_view(weight) -> bool:
+    """Whether ``weight`` is equal weights seen through a stride-0 view
+    (:func:`kmeansx._validation.uniform_weights`): one number, no n-long array."""
+    return weight.ndim == 1 and weight.shape[0] > 0 and weight.strides[0] == 0
+
+
 def float64_weights(sample_weight) -> np.ndarray:
-    """``sample_weight`` in float64; equal weights given as a view with stride 0
-    (:func:`kmeansx._validation.uniform_weights`) stay one, not an n-long copy."""
+    """``sample_weight`` in float64; a stride-0 view stays one, not an n-long copy."""
     w = np.asarray(sample_weight)
-    if w.ndim == 1 and w.shape[0] and w.strides[0] == 0:
+    if is_uniform_view(w):
         return np.broadcast_to(w[:1].astype(np.float64), w.shape)
     return np.asarray(w, dtype=np.float64)
 
 
 def take_weights(sample_weight, rows) -> np.ndarray:
-    """``sample_weight[rows]``; equal weights stay a stride-0 view, so that a kernel
-    called on some rows gets the array type it was compiled for."""
-    if sample_weight.shape[0] and sample_weight.strides[0] == 0:
+    """``sample_weight[rows]``; a stride-0 view stays one, so that a kernel called
+    on some rows gets the array type it was compiled for."""
+    if is_uniform_view(sample_weight):
         return np.broadcast_to(sample_weight[:1], (len(rows),))
     return sample_weight[rows]
 
@@ -44,7 +49,7 @@ def take_weights(sample_weight, rows) -> np.ndarray:
 def weighted_bincount(labels, weight, minlength: int) -> np.ndarray:
     """``np.bincount(labels, weights=weight, minlength=...)`` without the n-long
     copy NumPy makes of a stride-0 ``weight``."""
-    if weight.shape[0] and weight.strides[0] == 0:
+    if is_uniform_view(weight):
         counts = np.bincount(labels, minlength=minlength)
         return counts * np.float64(weight[0])
     return np.bincount(labels, weights=weight, minlength=minlength)
