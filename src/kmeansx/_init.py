@@ -136,13 +136,6 @@ def _cc_sq(centers64, c_sqnorm, cand64, cand_sqnorm):
     return np.maximum(d2, 0.0)
 
 
-def _narrowest_uint(largest: int):
-    for dtype in (np.uint8, np.uint16, np.uint32):
-        if largest <= np.iinfo(dtype).max:
-            return dtype
-    return np.uint64
-
-
 def _kmeans_plusplus_dense(
     X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean
 ):
@@ -156,8 +149,8 @@ def _kmeans_plusplus_dense(
     closest = np.empty(n_samples)
     # The closest center of each row, and which candidates come closer to it (bit t
     # for candidate t), in the narrowest integers that hold them: per-row memory.
-    assign = np.empty(n_samples, dtype=_narrowest_uint(n_clusters - 1))
-    closer = np.empty(n_samples, dtype=_narrowest_uint((1 << n_local_trials) - 1))
+    assign = np.empty(n_samples, dtype=np.min_scalar_type(n_clusters - 1))
+    closer = np.empty(n_samples, dtype=np.min_scalar_type((1 << n_local_trials) - 1))
     chunk_pot = np.empty(n_chunks)
     delta = np.empty((n_chunks, n_local_trials))
     picked = np.empty(n_local_trials, dtype=np.int64)

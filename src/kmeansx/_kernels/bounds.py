@@ -180,7 +180,8 @@ def accumulate_block(
 
     The expressions and their order are those of Lloyd's kernel, so the partial
     sums (and so the centers) are the same bit for bit. Flagged rows are skipped
-    (their chunk is recomputed after the replay).
+    (after the replay the caller resums their labels, :func:`label_partials`, or
+    their chunk when its inertia is wanted, :func:`chunk_partials`).
     """
     n_features = X.shape[1]
     # Views of the rows indexed from 0: Numba then knows no index is negative and

@@ -52,7 +52,8 @@ def hamerly_pass(
     [first, coef, max_norm, rel, shift_max, shift_second, shift_argmax]`` (see
     ``kmeansx._accelerated``). Ambiguous rows keep their label and get
     ``flags_out[i] = 1``; ``flagged_out[c]`` counts them per chunk, whose partial
-    sums the caller recomputes. Outputs as in ``assign_update_dense``.
+    sums leave them out until the caller's replay settles them. Outputs as in
+    ``assign_update_dense``.
     """
     x_norm, centers_m2, c_sqnorm, shift, half_min, params = cinfo
     first = params[0] != 0.0
