@@ -36,6 +36,7 @@ SHAPES = [
     (300, SMALL_D, 4),
     (130, 2, 1),
     (BLOCK_ROWS + 1, SMALL_D + 1, 3),
+    (700, 2, 6),  # two features: the copy and the M-step are written out
 ]
 # Relative size of a distance difference that rounding can produce.
 LABEL_RTOL = {np.float64: 1e-10, np.float32: 2e-5}
@@ -96,6 +97,22 @@ def assert_labels_nearest(X, centers, labels, dtype):
     d = ref.sq_distances(X, centers)
     rows = np.arange(d.shape[0])
     assert np.all(d[rows, labels] - d[rows, want] <= tol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_features", [1, 2, 3, 7])
+@pytest.mark.parametrize("centered", [False, True])
+def test_transpose_block_holds_the_centered_rows_feature_major(
+    dtype, n_features, centered
+):
+    rng = np.random.default_rng(n_features)
+    X = (rng.normal(size=(BLOCK_ROWS - 5, n_features)) + 50.0).astype(dtype)
+    x_mean = X.mean(axis=0).astype(dtype) if centered else None
+    X_T = np.full((n_features, BLOCK_ROWS), np.nan, dtype=dtype)
+    assign.transpose_block(X, x_mean, X_T)
+    want = (X if x_mean is None else X - x_mean).T
+    np.testing.assert_array_equal(X_T[:, : X.shape[0]], want)
+    assert np.isnan(X_T[:, X.shape[0] :]).all()  # past the block: untouched
 
 
 def run_assign(X, w, centers, chunk, labels, update=True):

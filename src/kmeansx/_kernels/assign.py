@@ -60,6 +60,25 @@ def _small_dot(centers_m2, X_T, m, dots):
 
 
 @jit()
+def transpose_block(X_b, x_mean, X_T):
+    """``X_T[:, :m]``: the (centered) rows of ``X_b``, feature-major.
+
+    Feature by feature, so that the stores run along ``X_T``'s rows and the mean is
+    one number a pass (2-3x faster than row by row); two features are written out,
+    as a loop of two costs several times the copy itself.
+    """
+    m, n_features = X_b.shape
+    if n_features == 2:
+        for r in range(m):
+            X_T[0, r] = value(X_b, x_mean, r, 0)
+            X_T[1, r] = value(X_b, x_mean, r, 1)
+        return
+    for f in range(n_features):
+        for r in range(m):
+            X_T[f, r] = value(X_b, x_mean, r, f)
+
+
+@jit()
 def nearest_block(X_b, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=None):
     """Nearest center of the rows of ``X_b``, a block of dense ``X`` (at most
     ``BLOCK_ROWS`` rows).
@@ -75,9 +94,7 @@ def nearest_block(X_b, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=N
         # np.dot writes only into contiguous outputs: a short last block gets its own.
         X_T = np.empty((n_features, m), dtype=X_b.dtype)
         dots = np.empty((n_clusters, m), dtype=X_b.dtype)
-    for r in range(m):
-        for f in range(n_features):
-            X_T[f, r] = value(X_b, x_mean, r, f)
+    transpose_block(X_b, x_mean, X_T)
     if n_features > SMALL_D:
         np.dot(centers_m2, X_T, dots)
     else:
@@ -172,6 +189,13 @@ def assign_update_dense(
                     inertia += sq * w
                 if update:
                     weights_out[c, label] += w
+                    if n_features == 2:
+                        # Written out, as in transpose_block; same sums, same order.
+                        x0 = np.float64(value(X_b, x_mean, r, 0))
+                        x1 = np.float64(value(X_b, x_mean, r, 1))
+                        sums_out[c, label, 0] += w * x0
+                        sums_out[c, label, 1] += w * x1
+                        continue
                     for f in range(n_features):
                         sums_out[c, label, f] += w * np.float64(
                             value(X_b, x_mean, r, f)

@@ -17,6 +17,7 @@ from numba import prange
 
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
+from kmeansx._kernels.assign import transpose_block
 from kmeansx._kernels.centered import value
 
 
@@ -352,9 +353,7 @@ def kpar_nearest_dense(
             if m < BLOCK_ROWS:
                 X_T = np.empty((n_features, m), dtype=X.dtype)
                 dots = np.empty((n_cands, m), dtype=X.dtype)
-            for f in range(n_features):
-                for r in range(m):
-                    X_T[f, r] = value(X, x_mean, b0 + r, f)
+            transpose_block(X[b0 : b0 + m], x_mean, X_T)
             np.dot(cands_m2, X_T, dots)
             for r in range(m):
                 best[r] = np.inf
