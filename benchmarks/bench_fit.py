@@ -7,6 +7,14 @@ kmeansx's kernels are compiled (or loaded from the cache) first, outside the tim
 
     python benchmarks/bench_fit.py                   # C, float32 and float64, 3 seeds
     python benchmarks/bench_fit.py --size B --seeds 1 --algorithms auto,lloyd
+    python benchmarks/bench_fit.py --dtypes float32 --seeds 10 --sklearn-cumsum64
+
+``--sklearn-cumsum64`` adds a scikit-learn run whose k-means++ sums its sampling
+cumsum in float64, as it did until scikit-learn PR #31991 (1.8): since then
+``np.cumsum(sample_weight * closest_dist_sq)`` runs in X's dtype, and in float32 a
+row whose weighted distance is under half an ulp of the running sum adds nothing
+to it (at 1M rows the sum reaches 1e9-1e10, an ulp of 64-1024), so such rows are
+never drawn and the others more often than the D^2 law says.
 """
 
 from __future__ import annotations
@@ -34,6 +42,11 @@ if lib == "kmeansx":
     make = lambda: KMeans(k, random_state=seed, algorithm=algorithm)
 else:
     from sklearn.cluster import KMeans
+    if lib == "sklearn-cumsum64":
+        import types
+        import sklearn.cluster._kmeans as skk
+        skk.np = types.SimpleNamespace(**vars(np))
+        skk.np.cumsum = lambda a, *a2, **kw: np.cumsum(a, *a2, dtype=np.float64, **kw)
     make = lambda: KMeans(k, random_state=seed)
 tracemalloc.start()
 t0 = time.perf_counter()
@@ -62,6 +75,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--algorithms", default="auto")
     parser.add_argument("--quick", action="store_true", help="n / 10")
+    parser.add_argument(
+        "--sklearn-cumsum64",
+        action="store_true",
+        help="also scikit-learn with its k-means++ cumsum in float64 (module doc)",
+    )
     args = parser.parse_args()
     n, d, k = SIZES[args.size]
     if args.quick:
@@ -77,6 +95,11 @@ def main() -> None:
                 for s in range(args.seeds)
             ]
         }
+        if args.sklearn_cumsum64:
+            runs["sklearn cumsum64"] = [
+                fit_in_child("sklearn-cumsum64", None, n, d, k, dtype, s)
+                for s in range(args.seeds)
+            ]
         for algo in args.algorithms.split(","):
             runs[algo] = [
                 fit_in_child("kmeansx", algo, n, d, k, dtype, s)
@@ -92,7 +115,7 @@ def main() -> None:
             rows.append(
                 {
                     "dtype": dtype,
-                    "fit": name if name == "sklearn" else f"kmeansx {name}",
+                    "fit": name if name.startswith("sklearn") else f"kmeansx {name}",
                     "median s": f"{t:.3g}",
                     "speed-up": f"{t_sk / t:.1f}x",
                     "iters": "/".join(str(r["n_iter"]) for r in rs),
