@@ -12,10 +12,10 @@ once before, outside the time and the memory count (compiling allocates).
 
 ``--sklearn-cumsum64`` adds a scikit-learn run whose k-means++ sums its sampling
 cumsum in float64, as it did until scikit-learn PR #31991 (1.8): since then
-``np.cumsum(sample_weight * closest_dist_sq)`` runs in X's dtype, and in float32 a
-row whose weighted distance is under half an ulp of the running sum adds nothing
-to it (at 1M rows the sum reaches 1e9-1e10, an ulp of 64-1024), so such rows are
-never drawn and the others more often than the D^2 law says.
+``np.cumsum(sample_weight * closest_dist_sq)`` runs in X's dtype, and in float32
+each row's share of it is rounded to a multiple of the running sum's ulp (16-128
+at C, where the sum reaches 1e8-1e9), so the rows drawn differ from the float64
+law's; this run shows what that does to the fit.
 """
 
 from __future__ import annotations

@@ -195,11 +195,11 @@ def assign_update_dense(
                         x1 = np.float64(value(X_b, x_mean, r, 1))
                         sums_out[c, label, 0] += w * x0
                         sums_out[c, label, 1] += w * x1
-                        continue
-                    for f in range(n_features):
-                        sums_out[c, label, f] += w * np.float64(
-                            value(X_b, x_mean, r, f)
-                        )
+                    else:
+                        for f in range(n_features):
+                            sums_out[c, label, f] += w * np.float64(
+                                value(X_b, x_mean, r, f)
+                            )
         if want_inertia:
             inertia_out[c] = inertia
         changed_out[c] = changed
