@@ -24,7 +24,7 @@ from _common import SIZES, machine_line, make_data, print_table
 from sklearn.cluster import KMeans as SKKMeans
 
 from kmeansx import KMeans
-from kmeansx._auto import choose_algorithm
+from kmeansx._algorithms.registry import choose_algorithm
 from kmeansx._init import kmeans_plusplus_init
 
 try:

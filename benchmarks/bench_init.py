@@ -22,9 +22,9 @@ import numpy as np
 from _common import SIZES, machine_line, make_data, print_table
 from sklearn.cluster import kmeans_plusplus
 
+from kmeansx._algorithms.lloyd import assign_labels
 from kmeansx._init import kmeans_parallel_init, kmeans_plusplus_init
 from kmeansx._kernels._jit import single_threaded_blas
-from kmeansx._lloyd import assign_labels
 
 
 def potential(X, centers) -> float:

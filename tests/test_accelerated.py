@@ -8,22 +8,30 @@ kernels' bounds must be valid bounds and their sums Lloyd's sums; the choice of
 
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 import reference as ref
-from kmeansx import KMeans, _elkan
-from kmeansx import _accelerated as acc
-from kmeansx._auto import choose_algorithm, resolve_algorithm
-from kmeansx._elkan import ElkanStep, elkan
-from kmeansx._hamerly import HamerlyStep, hamerly
+from kmeansx import KMeans
+from kmeansx._algorithms import bounded as acc
+from kmeansx._algorithms import elkan as _elkan
+from kmeansx._algorithms import registry
+from kmeansx._algorithms.elkan import ElkanStep
+from kmeansx._algorithms.hamerly import HamerlyStep
+from kmeansx._algorithms.lloyd import assign_labels
+from kmeansx._algorithms.registry import choose_algorithm, resolve_algorithm
+from kmeansx._algorithms.yinyang import YinyangStep, group_centers, n_groups_for
 from kmeansx._kernels import bounds
-from kmeansx._lloyd import assign_labels, lloyd
-from kmeansx._yinyang import YinyangStep, group_centers, n_groups_for, yinyang
 
-RUNS = {"elkan": elkan, "hamerly": hamerly, "yinyang": yinyang}
+lloyd = functools.partial(registry.run, "lloyd")
+RUNS = {
+    name: functools.partial(registry.run, name)
+    for name in ("elkan", "hamerly", "yinyang")
+}
 STEPS = {"elkan": ElkanStep, "hamerly": HamerlyStep, "yinyang": YinyangStep}
 DTYPES = [np.float64, np.float32]
 RTOL = {np.float64: 1e-12, np.float32: 1e-5}
@@ -281,14 +289,14 @@ def test_pass_gives_lloyds_labels_sums_and_valid_bounds(algorithm, dtype):
     w = weights(1500, dtype, True, seed=19)
     rng = np.random.default_rng(20)
     centers = start(X, 24, seed=21)
-    step = STEPS[algorithm](X, w, 24, True)
-    labels = np.full(1500, -1, dtype=np.int32)
+    step = STEPS[algorithm](X, w, 24, inertia=True)
+    labels = step.labels
     for move in [0.0, 0.5, 0.05, 0.0, 2.0, 0.01]:
         centers = np.ascontiguousarray(
             centers + move * rng.normal(size=centers.shape), dtype=dtype
         )
         previous = labels.copy()
-        sums, wsum, inertia, n_changed = step.run(centers, labels)
+        sums, wsum, inertia, n_changed = step.run(centers)
         np.testing.assert_array_equal(labels, assign_labels(X, w, centers)[0])
         want = ref.partial_sums(X, w, centers, labels, step.chunk, previous)
         np.testing.assert_allclose(sums, want.sums.sum(axis=0), rtol=1e-10)
@@ -321,7 +329,8 @@ def test_elkan_falls_back_to_hamerly_beyond_its_budget(monkeypatch):
         def __init__(self, *args, **kwargs):
             raise AssertionError("Elkan's bounds were allocated beyond the budget")
 
-    monkeypatch.setattr(_elkan, "ElkanStep", NoElkan)
+    monkeypatch.setitem(registry.STEPS, "elkan", NoElkan)
+    elkan = RUNS["elkan"]
     small = elkan(X, w, init, max_iter=40, record_history=True, memory_budget=1000)
     assert_same_run(small, lloyds, np.float64)
     with pytest.raises(AssertionError, match="beyond the budget"):
@@ -341,7 +350,9 @@ def test_yinyang_groups():
     w = np.ones(500)
     init = start(X, 40, seed=26)
     lloyds = lloyd(X, w, init, max_iter=40, record_history=True)
-    few = yinyang(X, w, init, max_iter=40, record_history=True, memory_budget=500 * 8)
+    few = RUNS["yinyang"](
+        X, w, init, max_iter=40, record_history=True, memory_budget=500 * 8
+    )
     assert_same_run(few, lloyds, np.float64)
 
 

@@ -15,9 +15,9 @@ import pytest
 
 import reference as ref
 from kmeansx import KMeans
-from kmeansx._auto import ALGORITHMS, run_algorithm
+from kmeansx._algorithms.registry import ALGORITHMS, run
+from kmeansx._backends.memory import initial_centers
 from kmeansx._data import column_means, mean_variance, row_sq_norms
-from kmeansx._fit import initial_centers
 from kmeansx._init import kmeans_plusplus_init
 from kmeansx._kernels import assign, centered, distances, kmeanspp
 
@@ -49,7 +49,7 @@ def test_same_bits_as_on_a_centered_copy(dtype, init, algorithm):
         runs.append(
             (
                 c0,
-                run_algorithm(
+                run(
                     algorithm,
                     data,
                     w,

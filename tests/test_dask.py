@@ -257,12 +257,12 @@ def test_kmeans_parallel_draws_the_same_candidates_as_in_memory(client):
 
 
 def test_kmeanspp_on_data_too_large_to_fetch_is_kmeans_parallel(client, monkeypatch):
-    from kmeansx._backends import _dask_init
+    from kmeansx._backends import _dask_source
 
     rng = np.random.default_rng(14)
     X, _ = blobs(rng, n=3000)
     Xd = as_dask(X, 700)
-    monkeypatch.setattr(_dask_init, "KMEANSPP_MAX_BYTES", X.nbytes - 1)
+    monkeypatch.setattr(_dask_source, "KMEANSPP_MAX_BYTES", X.nbytes - 1)
     a = KMeans(5, random_state=1, max_iter=1).fit(Xd)
     b = KMeans(5, init="k-means||", random_state=1, max_iter=1).fit(Xd)
     np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
@@ -398,6 +398,6 @@ def test_worker_killed_mid_fit_gives_the_same_result(client):
             os.kill(pids[victim], signal.SIGKILL)
 
     km = KMeans(8, init=init, tol=0)
-    kdask.fit(km, Xd, callback=kill_at_second_iteration)
+    km.fit(Xd, callback=kill_at_second_iteration)
     assert victim not in client.nthreads()  # the worker did die (and was replaced)
     assert_same_fit(undisturbed, km, rtol=0)

@@ -16,6 +16,7 @@ from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
 
 import reference as ref
 from kmeansx import KMeans
+from kmeansx._algorithms.lloyd import assign_labels
 from kmeansx._init import (
     KPP_CHUNK_ROWS,
     kmeans_parallel_init,
@@ -23,7 +24,6 @@ from kmeansx._init import (
     weighted_choice,
 )
 from kmeansx._kernels import kmeanspp as kpp
-from kmeansx._lloyd import assign_labels
 
 DTYPES = [np.float64, np.float32]
 

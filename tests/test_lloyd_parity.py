@@ -29,7 +29,7 @@ from sklearn.preprocessing import StandardScaler
 
 import reference as ref
 from kmeansx import KMeans
-from kmeansx._lloyd import lloyd
+from kmeansx._algorithms.registry import run
 
 ALGORITHMS = ["lloyd", "elkan"]
 RTOL = {np.float64: 1e-9, np.float32: 1e-5}
@@ -244,7 +244,7 @@ def test_lloyd_driver_matches_reference(name, fmt, weighted, tol):
     X, w, init = make_problem(name, np.float64, fmt, weighted, seed=2)
     w = np.ones(X.shape[0]) if w is None else w
     tol_abs = ref.tolerance(X, tol)
-    got = lloyd(X, w, init, max_iter=300, tol=tol_abs, record_history=True)
+    got = run("lloyd", X, w, init, max_iter=300, tol=tol_abs, record_history=True)
     want = ref.lloyd(X, w, init, max_iter=300, tol=tol_abs)
     assert got.n_iter == want.n_iter
     np.testing.assert_array_equal(got.labels, want.labels)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import warnings
 
@@ -14,16 +15,22 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    check_is_fitted,
+    validate_data,
+)
 
 from kmeansx import _validation as V
+from kmeansx._algorithms.lloyd import assign_labels
+from kmeansx._algorithms.registry import STEPS
 from kmeansx._backends import dask_backend, is_dask_collection
+from kmeansx._backends.memory import MemorySource
 from kmeansx._data import is_sparse, kernel_view
-from kmeansx._fit import check_centers_shape, fit_kmeans
+from kmeansx._fit import FitResult, fit_kmeans
 from kmeansx._kernels import distances as _dist
-from kmeansx._lloyd import assign_labels
 
-ALGORITHMS = ("lloyd", "elkan", "hamerly", "yinyang", "auto")
+ALGORITHMS = (*STEPS, "auto")
 
 
 class KMeans(
@@ -76,7 +83,7 @@ class KMeans(
         every iteration, the same ``n_iter_``, and centers and inertia equal to
         float rounding; they differ in speed and memory. "elkan" (Elkan 2003)
         keeps a lower bound per point and center, only while those ``n * k``
-        bounds fit in 1 GiB (``kmeansx._elkan.MEMORY_BUDGET_BYTES``), and
+        bounds fit in 1 GiB (``kmeansx._algorithms.step.MEMORY_BUDGET_BYTES``), and
         otherwise runs "hamerly"; "hamerly" (Hamerly 2010) keeps two bounds per
         point; "yinyang" (Ding et al. 2015) one per point and group of about 10
         centers. "auto" runs "lloyd" for fewer than 16 clusters and "hamerly"
@@ -209,19 +216,26 @@ class KMeans(
 
     # -- fitting ------------------------------------------------------------------
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, *, callback=None):
         """Compute k-means clustering.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array or DataFrame} of shape \
+                (n_samples, n_features)
             Training data. float32 stays float32 (sums are float64); other types
-            become float64. A DataFrame's column names are kept.
+            become float64. A DataFrame's column names are kept. A Dask collection
+            is clustered block by block on the current ``distributed`` client.
         y : Ignored
         sample_weight : array-like of shape (n_samples,) or float, default=None
             Weight of each sample; None gives every sample weight 1, a number
             (finite, > 0) gives every sample that weight. Equal weights are held
             as one number, not an array of n_samples.
+        callback : callable, default=None
+            Called after every iteration of every run as ``callback(iteration,
+            inertia, n_changed, center_shift)`` (``center_shift``: the summed
+            squared move of the centers), in memory and on Dask alike: for progress
+            bars and logs.
 
         Returns
         -------
@@ -234,40 +248,62 @@ class KMeans(
         >>> KMeans(2, random_state=0).fit([[0, 0], [0, 1], [9, 9], [9, 8]]).n_iter_
         2
         """
-        if is_dask_collection(X):  # Dask arrays and DataFrames: kmeansx._backends
-            return dask_backend().fit(self, X, sample_weight)
         n_init = self._check_params()
+        with self._source(X, sample_weight) as (source, init):
+            result = fit_kmeans(
+                source,
+                n_clusters=self.n_clusters,
+                init=init,
+                n_init=n_init,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                verbose=self.verbose,
+                random_state=check_random_state(self.random_state),
+                record_history=self.record_history,
+                algorithm=self.algorithm,
+                callback=callback,
+            )
+        self._set_fitted(result)
+        return self
+
+    @contextlib.contextmanager
+    def _source(self, X, sample_weight):
+        """``X`` and ``init`` checked once: ``(source, init)`` for the fit driver."""
+        if is_dask_collection(X):  # Dask arrays and DataFrames: kmeansx._backends
+            backend = dask_backend()
+            names = backend.names_view(X)
+            columns = X if hasattr(X, "columns") else None
+            X = backend.as_dask_array(X)
+            init = self._check_init(X.shape[1], X.dtype)
+            _check_feature_names(self, names, reset=True)
+            self.n_features_in_ = X.shape[1]
+            with backend.open_source(
+                X, sample_weight, self.n_clusters, columns
+            ) as source:
+                yield source, init
+            return
         X = self._check_X(X, reset=True)
         V.check_n_clusters(self.n_clusters, X.shape[0])
         sample_weight = V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        init = self._check_init(X.shape[1], X.dtype)
+        yield MemorySource(X, sample_weight, init), init
+
+    def _check_init(self, n_features: int, dtype):
         init = self.init
-        if not isinstance(init, str) and not callable(init):
-            init = np.asarray(init, dtype=X.dtype)
-            check_centers_shape(init, self.n_clusters, X.shape[1])
-            if not np.isfinite(init).all():
-                raise ValueError("init contains NaN or inf; pass finite centers.")
-        result = fit_kmeans(
-            X,
-            sample_weight,
-            n_clusters=self.n_clusters,
-            init=init,
-            n_init=n_init,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            verbose=self.verbose,
-            random_state=check_random_state(self.random_state),
-            copy_x=self.copy_x,
-            record_history=self.record_history,
-            algorithm=self.algorithm,
-        )
+        if isinstance(init, str) or callable(init):
+            return init
+        return V.check_init_centers(init, self.n_clusters, n_features, dtype)
+
+    def _set_fitted(self, result: FitResult) -> None:
+        """The fitted attributes, from a fit (in memory or on Dask) or a model
+        file."""
         self.cluster_centers_ = result.centers
         self._n_features_out = result.centers.shape[0]
         self.labels_ = result.labels
         self.inertia_ = result.inertia
         self.n_iter_ = result.n_iter
-        if self.record_history:
+        if result.history is not None:
             self.history_ = result.history
-        return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
         """Fit, then return ``labels_``: the cluster of every sample.
@@ -289,11 +325,10 @@ class KMeans(
         >>> KMeans(2, random_state=0).fit_transform([[0], [1], [10], [11]]).shape
         (4, 2)
         """
-        if is_dask_collection(X):  # Dask arrays and DataFrames: kmeansx._backends
-            return dask_backend().fit_transform(self, X, sample_weight)
-        return self.fit(X, sample_weight=sample_weight)._transform(
-            self._check_X(X, reset=False)
-        )
+        self.fit(X, sample_weight=sample_weight)
+        if is_dask_collection(X):
+            return dask_backend().transform(self, X)
+        return self._transform(self._check_X(X, reset=False))
 
     # -- using a fitted model ------------------------------------------------------
 

@@ -1,4 +1,15 @@
-"""Restarts and the choice of the best run, around mean-centered data."""
+"""Restarts: ``n_init`` runs from different starts, and the choice of the best.
+
+One driver for every backend: the data comes as a *source* (in memory:
+:class:`kmeansx._backends.memory.MemorySource`; on Dask:
+:class:`kmeansx._backends.dask_source.DaskSource`) that gives the initial centers
+and the step each run's loop (:func:`kmeansx._algorithms.loop.run_loop`) drives. A
+source has ``mean`` (what the data is centered on as it is read, or None),
+``mean_variance`` (for ``tol``), ``initial_centers(init, n_clusters,
+random_state, last)`` (centered, in the data's dtype; ``last`` for the last run,
+after which the source may free what only the initialization needs) and
+``new_step(algorithm, n_clusters)`` (the ``new_step(inertia)`` of the loop).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from kmeansx._auto import run_algorithm
-from kmeansx._data import column_means, is_sparse, mean_variance, row_sq_norms
+from kmeansx._algorithms.loop import Callback, run_loop
 from kmeansx._history import KMeansHistory
-from kmeansx._init import kmeans_parallel_init, kmeans_plusplus_init, random_init
 from kmeansx._kernels._jit import single_threaded_blas
 
 
@@ -30,50 +39,8 @@ def same_clustering(labels1, labels2, n_clusters: int) -> bool:
     return np.unique(pairs // n_clusters).shape[0] == pairs.shape[0]
 
 
-def initial_centers(
-    X, n_clusters, init, sample_weight, random_state, x_sqnorm, x_mean=None
-):
-    """Centers from ``init`` ("k-means++", "random", an array or a callable), in
-    the space of ``X - x_mean`` when ``x_mean`` is given."""
-    if isinstance(init, str) and init == "k-means++":
-        return kmeans_plusplus_init(
-            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm, x_mean=x_mean
-        )[0]
-    if isinstance(init, str) and init == "random":
-        return random_init(X, n_clusters, sample_weight, random_state, x_mean)[0]
-    if isinstance(init, str) and init == "k-means||":
-        return kmeans_parallel_init(
-            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm, x_mean=x_mean
-        )
-    if callable(init):
-        # A user's function sees the centered data, as in scikit-learn: only this
-        # init makes a centered copy.
-        data = X if x_mean is None else X - x_mean
-        centers = init(data, n_clusters, random_state=random_state)
-        centers = np.asarray(
-            centers.toarray() if hasattr(centers, "toarray") else centers, dtype=X.dtype
-        )
-        check_centers_shape(centers, n_clusters, X.shape[1])
-        return np.ascontiguousarray(centers)
-    return np.array(init, dtype=X.dtype, order="C")
-
-
-def check_centers_shape(centers, n_clusters: int, n_features: int) -> None:
-    if centers.ndim != 2 or centers.shape[0] != n_clusters:
-        raise ValueError(
-            f"The shape of the initial centers {centers.shape} does not match the "
-            f"number of clusters {n_clusters}."
-        )
-    if centers.shape[1] != n_features:
-        raise ValueError(
-            f"The shape of the initial centers {centers.shape} does not match the "
-            f"number of features of the data {n_features}."
-        )
-
-
 def fit_kmeans(
-    X,
-    sample_weight,
+    source,
     *,
     n_clusters: int,
     init,
@@ -82,52 +49,33 @@ def fit_kmeans(
     tol: float,
     verbose: int,
     random_state: np.random.RandomState,
-    copy_x: bool,
     record_history: bool,
     algorithm: str = "lloyd",
+    callback: Callback | None = None,
 ) -> FitResult:
-    """Run ``n_init`` runs of ``algorithm`` on prepared input; keep the lowest inertia.
+    """Run ``n_init`` runs of ``algorithm`` on a prepared source; keep the lowest
+    inertia (a later run must also be a different clustering, as in scikit-learn).
 
-    Dense data is centered on its mean (as scikit-learn does) so that the norm
-    expansion used for ranking distances loses less precision; the kernels subtract
-    the mean as they read ``X`` (:mod:`kmeansx._kernels.centered`), so the data is
-    neither copied nor modified, whatever ``copy_x``.
+    ``tol`` is relative: it is scaled by the mean variance of the features.
+    Centers, history included, come back in the data's own coordinates.
     """
-    del copy_x  # nothing is copied: see above
-    sparse = is_sparse(X)
-    X_mean = None
-    if not sparse:
-        X_mean = column_means(X)
-        if not isinstance(init, str) and not callable(init):
-            init = np.asarray(init) - X_mean
-    # Variances are invariant under the centering; on centered data they take one
-    # pass instead of np.var's two.
-    tol_abs = mean_variance(X, x_mean=X_mean) * tol if tol > 0 else 0.0
-    # Only k-means++ and k-means|| need the row norms; other inits skip the pass.
-    x_sqnorm = (
-        row_sq_norms(X, X_mean) if isinstance(init, str) and init != "random" else None
-    )
-
+    tol_abs = source.mean_variance * tol if tol > 0 else 0.0
     best = None
     with single_threaded_blas():
         for run_index in range(n_init):
-            centers_init = initial_centers(
-                X, n_clusters, init, sample_weight, random_state, x_sqnorm, X_mean
+            centers_init = source.initial_centers(
+                init, n_clusters, random_state, last=run_index == n_init - 1
             )
-            if run_index == n_init - 1:
-                x_sqnorm = None  # not held through the last run (peak memory)
             if verbose:
                 print("Initialization complete")
-            run = run_algorithm(
-                algorithm,
-                X,
-                sample_weight,
+            run = run_loop(
+                source.new_step(algorithm, n_clusters),
                 centers_init,
                 max_iter=max_iter,
                 tol=tol_abs,
                 verbose=bool(verbose),
                 record_history=record_history,
-                x_mean=X_mean,
+                callback=callback,
             )
             if best is None or (
                 run.inertia < best.inertia
@@ -144,8 +92,9 @@ def fit_kmeans(
             stacklevel=3,
         )
     centers, history = best.centers, best.history
-    if X_mean is not None:
-        centers = centers + X_mean.astype(centers.dtype)
+    if source.mean is not None:
+        mean = source.mean.astype(centers.dtype)
+        centers = centers + mean
         if history is not None:
-            history = history.shifted(X_mean.astype(centers.dtype))
+            history = history.shifted(mean)
     return FitResult(centers, best.labels, best.inertia, best.n_iter, history)

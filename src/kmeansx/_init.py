@@ -1,14 +1,19 @@
-"""Initial centers: random rows and greedy k-means++.
+"""Initial centers: random rows, greedy k-means++, k-means||, a user's callable.
 
-Both take a ``numpy.random.RandomState`` and draw from it in the same order as
+Each takes a ``numpy.random.RandomState`` and draws from it in the same order as
 scikit-learn, so that the same seed picks the same starting rows as scikit-learn's
-``KMeans`` (up to float rounding in the potentials).
+``KMeans`` (up to float rounding in the potentials). k-means|| runs its rounds
+over a sampler (:class:`MemorySampler` here, one over Dask blocks in
+:mod:`kmeansx._backends.dask_init`), so both backends draw the same rows.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from kmeansx._algorithms.lloyd import assign_labels
+from kmeansx._algorithms.registry import run
+from kmeansx._algorithms.relocation import sq_distance_to_label
 from kmeansx._data import (
     dense_rows,
     float64_weights,
@@ -19,6 +24,7 @@ from kmeansx._data import (
 )
 from kmeansx._kernels import kmeanspp as _kpp
 from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
+from kmeansx._validation import check_centers_shape
 
 
 def centered_rows(X, rows, x_mean=None) -> np.ndarray:
@@ -69,13 +75,31 @@ def weighted_choice(weight, random_state) -> int:
     return weight.shape[0] - 1
 
 
+def random_rows(sample_weight, n_clusters: int, random_state) -> np.ndarray:
+    """``n_clusters`` distinct rows drawn with probability proportional to weight,
+    as scikit-learn draws them."""
+    p = sample_weight / sample_weight.sum()
+    return random_state.choice(p.shape[0], size=n_clusters, replace=False, p=p)
+
+
 def random_init(X, n_clusters: int, sample_weight, random_state, x_mean=None):
     """``n_clusters`` distinct rows drawn with probability proportional to weight."""
-    n_samples = X.shape[0]
-    indices = random_state.choice(
-        n_samples, size=n_clusters, replace=False, p=sample_weight / sample_weight.sum()
-    )
+    indices = random_rows(sample_weight, n_clusters, random_state)
     return centered_rows(X, indices, x_mean), indices
+
+
+def callable_init(init, X, n_clusters: int, random_state, dtype) -> np.ndarray:
+    """Centers from a user's ``init(X, n_clusters, random_state=...)``: a dense
+    C-contiguous array in ``dtype`` of the right shape (sparse or Dask results are
+    converted)."""
+    centers = init(X, n_clusters, random_state=random_state)
+    if hasattr(centers, "toarray"):
+        centers = centers.toarray()
+    elif hasattr(centers, "compute"):
+        centers = centers.compute()
+    centers = np.asarray(centers, dtype=dtype)
+    check_centers_shape(centers, n_clusters, X.shape[1])
+    return np.ascontiguousarray(centers)
 
 
 # Rows per chunk of the k-means++ kernels: a constant, so that sums do not depend
@@ -266,6 +290,106 @@ KPAR_OVERSAMPLING = 2.0
 KPAR_REFINE_ITER = 30
 
 
+def kmeans_parallel(
+    sampler,
+    n_clusters: int,
+    random_state,
+    n_rounds: int = KPAR_ROUNDS,
+    oversampling: float = KPAR_OVERSAMPLING,
+) -> np.ndarray:
+    """The rounds of k-means|| over ``sampler``, then the candidates' reduction.
+
+    The sampler holds the data (in memory or in blocks) and has: ``weight``, every
+    row's weight in float64 on the driver; ``add(rows)``, which makes those rows
+    candidates and returns the potential ``sum w * D(x)^2`` to the nearest
+    candidate; ``keep(seed, scale)``, the rows a round keeps (row ``i`` when the
+    uniform hashed from ``seed`` and ``i`` is below ``scale * w_i * D(x_i)^2``);
+    ``candidate_weights()``, the weight of the rows nearest to each candidate;
+    ``candidates()``, the candidates' centered rows; ``rows(rows)``, any centered
+    rows.
+    """
+    weight = sampler.weight
+    n_samples = weight.shape[0]
+    rows = [np.array([weighted_choice(weight, random_state)])]
+    phi = sampler.add(rows[0])
+    for _ in range(n_rounds):
+        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        if not phi > 0:  # every point sits on a candidate
+            break
+        kept = sampler.keep(seed, oversampling * n_clusters / phi)
+        if kept.shape[0]:
+            rows.append(kept)
+            phi = sampler.add(kept)
+    n_cands = sum(r.shape[0] for r in rows)
+    cands = sampler.candidates()
+    cand_weight = sampler.candidate_weights()
+    if n_cands < n_clusters:  # fewer candidates than clusters: pad with rows
+        extra = random_state.choice(n_samples, size=n_clusters - n_cands, replace=False)
+        cands = np.concatenate([cands, sampler.rows(extra)])
+        cand_weight = np.concatenate([cand_weight, weight[extra]])
+    cand_weight = cand_weight.astype(cands.dtype)
+    centers = kmeans_plusplus_init(cands, n_clusters, cand_weight, random_state)[0]
+    return run("lloyd", cands, cand_weight, centers, max_iter=KPAR_REFINE_ITER).centers
+
+
+class MemorySampler:
+    """k-means||'s view of in-memory ``X`` (dense or CSR) for
+    :func:`kmeans_parallel`: each row's distance to its nearest candidate."""
+
+    def __init__(self, X, sample_weight, x_sqnorm=None, x_mean=None):
+        n_samples = X.shape[0]
+        self.X = X
+        self.x_mean = x_mean
+        self.weight = float64_weights(sample_weight)
+        self.sparse = is_sparse(X)
+        if not self.sparse and x_sqnorm is None:
+            x_sqnorm = row_sq_norms(X, x_mean)
+        self.x_sqnorm = x_sqnorm
+        self.closest = np.full(n_samples, np.inf)
+        self.nearest = np.full(n_samples, -1, dtype=np.int64)
+        self.keep_out = np.empty(n_samples, dtype=np.int64)
+        self.cands: list[np.ndarray] = []
+        self.n_cands = 0
+
+    def rows(self, rows) -> np.ndarray:
+        return centered_rows(self.X, rows, self.x_mean)
+
+    def add(self, rows) -> float:
+        new = self.rows(rows)
+        base = self.n_cands
+        if self.sparse:
+            labels = assign_labels(self.X, self.weight, new)[0]
+            dist = sq_distance_to_label(self.X, new, labels)
+            closer = dist < self.closest
+            self.closest[closer] = dist[closer]
+            self.nearest[closer] = labels[closer] + base
+        else:
+            extra = () if self.x_mean is None else (self.x_mean,)
+            _kpp.kpar_nearest_dense(
+                self.X,
+                self.x_sqnorm,
+                new,
+                base,
+                KPP_CHUNK_ROWS,
+                self.closest,
+                self.nearest,
+                *extra,
+            )
+        self.cands.append(new)
+        self.n_cands += new.shape[0]
+        return float(self.closest @ self.weight)
+
+    def keep(self, seed: int, scale: float) -> np.ndarray:
+        m = _kpp.kpar_keep(self.weight, self.closest, 0, seed, scale, self.keep_out)
+        return self.keep_out[:m].copy()
+
+    def candidate_weights(self) -> np.ndarray:
+        return weighted_bincount(self.nearest, self.weight, self.n_cands)
+
+    def candidates(self) -> np.ndarray:
+        return np.concatenate(self.cands)
+
+
 def kmeans_parallel_init(
     X,
     n_clusters: int,
@@ -276,7 +400,7 @@ def kmeans_parallel_init(
     oversampling: float = KPAR_OVERSAMPLING,
     x_mean=None,
 ):
-    """k-means|| (scalable k-means++, Bahmani et al. 2012).
+    """k-means|| (scalable k-means++, Bahmani et al. 2012) on in-memory ``X``.
 
     A first center is drawn with probability proportional to weight; then each of
     ``n_rounds`` rounds keeps every point independently with probability
@@ -298,52 +422,5 @@ def kmeans_parallel_init(
     >>> sorted(np.round(centers.ravel()).tolist())
     [0.0, 9.0]
     """
-    from kmeansx._lloyd import assign_labels, lloyd, sq_distance_to_label
-
-    n_samples = X.shape[0]
-    weight = float64_weights(sample_weight)
-    sparse = is_sparse(X)
-    if not sparse and x_sqnorm is None:
-        x_sqnorm = row_sq_norms(X, x_mean)
-    extra = () if x_mean is None else (x_mean,)
-    closest = np.full(n_samples, np.inf)
-    nearest = np.full(n_samples, -1, dtype=np.int64)
-    keep = np.empty(n_samples, dtype=np.int64)
-
-    def add(rows, base):
-        new = centered_rows(X, rows, x_mean)
-        if sparse:
-            labels = assign_labels(X, weight, new)[0]
-            dist = sq_distance_to_label(X, new, labels)
-            closer = dist < closest
-            closest[closer] = dist[closer]
-            nearest[closer] = labels[closer] + base
-        else:
-            _kpp.kpar_nearest_dense(
-                X, x_sqnorm, new, base, KPP_CHUNK_ROWS, closest, nearest, *extra
-            )
-
-    rows = [np.array([weighted_choice(weight, random_state)])]
-    add(rows[0], 0)
-    n_cands = 1
-    for _ in range(n_rounds):
-        phi = float(closest @ weight)
-        seed = int(random_state.randint(np.iinfo(np.int32).max))
-        if not phi > 0:  # every point sits on a candidate
-            break
-        scale = oversampling * n_clusters / phi
-        m = _kpp.kpar_keep(weight, closest, 0, seed, scale, keep)
-        if m:
-            rows.append(keep[:m].copy())
-            add(rows[-1], n_cands)
-            n_cands += m
-    rows = np.concatenate(rows)
-    cand_weight = weighted_bincount(nearest, weight, n_cands)
-    if n_cands < n_clusters:  # fewer candidates than clusters: pad with rows
-        extra = random_state.choice(n_samples, size=n_clusters - n_cands, replace=False)
-        rows = np.concatenate([rows, extra])
-        cand_weight = np.concatenate([cand_weight, weight[extra]])
-    cands = centered_rows(X, rows, x_mean)
-    cand_weight = cand_weight.astype(X.dtype)
-    centers = kmeans_plusplus_init(cands, n_clusters, cand_weight, random_state)[0]
-    return lloyd(cands, cand_weight, centers, max_iter=KPAR_REFINE_ITER).centers
+    sampler = MemorySampler(X, sample_weight, x_sqnorm, x_mean)
+    return kmeans_parallel(sampler, n_clusters, random_state, n_rounds, oversampling)

@@ -207,3 +207,26 @@ def check_shape_2d(X, *, name: str = "X") -> None:
             f"{name} has 0 feature(s) (shape={tuple(shape)}) while a minimum of 1 is "
             "required."
         )
+
+
+def check_centers_shape(centers, n_clusters: int, n_features: int) -> None:
+    """Initial centers must be ``(n_clusters, n_features)``."""
+    if centers.ndim != 2 or centers.shape[0] != n_clusters:
+        raise ValueError(
+            f"The shape of the initial centers {centers.shape} does not match the "
+            f"number of clusters {n_clusters}."
+        )
+    if centers.shape[1] != n_features:
+        raise ValueError(
+            f"The shape of the initial centers {centers.shape} does not match the "
+            f"number of features of the data {n_features}."
+        )
+
+
+def check_init_centers(init, n_clusters: int, n_features: int, dtype) -> np.ndarray:
+    """Initial centers given as an array: the right shape, finite, in ``dtype``."""
+    centers = np.asarray(init, dtype=dtype)
+    check_centers_shape(centers, n_clusters, n_features)
+    if not np.isfinite(centers).all():
+        raise ValueError("init contains NaN or inf; pass finite centers.")
+    return centers

@@ -333,6 +333,7 @@ def _read(path: Path) -> tuple[dict, dict]:
 
 def _build_kmeans(header: dict, arrays: dict):
     from kmeansx._estimator import KMeans
+    from kmeansx._fit import FitResult
     from kmeansx._history import KMeansHistory
 
     params = dict(header["params"])
@@ -346,20 +347,25 @@ def _build_kmeans(header: dict, arrays: dict):
             f"model file is damaged: centers of shape {centers.shape} for "
             f"{fitted['n_features_in']} features."
         )
-    km.cluster_centers_ = centers
-    km._n_features_out = centers.shape[0]
-    km.labels_ = arrays["labels"]
-    km.inertia_ = float(fitted["inertia"])
-    km.n_iter_ = int(fitted["n_iter"])
-    km.n_features_in_ = int(fitted["n_features_in"])
-    if fitted.get("feature_names_in") is not None:
-        km.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+    history = None
     if "history_centers" in arrays:
-        km.history_ = KMeansHistory(
+        history = KMeansHistory(
             arrays["history_centers"],
             arrays["history_inertia"],
             arrays["history_n_changed"],
         )
+    km._set_fitted(
+        FitResult(
+            centers,
+            arrays["labels"],
+            float(fitted["inertia"]),
+            int(fitted["n_iter"]),
+            history,
+        )
+    )
+    km.n_features_in_ = int(fitted["n_features_in"])
+    if fitted.get("feature_names_in") is not None:
+        km.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
     return km
 
 

@@ -30,10 +30,11 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from kmeansx import _validation as V
+from kmeansx._algorithms.lloyd import assign_labels
+from kmeansx._algorithms.relocation import average_centers, relocate_empty_clusters
 from kmeansx._data import row_sq_norms
 from kmeansx._init import kmeans_plusplus_init, random_init
 from kmeansx._kernels import distances as _dist
-from kmeansx._lloyd import assign_labels, average_centers, relocate_empty_clusters
 
 __all__ = [
     "Standardized",

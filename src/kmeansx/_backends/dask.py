@@ -2,8 +2,10 @@
 
 The estimator calls these functions when ``X`` is a Dask collection (see
 :func:`kmeansx._backends.is_dask_collection`). Input is checked here, in passes over
-the blocks, with the messages of the in-memory checks; the numerics live in
-:mod:`kmeansx._backends._dask_lloyd` and the per-block work in
+the blocks, with the messages of the in-memory checks. A fit runs the same driver
+as in memory (:func:`kmeansx._fit.fit_kmeans`) on a
+:class:`~kmeansx._backends._dask_source.DaskSource`, whose step
+(:mod:`kmeansx._backends._dask_step`) runs the per-block work of
 :mod:`kmeansx._backends._dask_blocks`.
 
 Without a ``distributed`` client, Dask's local scheduler runs the same tasks in this
@@ -12,26 +14,26 @@ process.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import dask.array as da
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from kmeansx import _validation as V
 from kmeansx._backends import _dask_blocks as B
 from kmeansx._backends import is_dask_collection
-from kmeansx._backends._dask_lloyd import Callback, fit_dask
 from kmeansx._backends._dask_run import (
     DaskData,
     Runner,
     block_sources,
     current_client,
 )
-from kmeansx._fit import check_centers_shape
+from kmeansx._backends._dask_source import DaskSource
 
-__all__ = ["fit", "predict", "transform", "score", "fit_transform", "as_dask_array"]
+__all__ = ["open_source", "names_view", "predict", "transform", "score"]
+__all__ += ["as_dask_array"]
 
 
 # -- input -------------------------------------------------------------------------
@@ -203,57 +205,28 @@ def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskD
 # -- the estimator's methods -------------------------------------------------------
 
 
-def _names_view(frame, X):
-    """What scikit-learn reads feature names from: a DataFrame's empty pandas meta."""
-    meta = getattr(frame, "_meta", None)
+def names_view(X):
+    """What scikit-learn reads feature names from (``_check_feature_names``): a
+    DataFrame's empty pandas meta, else ``X`` itself."""
+    meta = getattr(X, "_meta", None) if hasattr(X, "columns") else None
     return meta if hasattr(meta, "columns") else X
 
 
-def fit(estimator, X, sample_weight=None, *, callback: Callback | None = None):
-    """``estimator.fit(X)`` for Dask ``X``; sets the fitted attributes, returns it."""
-    n_init = estimator._check_params()
-    columns = X if hasattr(X, "columns") else None
-    X = as_dask_array(X)
-    n_clusters = estimator.n_clusters
-    init = estimator.init
-    if not isinstance(init, str) and not callable(init):
-        init = np.asarray(init, dtype=X.dtype)
-        check_centers_shape(init, n_clusters, X.shape[1])
-        if not np.isfinite(init).all():
-            raise ValueError("init contains NaN or inf; pass finite centers.")
+@contextlib.contextmanager
+def open_source(X, sample_weight, n_clusters: int, columns=None):
+    """The :class:`~kmeansx._backends._dask_source.DaskSource` of one fit on the
+    current client: one pass checks the data (``columns`` names its columns in
+    messages), and the fit's state is dropped from the workers at the end."""
     runner = Runner(current_client())
     try:
-        data = prepare(X, sample_weight, n_clusters, runner, columns)
-        result = fit_dask(
-            data,
-            runner,
-            n_clusters=n_clusters,
-            init=init,
-            n_init=n_init,
-            max_iter=estimator.max_iter,
-            tol=estimator.tol,
-            verbose=estimator.verbose,
-            random_state=check_random_state(estimator.random_state),
-            record_history=estimator.record_history,
-            callback=callback,
-        )
+        yield DaskSource(prepare(X, sample_weight, n_clusters, runner, columns), runner)
     finally:
         runner.close()
-    _check_feature_names(estimator, _names_view(columns, X), reset=True)
-    estimator.n_features_in_ = X.shape[1]
-    estimator.cluster_centers_ = result.centers
-    estimator._n_features_out = result.centers.shape[0]
-    estimator.labels_ = result.labels
-    estimator.inertia_ = result.inertia
-    estimator.n_iter_ = result.n_iter
-    if estimator.record_history:
-        estimator.history_ = result.history
-    return estimator
 
 
 def _check_fitted_input(estimator, X):
     check_is_fitted(estimator)
-    _check_feature_names(estimator, _names_view(X, X), reset=False)
+    _check_feature_names(estimator, names_view(X), reset=False)
     X = as_dask_array(X)
     if X.shape[1] != estimator.n_features_in_:
         raise ValueError(
@@ -313,7 +286,3 @@ def score(estimator, X, sample_weight=None) -> float:
         for b, xb in enumerate(blocks)
     ]
     return -float(np.sum(runner.compute(tasks)))
-
-
-def fit_transform(estimator, X, sample_weight=None):
-    return transform(fit(estimator, X, sample_weight), X)

@@ -204,7 +204,7 @@ def fit_command(
         )
         X, mean, std = _standardize(X, scale)
         km = KMeans(n_clusters, n_init=n_init, random_state=random_state)
-        backend.fit(km, X, callback=report)
+        km.fit(X, callback=report)
         written = None
         if output is not None:
             written = _write_rows(

@@ -1,9 +1,8 @@
-"""The loop shared by the exact bound-based algorithms, and Lloyd's replay.
+"""What the exact bound-based steps share, and Lloyd's replay.
 
 Elkan, Hamerly and Yinyang differ only in the bounds their kernels keep. This
-module holds what they share: the Python loop (a mirror of
-:func:`kmeansx._lloyd.lloyd`: the same convergence tests, empty-cluster relocation,
-history, verbose output and final assignment), the per-iteration center
+module holds what they share: the step's buffers and pass (run by the loop every
+algorithm shares, :mod:`kmeansx._algorithms.loop`), the per-iteration center
 information the kernels prune with, and the replay that settles ambiguous rows.
 
 A row is ambiguous when two surviving centers are so close to it that rounding
@@ -19,11 +18,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from kmeansx._algorithms.lloyd import assign_labels
+from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES, InMemoryStep
 from kmeansx._data import take_weights
 from kmeansx._kernels import bounds as _bounds
 from kmeansx._kernels import stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
-from kmeansx._lloyd import assign_labels
 
 # Beyond this share of Lloyd's blocks, one full Lloyd pass settles ambiguous rows
 # faster than gathering the blocks.
@@ -166,7 +166,7 @@ class CenterInfo:
         self.shift_second = float(self.shift[order[1]]) if k > 1 else 0.0
 
 
-class BoundedStep:
+class BoundedStep(InMemoryStep):
     """One pass of a bound-based kernel over ``X``, with the replay of ambiguous rows.
 
     Subclasses set ``full_cc`` (Elkan's k x k half distances) or ``half_min`` (only
@@ -178,15 +178,27 @@ class BoundedStep:
     full_cc = False
     half_min = True
 
-    def __init__(self, X, sample_weight, n_clusters: int, inertia: bool, x_mean=None):
+    def __init__(
+        self,
+        X,
+        sample_weight,
+        n_clusters: int,
+        *,
+        inertia: bool,
+        x_mean=None,
+        memory_budget: int = MEMORY_BUDGET_BYTES,
+    ):
+        super().__init__(
+            X,
+            sample_weight,
+            n_clusters,
+            inertia=inertia,
+            x_mean=x_mean,
+            memory_budget=memory_budget,
+        )
         n_samples, n_features = X.shape
-        self.X = X
-        # Dense X is centered as it is read (kmeansx._kernels.centered): the kernels
-        # take ``x_mean`` after their own arguments.
-        self.x_mean = x_mean
+        # The kernels take ``x_mean`` after their own arguments.
         self.extra = () if x_mean is None else (x_mean,)
-        self.sample_weight = sample_weight
-        self.n_clusters = n_clusters
         self.chunk = chunk_size_for(n_samples, n_clusters, n_features)
         self.n_chunks = n_chunks_for(n_samples, self.chunk)
         self.coef = margin_coef(X.dtype, n_features)
@@ -208,7 +220,7 @@ class BoundedStep:
         )
         self.partial_final = (
             np.empty((nc, 0, 0)),
-            np.zeros((nc, 1)),  # not written: see kmeansx._lloyd._Pass
+            np.zeros((nc, 1)),  # not written: see LloydStep
             np.empty(nc),
             np.empty(nc, dtype=np.int64),
         )
@@ -229,16 +241,16 @@ class BoundedStep:
     def _kernel(self, centers, info, labels, partial):  # pragma: no cover
         raise NotImplementedError
 
-    def run(self, centers, labels, *, final: bool = False):
+    def run(self, centers, *, final: bool = False):
         """Assign in place; return (sums, weights, inertia, n_changed)."""
         info = CenterInfo(
             centers, self.previous, full_cc=self.full_cc, half_min=self.half_min
         )
         partial = self.partial_final if final else self.partial_update
-        self._kernel(centers, info, labels, partial)
+        self._kernel(centers, info, self.labels, partial)
         self.first = False
         self.previous = centers.copy()
-        extra = self._replay(centers, labels, partial)
+        extra = self._replay(centers, self.labels, partial)
         sums, weights, inertia, changed = partial
         return (
             sums.sum(axis=0),

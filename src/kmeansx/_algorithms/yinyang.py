@@ -5,18 +5,17 @@ Lloyd iterations over the initial centers themselves (seeded deterministically,
 without touching the caller's random state). Each point keeps an upper bound, a
 global lower bound and one lower bound per group: ``n * (n_groups + 2)`` float32
 values, whatever the data's dtype. The group bounds are kept within
-``memory_budget`` bytes (default :data:`kmeansx._elkan.MEMORY_BUDGET_BYTES`) by
-using fewer groups.
+``memory_budget`` bytes (default
+:data:`kmeansx._algorithms.step.MEMORY_BUDGET_BYTES`) by using fewer groups.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._accelerated import BOUND_DTYPE, BoundedStep
-from kmeansx._elkan import MEMORY_BUDGET_BYTES
+from kmeansx._algorithms.bounded import BOUND_DTYPE, BoundedStep
+from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES
 from kmeansx._kernels import yinyang as _yinyang
-from kmeansx._lloyd import RunResult, run_loop
 
 # Centers per group, as in the paper (k / 10 groups).
 CENTERS_PER_GROUP = 10
@@ -65,12 +64,12 @@ class YinyangStep(BoundedStep):
     # more than they save at the large k Yinyang is for.
     half_min = False
 
-    def __init__(
-        self, X, sample_weight, n_clusters, inertia, memory_budget=None, x_mean=None
-    ):
-        super().__init__(X, sample_weight, n_clusters, inertia, x_mean)
+    def __init__(self, X, sample_weight, n_clusters: int, **options):
+        super().__init__(X, sample_weight, n_clusters, **options)
         n_samples = X.shape[0]
-        self.n_groups = n_groups_for(n_samples, n_clusters, BOUND_DTYPE, memory_budget)
+        self.n_groups = n_groups_for(
+            n_samples, n_clusters, BOUND_DTYPE, self.memory_budget
+        )
         self.upper = np.empty(n_samples, dtype=BOUND_DTYPE)
         self.glower = np.empty(n_samples, dtype=BOUND_DTYPE)
         self.lower = None
@@ -118,45 +117,3 @@ class YinyangStep(BoundedStep):
             self.flagged,
             *self.extra,
         )
-
-
-def yinyang(
-    X,
-    sample_weight,
-    centers_init,
-    *,
-    max_iter: int = 300,
-    tol: float = 0.0,
-    verbose: bool = False,
-    record_history: bool = False,
-    memory_budget: int | None = None,
-    x_mean=None,
-) -> RunResult:
-    """One run of Yinyang k-means from ``centers_init``; dense ``X`` only.
-
-    Same contract and result as :func:`kmeansx._lloyd.lloyd`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx._yinyang import yinyang
-    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
-    >>> run = yinyang(X, np.ones(4), X[[0, 2]])
-    >>> run.labels.tolist(), run.n_iter
-    ([0, 0, 1, 1], 2)
-    """
-
-    def make_step(X, sample_weight, n_clusters, inertia, x_mean=None):
-        return YinyangStep(X, sample_weight, n_clusters, inertia, memory_budget, x_mean)
-
-    return run_loop(
-        make_step,
-        X,
-        sample_weight,
-        centers_init,
-        max_iter=max_iter,
-        tol=tol,
-        verbose=verbose,
-        record_history=record_history,
-        x_mean=x_mean,
-    )

@@ -1,0 +1,90 @@
+"""Lloyd's step: every point against every center, one kernel call a pass."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES, InMemoryStep
+from kmeansx._data import is_sparse, kernel_view
+from kmeansx._kernels import assign as _assign
+from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
+from kmeansx._kernels._jit import single_threaded_blas
+
+
+class LloydStep(InMemoryStep):
+    """Lloyd's pass, with buffers for one data set reused by every pass over it.
+
+    ``update=False`` builds a step that only assigns (no M-step sums), as
+    :func:`assign_labels` does.
+    """
+
+    def __init__(
+        self,
+        X,
+        sample_weight,
+        n_clusters: int,
+        *,
+        inertia: bool,
+        x_mean=None,
+        memory_budget: int = MEMORY_BUDGET_BYTES,
+        update: bool = True,
+    ):
+        super().__init__(
+            X,
+            sample_weight,
+            n_clusters,
+            inertia=inertia,
+            x_mean=x_mean,
+            memory_budget=memory_budget,
+        )
+        n_samples, n_features = X.shape
+        self.view = kernel_view(X)
+        self.kernel = (
+            _assign.assign_update_csr if is_sparse(X) else _assign.assign_update_dense
+        )
+        self.extra = () if x_mean is None else (x_mean,)
+        self.chunk = chunk_size_for(n_samples, n_clusters, n_features)
+        n_chunks = n_chunks_for(n_samples, self.chunk)
+        k, d = (n_clusters, n_features) if update else (0, 0)
+        # A pass without the M-step leaves the weights' slots alone: zeros, so that
+        # the caller's sum of them is 0 and not of whatever memory held (a NaN there
+        # raised "invalid value encountered in reduce" now and then).
+        self.partial = (
+            np.empty((n_chunks, k, d)),
+            (np.empty if update else np.zeros)((n_chunks, max(k, 1))),
+            np.empty(n_chunks if inertia else 0),
+            np.empty(n_chunks, dtype=np.int64),
+        )
+        # The last assignment of a run: no sums, always the inertia.
+        self.final_partial = (
+            np.empty((n_chunks, 0, 0)),
+            np.zeros((n_chunks, 1)),
+            np.empty(n_chunks),
+            np.empty(n_chunks, dtype=np.int64),
+        )
+
+    def run(self, centers, *, final: bool = False):
+        """Assign in place; return (sums, weights, inertia, n_changed)."""
+        partial = self.final_partial if final else self.partial
+        self.kernel(
+            self.view,
+            self.sample_weight,
+            centers,
+            self.chunk,
+            self.labels,
+            *partial,
+            *self.extra,
+        )
+        sums, weights, inertia, changed = partial
+        # Fixed-order reductions over fixed-size chunks: thread-count independent.
+        return sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum())
+
+
+def assign_labels(X, sample_weight, centers, x_mean=None):
+    """Labels of the nearest centers and the inertia (no update); ``x_mean``
+    centers dense ``X`` as it is read."""
+    step = LloydStep(
+        X, sample_weight, centers.shape[0], inertia=True, x_mean=x_mean, update=False
+    )
+    with single_threaded_blas():
+        return step.labels, float(step.run(centers)[2])

@@ -1,0 +1,124 @@
+"""The iteration loop of every exact algorithm, in memory and on Dask.
+
+The loop stays in Python with one pass (one kernel call, or one round of block
+tasks) per iteration, which leaves room for history, verbose output and a
+progress callback at no measurable cost. What differs between algorithms and
+backends is the step it drives (:mod:`kmeansx._algorithms.step`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from kmeansx._algorithms.relocation import average_centers
+from kmeansx._history import KMeansHistory
+from kmeansx._kernels._jit import single_threaded_blas
+
+# callback(iteration, inertia, n_changed, center_shift), after every iteration.
+Callback = Callable[[int, float, int, float], None]
+
+
+@dataclass
+class RunResult:
+    labels: np.ndarray
+    inertia: float
+    centers: np.ndarray
+    n_iter: int
+    history: KMeansHistory | None = None
+
+
+def wants_inertia(verbose: bool, record_history: bool, callback) -> bool:
+    """Whether the iterations must compute the inertia (only the final pass
+    needs it otherwise)."""
+    return bool(verbose or record_history or callback is not None)
+
+
+def run_loop(
+    new_step,
+    centers_init: np.ndarray,
+    *,
+    max_iter: int,
+    tol: float,
+    verbose: bool = False,
+    record_history: bool = False,
+    callback: Callback | None = None,
+) -> RunResult:
+    """Lloyd's loop around the passes of ``new_step(inertia)``.
+
+    Stops at strict convergence (no label changed), when the squared center shift
+    is within ``tol`` (an absolute value: the caller scales it), or at
+    ``max_iter``; then one more pass (``final=True``) makes the labels match the
+    final centers and gives the inertia. Centers live in the space the step reads
+    the data in (centered, for dense data).
+    """
+    with single_threaded_blas():
+        return _iterate(
+            new_step(wants_inertia(verbose, record_history, callback)),
+            centers_init,
+            max_iter=max_iter,
+            tol=tol,
+            verbose=verbose,
+            record_history=record_history,
+            callback=callback,
+        )
+
+
+def _iterate(step, centers_init, *, max_iter, tol, verbose, record_history, callback):
+    centers = np.ascontiguousarray(centers_init, dtype=step.dtype)
+    history = _History(centers) if record_history else None
+    i = 0
+    for i in range(max_iter):
+        sums, weights, inertia, n_changed = step.run(centers)
+        if verbose:
+            print(f"Iteration {i}, inertia {inertia}.")
+        step.relocate_empty(centers, sums, weights)
+        new_centers = average_centers(sums, weights, step.dtype)
+        shift_sq = float(((new_centers - centers) ** 2).sum())
+        centers = np.ascontiguousarray(new_centers)
+        if history is not None:
+            history.add(centers, inertia, n_changed)
+        if callback is not None:
+            callback(i, float(inertia), int(n_changed), shift_sq)
+        if n_changed == 0:
+            if verbose:
+                print(f"Converged at iteration {i}: strict convergence.")
+            break
+        if shift_sq <= tol:
+            if verbose:
+                print(
+                    f"Converged at iteration {i}: center shift {shift_sq} within "
+                    f"tolerance {tol}."
+                )
+            break
+    # The labels of a strict convergence already match the centers; otherwise the
+    # final pass makes them match. Either way it gives the inertia.
+    inertia = step.run(centers, final=True)[2]
+    return RunResult(
+        step.labels,
+        float(inertia),
+        centers,
+        i + 1,
+        None if history is None else history.result(),
+    )
+
+
+class _History:
+    def __init__(self, centers):
+        self.centers = [centers.copy()]
+        self.inertia: list[float] = []
+        self.n_changed: list[int] = []
+
+    def add(self, centers, inertia, n_changed) -> None:
+        self.centers.append(centers.copy())
+        self.inertia.append(float(inertia))
+        self.n_changed.append(int(n_changed))
+
+    def result(self) -> KMeansHistory:
+        return KMeansHistory(
+            np.stack(self.centers),
+            np.asarray(self.inertia),
+            np.asarray(self.n_changed, dtype=np.int64),
+        )

@@ -1,0 +1,155 @@
+"""The exact algorithms by name, the ``"auto"`` rule, and one run of any of them.
+
+Every algorithm gives Lloyd's result (labels at every iteration, ``n_iter_``,
+centers and inertia equal to float rounding); they differ only in speed and
+memory. Sparse input always runs Lloyd's kernels: the bound-based kernels are
+dense only, and an explicit request on sparse input runs Lloyd too, which gives
+the same result. A step whose bounds would not fit the memory budget
+(:meth:`~kmeansx._algorithms.step.InMemoryStep.fits`; Elkan's ``n x k`` bounds)
+gives way to Hamerly's, which needs two bounds per point.
+
+The "auto" rule comes from ``benchmarks/bench_algorithms.py`` (2 cores): bounds
+pay once computing a point's distances to all centers costs more than keeping
+them, so Lloyd wins for few clusters (A: k=8); from k=64 on Hamerly was fastest
+or within noise of the fastest at every size and dtype measured (B, C, D, float32
+and float64), with the least memory of the three (two bounds per point). Neither
+n nor the dtype changed the winner.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kmeansx._algorithms.elkan import ElkanStep
+from kmeansx._algorithms.hamerly import HamerlyStep
+from kmeansx._algorithms.lloyd import LloydStep
+from kmeansx._algorithms.loop import Callback, RunResult, run_loop
+from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES
+from kmeansx._algorithms.yinyang import YinyangStep
+from kmeansx._data import is_sparse
+
+# One entry per exact algorithm: its step class.
+STEPS = {
+    "lloyd": LloydStep,
+    "elkan": ElkanStep,
+    "hamerly": HamerlyStep,
+    "yinyang": YinyangStep,
+}
+ALGORITHMS = tuple(STEPS)
+
+# What a step too big for the memory budget gives way to.
+FALLBACK = "hamerly"
+
+# "auto": fewer clusters than this run Lloyd's kernels, more run Hamerly's.
+AUTO_MIN_CLUSTERS = 16
+
+
+def choose_algorithm(
+    n_samples: int, n_features: int, n_clusters: int, dtype, sparse: bool = False
+) -> str:
+    """The algorithm "auto" runs for data of this shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeansx._algorithms.registry import choose_algorithm
+    >>> choose_algorithm(100_000, 2, 8, np.float32)
+    'lloyd'
+    >>> choose_algorithm(200_000, 128, 1024, np.float32)
+    'hamerly'
+    """
+    del n_samples, n_features, dtype  # the measured winner depended on none
+    if sparse or n_clusters < AUTO_MIN_CLUSTERS:
+        return "lloyd"
+    return "hamerly"
+
+
+def resolve_algorithm(
+    algorithm: str, X, n_clusters: int, memory_budget: int = MEMORY_BUDGET_BYTES
+) -> str:
+    """The algorithm that actually runs: "auto" resolved, Lloyd for sparse ``X``,
+    Hamerly for a step whose bounds would exceed ``memory_budget``."""
+    if is_sparse(X):
+        return "lloyd"
+    n_samples, n_features = X.shape
+    if algorithm == "auto":
+        algorithm = choose_algorithm(
+            n_samples, n_features, n_clusters, np.dtype(X.dtype)
+        )
+    if not STEPS[algorithm].fits(n_samples, n_clusters, memory_budget):
+        return FALLBACK
+    return algorithm
+
+
+def step_factory(
+    algorithm: str,
+    X,
+    sample_weight,
+    n_clusters: int,
+    *,
+    x_mean=None,
+    memory_budget: int = MEMORY_BUDGET_BYTES,
+):
+    """``new_step(inertia)`` for the loop: the step of the algorithm that runs."""
+    step_class = STEPS[resolve_algorithm(algorithm, X, n_clusters, memory_budget)]
+
+    def new_step(inertia: bool):
+        return step_class(
+            X,
+            sample_weight,
+            n_clusters,
+            inertia=inertia,
+            x_mean=x_mean,
+            memory_budget=memory_budget,
+        )
+
+    return new_step
+
+
+def run(
+    algorithm: str,
+    X,
+    sample_weight,
+    centers_init,
+    *,
+    max_iter: int = 300,
+    tol: float = 0.0,
+    verbose: bool = False,
+    record_history: bool = False,
+    x_mean=None,
+    memory_budget: int = MEMORY_BUDGET_BYTES,
+    callback: Callback | None = None,
+) -> RunResult:
+    """One run of ``algorithm`` (any of :data:`ALGORITHMS` or "auto") from
+    ``centers_init``, in memory; ``x_mean`` centers dense ``X`` as it is read.
+
+    Stops at strict convergence, when the squared center shift is within ``tol``
+    (absolute: the caller scales it), or at ``max_iter``
+    (:func:`kmeansx._algorithms.loop.run_loop`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeansx._algorithms.registry import run
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> result = run("hamerly", X, np.ones(4), X[[0, 2]])
+    >>> result.labels.tolist(), result.n_iter
+    ([0, 0, 1, 1], 2)
+    """
+    new_step = step_factory(
+        algorithm,
+        X,
+        sample_weight,
+        centers_init.shape[0],
+        x_mean=x_mean,
+        memory_budget=memory_budget,
+    )
+    return run_loop(
+        new_step,
+        centers_init,
+        max_iter=max_iter,
+        tol=tol,
+        verbose=verbose,
+        record_history=record_history,
+        callback=callback,
+    )

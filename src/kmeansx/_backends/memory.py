@@ -1,0 +1,85 @@
+"""In-memory data as a source for the restarts driver (:mod:`kmeansx._fit`).
+
+Dense data is centered on its mean (as scikit-learn does) so that the norm
+expansion used for ranking distances loses less precision; the kernels subtract the
+mean as they read ``X`` (:mod:`kmeansx._kernels.centered`), so the data is neither
+copied nor modified.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kmeansx._algorithms.registry import step_factory
+from kmeansx._data import column_means, is_sparse, mean_variance, row_sq_norms
+from kmeansx._init import (
+    callable_init,
+    kmeans_parallel_init,
+    kmeans_plusplus_init,
+    random_init,
+)
+
+
+class MemorySource:
+    """Validated ``X`` (dense C-contiguous or CSR with sorted indices) and weights.
+
+    Only k-means++ and k-means|| need the row norms: they are computed for them
+    alone, and dropped once the last run's initialization is done (peak memory).
+    """
+
+    def __init__(self, X, sample_weight, init):
+        self.X = X
+        self.sample_weight = sample_weight
+        self.dtype = X.dtype
+        self.n_features = X.shape[1]
+        self.mean = None if is_sparse(X) else column_means(X)
+        # Variances are invariant under the centering; on centered data they take
+        # one pass instead of np.var's two.
+        self.mean_variance = mean_variance(X, x_mean=self.mean)
+        wants_norms = isinstance(init, str) and init != "random"
+        self.x_sqnorm = row_sq_norms(X, self.mean) if wants_norms else None
+
+    def initial_centers(self, init, n_clusters: int, random_state, last: bool):
+        """Centers from ``init``, in the space of ``X - mean``."""
+        centers = initial_centers(
+            self.X,
+            n_clusters,
+            init,
+            self.sample_weight,
+            random_state,
+            self.x_sqnorm,
+            self.mean,
+        )
+        if last:
+            self.x_sqnorm = None
+        return centers
+
+    def new_step(self, algorithm: str, n_clusters: int):
+        return step_factory(
+            algorithm, self.X, self.sample_weight, n_clusters, x_mean=self.mean
+        )
+
+
+def initial_centers(
+    X, n_clusters: int, init, sample_weight, random_state, x_sqnorm, x_mean=None
+) -> np.ndarray:
+    """Centers from ``init`` ("k-means++", "random", "k-means||", an array or a
+    callable), in the space of ``X - x_mean`` when ``x_mean`` is given."""
+    if isinstance(init, str) and init == "k-means++":
+        centers = kmeans_plusplus_init(
+            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm, x_mean=x_mean
+        )[0]
+    elif isinstance(init, str) and init == "random":
+        centers = random_init(X, n_clusters, sample_weight, random_state, x_mean)[0]
+    elif isinstance(init, str) and init == "k-means||":
+        centers = kmeans_parallel_init(
+            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm, x_mean=x_mean
+        )
+    elif callable(init):
+        # A user's function sees the centered data, as in scikit-learn: only this
+        # init makes a centered copy.
+        data = X if x_mean is None else X - x_mean
+        centers = callable_init(init, data, n_clusters, random_state, X.dtype)
+    else:
+        centers = np.asarray(init) if x_mean is None else np.asarray(init) - x_mean
+    return np.ascontiguousarray(centers, dtype=X.dtype)
