@@ -9,14 +9,14 @@ parts (plots, Dask) import their dependencies only when called.
 # module of that name; plot and datasets load on first use (see __getattr__).
 from kmeansx._estimator import KMeans
 from kmeansx._history import KMeansHistory
+from kmeansx._version import __version__
 from kmeansx.io import load, save
 from kmeansx.segment import segment
 from kmeansx.selection import choose_k
 from kmeansx.steps import kmeans_plusplus
 
 __all__ = ["KMeans", "KMeansHistory", "kmeans_plusplus"]
-__all__ += ["choose_k", "segment", "save", "load", "plot", "datasets"]
-__version__ = "0.1.0"
+__all__ += ["choose_k", "segment", "save", "load", "plot", "datasets", "__version__"]
 
 
 def __getattr__(name):

@@ -262,7 +262,7 @@ def save(model, path, *, force: bool = False) -> Path:
     >>> (load(p).predict(X) == km.predict(X)).all()
     np.True_
     """
-    from kmeansx import __version__
+    from kmeansx._version import __version__
     from kmeansx.segment import Segmentation, SegmentModel
 
     if isinstance(model, Segmentation):

@@ -19,11 +19,11 @@ import numbers
 
 import dask.array as da
 import numpy as np
+from dask import is_dask_collection
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from kmeansx import _validation as V
 from kmeansx._backends import _dask_blocks as B
-from kmeansx._backends import is_dask_collection
 from kmeansx._backends._dask_run import (
     DaskData,
     Runner,
