@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from kmeansx._algorithms.loop import Callback, run_loop
+from kmeansx._algorithms.loop import Callback, LoopOptions, run_loop
 from kmeansx._history import KMeansHistory
 from kmeansx._kernels._jit import single_threaded_blas
 
@@ -60,6 +60,7 @@ def fit_kmeans(
     Centers, history included, come back in the data's own coordinates.
     """
     tol_abs = source.mean_variance * tol if tol > 0 else 0.0
+    loop = LoopOptions(max_iter, tol_abs, bool(verbose), record_history, callback)
     best = None
     with single_threaded_blas():
         for run_index in range(n_init):
@@ -68,15 +69,7 @@ def fit_kmeans(
             )
             if verbose:
                 print("Initialization complete")
-            run = run_loop(
-                source.new_step(algorithm, n_clusters),
-                centers_init,
-                max_iter=max_iter,
-                tol=tol_abs,
-                verbose=bool(verbose),
-                record_history=record_history,
-                callback=callback,
-            )
+            run = run_loop(source.new_step(algorithm, n_clusters), centers_init, loop)
             if best is None or (
                 run.inertia < best.inertia
                 and not same_clustering(run.labels, best.labels, n_clusters)

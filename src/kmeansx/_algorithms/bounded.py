@@ -19,7 +19,7 @@ import numba
 import numpy as np
 
 from kmeansx._algorithms.lloyd import assign_labels
-from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES, InMemoryStep
+from kmeansx._algorithms.step import InMemoryStep
 from kmeansx._data import take_weights
 from kmeansx._kernels import bounds as _bounds
 from kmeansx._kernels import stats
@@ -178,27 +178,11 @@ class BoundedStep(InMemoryStep):
     full_cc = False
     half_min = True
 
-    def __init__(
-        self,
-        X,
-        sample_weight,
-        n_clusters: int,
-        *,
-        inertia: bool,
-        x_mean=None,
-        memory_budget: int = MEMORY_BUDGET_BYTES,
-    ):
-        super().__init__(
-            X,
-            sample_weight,
-            n_clusters,
-            inertia=inertia,
-            x_mean=x_mean,
-            memory_budget=memory_budget,
-        )
+    def __init__(self, X, sample_weight, n_clusters: int, **options):
+        super().__init__(X, sample_weight, n_clusters, **options)
         n_samples, n_features = X.shape
         # The kernels take ``x_mean`` after their own arguments.
-        self.extra = () if x_mean is None else (x_mean,)
+        self.extra = () if self.x_mean is None else (self.x_mean,)
         self.chunk = chunk_size_for(n_samples, n_clusters, n_features)
         self.n_chunks = n_chunks_for(n_samples, self.chunk)
         self.coef = margin_coef(X.dtype, n_features)
@@ -215,7 +199,7 @@ class BoundedStep(InMemoryStep):
         self.partial_update = (
             np.empty((nc, k, d)),
             np.empty((nc, k)),
-            np.empty(nc if inertia else 0),
+            np.empty(nc if self.inertia else 0),
             np.empty(nc, dtype=np.int64),
         )
         self.partial_final = (

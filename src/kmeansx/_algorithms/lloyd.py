@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES, InMemoryStep
+from kmeansx._algorithms.step import InMemoryStep
 from kmeansx._data import is_sparse, kernel_view
 from kmeansx._kernels import assign as _assign
 from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
@@ -19,30 +19,15 @@ class LloydStep(InMemoryStep):
     """
 
     def __init__(
-        self,
-        X,
-        sample_weight,
-        n_clusters: int,
-        *,
-        inertia: bool,
-        x_mean=None,
-        memory_budget: int = MEMORY_BUDGET_BYTES,
-        update: bool = True,
+        self, X, sample_weight, n_clusters: int, *, update: bool = True, **options
     ):
-        super().__init__(
-            X,
-            sample_weight,
-            n_clusters,
-            inertia=inertia,
-            x_mean=x_mean,
-            memory_budget=memory_budget,
-        )
+        super().__init__(X, sample_weight, n_clusters, **options)
         n_samples, n_features = X.shape
         self.view = kernel_view(X)
         self.kernel = (
             _assign.assign_update_csr if is_sparse(X) else _assign.assign_update_dense
         )
-        self.extra = () if x_mean is None else (x_mean,)
+        self.extra = () if self.x_mean is None else (self.x_mean,)
         self.chunk = chunk_size_for(n_samples, n_clusters, n_features)
         n_chunks = n_chunks_for(n_samples, self.chunk)
         k, d = (n_clusters, n_features) if update else (0, 0)
@@ -52,7 +37,7 @@ class LloydStep(InMemoryStep):
         self.partial = (
             np.empty((n_chunks, k, d)),
             (np.empty if update else np.zeros)((n_chunks, max(k, 1))),
-            np.empty(n_chunks if inertia else 0),
+            np.empty(n_chunks if self.inertia else 0),
             np.empty(n_chunks, dtype=np.int64),
         )
         # The last assignment of a run: no sums, always the inertia.

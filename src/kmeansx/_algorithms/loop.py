@@ -30,47 +30,48 @@ class RunResult:
     history: KMeansHistory | None = None
 
 
-def wants_inertia(verbose: bool, record_history: bool, callback) -> bool:
-    """Whether the iterations must compute the inertia (only the final pass
-    needs it otherwise)."""
-    return bool(verbose or record_history or callback is not None)
+@dataclass(frozen=True)
+class LoopOptions:
+    """When a run stops and what it reports.
+
+    ``tol`` is absolute (the caller scales it); ``verbose`` prints the inertia at
+    every iteration and why the run stopped; ``record_history`` keeps the centers,
+    inertia and changed labels of every iteration; ``callback(iteration, inertia,
+    n_changed, center_shift)`` is called after every iteration.
+    """
+
+    max_iter: int = 300
+    tol: float = 0.0
+    verbose: bool = False
+    record_history: bool = False
+    callback: Callback | None = None
+
+    @property
+    def wants_inertia(self) -> bool:
+        """Whether the iterations must compute the inertia (the final pass always
+        does)."""
+        return bool(self.verbose or self.record_history or self.callback)
 
 
-def run_loop(
-    new_step,
-    centers_init: np.ndarray,
-    *,
-    max_iter: int,
-    tol: float,
-    verbose: bool = False,
-    record_history: bool = False,
-    callback: Callback | None = None,
-) -> RunResult:
+def run_loop(new_step, centers_init: np.ndarray, options: LoopOptions) -> RunResult:
     """Lloyd's loop around the passes of ``new_step(inertia)``.
 
     Stops at strict convergence (no label changed), when the squared center shift
-    is within ``tol`` (an absolute value: the caller scales it), or at
-    ``max_iter``; then one more pass (``final=True``) makes the labels match the
-    final centers and gives the inertia. Centers live in the space the step reads
-    the data in (centered, for dense data).
+    is within ``options.tol``, or at ``options.max_iter``; then one more pass
+    (``final=True``) makes the labels match the final centers and gives the
+    inertia. Centers live in the space the step reads the data in (centered, for
+    dense data).
     """
     with single_threaded_blas():
-        return _iterate(
-            new_step(wants_inertia(verbose, record_history, callback)),
-            centers_init,
-            max_iter=max_iter,
-            tol=tol,
-            verbose=verbose,
-            record_history=record_history,
-            callback=callback,
-        )
+        return _iterate(new_step(options.wants_inertia), centers_init, options)
 
 
-def _iterate(step, centers_init, *, max_iter, tol, verbose, record_history, callback):
+def _iterate(step, centers_init, options: LoopOptions) -> RunResult:
+    verbose, callback = options.verbose, options.callback
     centers = np.ascontiguousarray(centers_init, dtype=step.dtype)
-    history = _History(centers) if record_history else None
+    history = _History(centers) if options.record_history else None
     i = 0
-    for i in range(max_iter):
+    for i in range(options.max_iter):
         sums, weights, inertia, n_changed = step.run(centers)
         if verbose:
             print(f"Iteration {i}, inertia {inertia}.")
@@ -86,11 +87,11 @@ def _iterate(step, centers_init, *, max_iter, tol, verbose, record_history, call
             if verbose:
                 print(f"Converged at iteration {i}: strict convergence.")
             break
-        if shift_sq <= tol:
+        if shift_sq <= options.tol:
             if verbose:
                 print(
                     f"Converged at iteration {i}: center shift {shift_sq} within "
-                    f"tolerance {tol}."
+                    f"tolerance {options.tol}."
                 )
             break
     # The labels of a strict convergence already match the centers; otherwise the

@@ -23,7 +23,7 @@ import numpy as np
 from kmeansx._algorithms.elkan import ElkanStep
 from kmeansx._algorithms.hamerly import HamerlyStep
 from kmeansx._algorithms.lloyd import LloydStep
-from kmeansx._algorithms.loop import Callback, RunResult, run_loop
+from kmeansx._algorithms.loop import LoopOptions, RunResult, run_loop
 from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES
 from kmeansx._algorithms.yinyang import YinyangStep
 from kmeansx._data import is_sparse
@@ -112,20 +112,16 @@ def run(
     sample_weight,
     centers_init,
     *,
-    max_iter: int = 300,
-    tol: float = 0.0,
-    verbose: bool = False,
-    record_history: bool = False,
     x_mean=None,
     memory_budget: int = MEMORY_BUDGET_BYTES,
-    callback: Callback | None = None,
+    **loop,
 ) -> RunResult:
     """One run of ``algorithm`` (any of :data:`ALGORITHMS` or "auto") from
     ``centers_init``, in memory; ``x_mean`` centers dense ``X`` as it is read.
 
-    Stops at strict convergence, when the squared center shift is within ``tol``
-    (absolute: the caller scales it), or at ``max_iter``
-    (:func:`kmeansx._algorithms.loop.run_loop`).
+    ``loop`` holds the :class:`~kmeansx._algorithms.loop.LoopOptions`
+    (``max_iter``, ``tol``, absolute, ``verbose``, ``record_history``,
+    ``callback``).
 
     Examples
     --------
@@ -144,12 +140,4 @@ def run(
         x_mean=x_mean,
         memory_budget=memory_budget,
     )
-    return run_loop(
-        new_step,
-        centers_init,
-        max_iter=max_iter,
-        tol=tol,
-        verbose=verbose,
-        record_history=record_history,
-        callback=callback,
-    )
+    return run_loop(new_step, centers_init, LoopOptions(**loop))

@@ -52,6 +52,7 @@ class InMemoryStep:
         self.x_mean = x_mean
         self.dtype = X.dtype
         self.memory_budget = memory_budget
+        self.inertia = inertia
         self.labels = np.full(X.shape[0], -1, dtype=np.int32)
 
     @classmethod
