@@ -343,3 +343,14 @@ def test_copy_x_false_leaves_the_data_untouched(blobs):
     np.testing.assert_array_equal(X, blobs)
     ref = KMeans(4, random_state=0).fit(blobs)
     np.testing.assert_array_equal(km.labels_, ref.labels_)
+
+
+def test_elkan_with_one_cluster_warns_and_runs_lloyd_like_sklearn(blobs):
+    X = blobs
+    msg = "algorithm='elkan' doesn't make sense for a single cluster"
+    with pytest.warns(RuntimeWarning, match=msg):
+        ours = KMeans(n_clusters=1, algorithm="elkan", random_state=0).fit(X)
+    with pytest.warns(RuntimeWarning, match=msg):
+        theirs = SKKMeans(n_clusters=1, algorithm="elkan", random_state=0).fit(X)
+    np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_)
+    assert ours.n_iter_ == theirs.n_iter_

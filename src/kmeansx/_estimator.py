@@ -192,6 +192,18 @@ class KMeans(
             n_init = 1
         return n_init
 
+    def _algorithm(self) -> str:
+        if self.algorithm == "elkan" and self.n_clusters == 1:
+            # As scikit-learn: one cluster has no center distances to prune with.
+            warnings.warn(
+                "algorithm='elkan' doesn't make sense for a single cluster. Using "
+                "'lloyd' instead.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return "lloyd"
+        return self.algorithm
+
     def _check_X(self, X, *, reset: bool):
         V.check_shape_2d(X)
         V.check_numeric_columns(X)
@@ -260,7 +272,7 @@ class KMeans(
                 verbose=self.verbose,
                 random_state=check_random_state(self.random_state),
                 record_history=self.record_history,
-                algorithm=self.algorithm,
+                algorithm=self._algorithm(),
                 callback=callback,
             )
         self._set_fitted(result)
