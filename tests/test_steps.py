@@ -214,3 +214,36 @@ def test_kmeans_plusplus_options():
         X, 5, np.ones(200), np.random.RandomState(2), n_local_trials=1
     )
     np.testing.assert_array_equal(idx, want)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "3", None])
+def test_init_functions_name_a_bad_n_clusters(bad):
+    X = np.arange(10.0).reshape(5, 2)
+    for fn in (steps.random_centers, steps.kmeans_plusplus):
+        with pytest.raises(ValueError, match="'n_clusters' parameter .* must be"):
+            fn(X, bad)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5])
+def test_kmeans_plusplus_names_a_bad_n_local_trials(bad):
+    X = np.arange(10.0).reshape(5, 2)
+    with pytest.raises(ValueError, match="'n_local_trials' parameter"):
+        steps.kmeans_plusplus(X, 2, n_local_trials=bad)
+
+
+def test_kmeans_plusplus_refuses_norms_of_the_wrong_shape():
+    X = np.arange(10.0).reshape(5, 2)
+    with pytest.raises(ValueError, match="x_squared_norms must hold the 5 rows"):
+        steps.kmeans_plusplus(X, 2, x_squared_norms=np.ones(3))
+
+
+@pytest.mark.parametrize("labels", [[0, 0, 2], [0, -1, 1], [0.5, 0, 1], ["a", 0, 1]])
+def test_inertia_and_update_refuse_labels_outside_the_centers(labels):
+    X = np.array([[0.0], [1.0], [5.0]])
+    centers = np.array([[0.0], [5.0]])
+    for call in (
+        lambda: steps.inertia(X, centers, labels),
+        lambda: steps.update(X, labels, centers),
+    ):
+        with pytest.raises(ValueError, match=r"labels must be integers in 0\.\.1"):
+            call()

@@ -23,11 +23,13 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 from kmeansx import _validation as V
 from kmeansx._algorithms.lloyd import assign_labels
@@ -91,6 +93,30 @@ def _weights(sample_weight, X: np.ndarray) -> np.ndarray:
     return V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
 
 
+def _labels(labels, n_samples: int, n_clusters: int) -> np.ndarray:
+    lab = np.asarray(labels)
+    if lab.shape != (n_samples,):
+        raise ValueError(f"labels must have shape ({n_samples},), got {lab.shape}.")
+    whole = lab.dtype.kind in "iub" or (
+        lab.dtype.kind == "f" and np.array_equal(lab, np.round(lab))
+    )
+    if lab.size and (not whole or lab.min() < 0 or lab.max() >= n_clusters):
+        raise ValueError(
+            f"labels must be integers in 0..{n_clusters - 1} (one per center)."
+        )
+    return lab.astype(np.int32)
+
+
+# scikit-learn's parameter validation: an error names the parameter and what it
+# accepts (InvalidParameterError, a ValueError and a TypeError).
+_POSITIVE_INT = Interval(numbers.Integral, 1, None, closed="left")
+_INIT_PARAMS = {
+    "X": ["array-like", "sparse matrix"],
+    "n_clusters": [_POSITIVE_INT],
+    "random_state": ["random_state"],
+}
+
+
 class Standardized(NamedTuple):
     """The result of :func:`standardize`: the data, and the mean and scale used."""
 
@@ -133,6 +159,7 @@ def standardize(X) -> Standardized:
     return Standardized(data, mean, scale)
 
 
+@validate_params(_INIT_PARAMS, prefer_skip_nested_validation=True)
 def random_centers(X, n_clusters: int, *, random_state=None) -> np.ndarray:
     """``n_clusters`` distinct rows of ``X`` picked at random: the lesson's start.
 
@@ -148,6 +175,15 @@ def random_centers(X, n_clusters: int, *, random_state=None) -> np.ndarray:
     return random_init(arr, n_clusters, np.ones(arr.shape[0]), rs)[0]
 
 
+@validate_params(
+    {
+        **_INIT_PARAMS,
+        "sample_weight": ["array-like", None],
+        "x_squared_norms": ["array-like", None],
+        "n_local_trials": [_POSITIVE_INT, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def kmeans_plusplus(
     X,
     n_clusters: int,
@@ -186,11 +222,16 @@ def kmeans_plusplus(
     arr = _as_array_or_csr(X)
     V.check_n_clusters(n_clusters, arr.shape[0])
     w = _weights(sample_weight, arr)
-    norms = (
-        row_sq_norms(arr)
-        if x_squared_norms is None
-        else np.asarray(x_squared_norms, dtype=np.float64)
-    )
+    if x_squared_norms is None:
+        norms = row_sq_norms(arr)
+    else:
+        norms = np.asarray(x_squared_norms, dtype=np.float64)
+        if norms.shape != (arr.shape[0],) or not np.isfinite(norms).all():
+            raise ValueError(
+                f"x_squared_norms must hold the {arr.shape[0]} rows' finite squared "
+                f"norms, shape ({arr.shape[0]},); got shape {norms.shape}. Leave it "
+                "None to have them computed."
+            )
     return kmeans_plusplus_init(
         arr, n_clusters, w, check_random_state(random_state), norms, n_local_trials
     )
@@ -259,13 +300,8 @@ def update(X, labels, centers, *, sample_weight=None) -> np.ndarray:
     """
     arr = _as_array(X)
     c = _centers(centers, arr)
-    lab = np.asarray(labels)
-    if lab.shape != (arr.shape[0],):
-        raise ValueError(f"labels must have shape ({arr.shape[0]},), got {lab.shape}.")
-    lab = lab.astype(np.int32)
     k = c.shape[0]
-    if lab.size and (lab.min() < 0 or lab.max() >= k):
-        raise ValueError(f"labels must be integers in 0..{k - 1} (one per center).")
+    lab = _labels(labels, arr.shape[0], k)
     w = _weights(sample_weight, arr).astype(np.float64)
     sums = np.zeros((k, arr.shape[1]))
     np.add.at(sums, lab, arr * w[:, None])
@@ -290,7 +326,7 @@ def inertia(X, centers, labels=None, *, sample_weight=None) -> float:
     w = _weights(sample_weight, arr)
     if labels is None:
         return assign_labels(arr, w, c)[1]
-    lab = np.asarray(labels).astype(np.int32)
+    lab = _labels(labels, arr.shape[0], c.shape[0])
     out = np.empty(arr.shape[0])
     _dist.sq_distance_to_label_dense(arr, c, lab, out)
     return float(out @ w.astype(np.float64))
