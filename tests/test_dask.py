@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -401,3 +402,18 @@ def test_worker_killed_mid_fit_gives_the_same_result(client):
     km.fit(Xd, callback=kill_at_second_iteration)
     assert victim not in client.nthreads()  # the worker did die (and was replaced)
     assert_same_fit(undisturbed, km, rtol=0)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200])
+def test_extreme_magnitudes_cluster_as_in_memory(client, scale):
+    rng = np.random.default_rng(17)
+    X, init = blobs(rng, n=3000)
+    X, init = X * scale, init * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the inertia is out of range
+        a = KMeans(5, init=init, tol=0).fit(X)
+        b = KMeans(5, init=init, tol=0).fit(as_dask(X, 700))
+    assert_same_fit(a, b)
+    Xd = as_dask(X, 700)
+    np.testing.assert_array_equal(b.predict(Xd).compute(), a.predict(X))
+    np.testing.assert_allclose(b.transform(Xd).compute(), a.transform(X), rtol=1e-12)

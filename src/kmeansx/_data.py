@@ -116,3 +116,56 @@ def column_means(X) -> np.ndarray:
     sums = np.empty((n_chunks_for(n_samples, chunk), n_features))
     stats.column_sums(X, chunk, sums)
     return (sums.sum(axis=0) / n_samples).astype(X.dtype)
+
+
+# Headroom kept above the largest squared distance a pass can form (sums of a few
+# of them, per chunk, before the float64 reductions).
+_OVERFLOW_HEADROOM = 2.0**16
+
+
+def max_abs(X) -> float:
+    """The largest magnitude in ``X`` (finite, checked input), without an
+    ``abs`` copy: the larger of ``-min`` and ``max``."""
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return 0.0
+    return float(max(-values.min(), values.max()))
+
+
+def scale_exponent(largest: float, n_features: int, dtype) -> int:
+    """The power of two to multiply data by so that its squared distances neither
+    overflow nor sink into subnormals in ``dtype``; 0 when they already fit.
+
+    Values up to ``largest`` in magnitude give squared distances up to ``4 d
+    largest^2``; differences of a few ulps of ``largest`` must square to a normal
+    number. Outside that range the data is brought to magnitudes in [1, 2): a
+    power of two scales every value exactly, so the scaled data clusters exactly as
+    the data would on an exponent range wide enough.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scale_exponent(3.0, 2, np.float64)
+    0
+    >>> scale_exponent(1e200, 2, np.float64)
+    -664
+    """
+    if not largest > 0:
+        return 0
+    info = np.finfo(dtype)
+    # Compared as square roots: the square itself may overflow a Python float.
+    limit = np.sqrt(float(info.max) / (4.0 * n_features * _OVERFLOW_HEADROOM))
+    too_large = largest > limit
+    too_small = largest < np.sqrt(float(info.tiny)) / float(info.eps)
+    if not (too_large or too_small):
+        return 0
+    return 1 - int(np.frexp(largest)[1])
+
+
+def scaled(X, exponent: int):
+    """``X * 2**exponent`` (a copy, in X's dtype; exact)."""
+    if sp.issparse(X):
+        out = X.copy()
+        out.data = np.ldexp(X.data, exponent).astype(X.dtype, copy=False)
+        return out
+    return np.ldexp(X, exponent).astype(X.dtype, copy=False)

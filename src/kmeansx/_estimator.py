@@ -26,7 +26,7 @@ from kmeansx._algorithms.lloyd import assign_labels
 from kmeansx._algorithms.registry import STEPS
 from kmeansx._backends import dask_backend, is_dask_collection
 from kmeansx._backends.memory import MemorySource
-from kmeansx._data import is_sparse, kernel_view
+from kmeansx._data import is_sparse, kernel_view, max_abs, scale_exponent, scaled
 from kmeansx._fit import FitResult, fit_kmeans
 from kmeansx._kernels import distances as _dist
 
@@ -107,6 +107,15 @@ class KMeans(
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when ``X`` has string column names.
+
+    Notes
+    -----
+    Data whose squared distances would overflow or underflow (magnitudes near
+    1e154 or 1e-139 in float64, 1e17 or 1e-13 in float32) is clustered as its
+    copy scaled by a power of two, which is exact; centers, distances and inertia
+    come back in the data's units. When the inertia itself is out of float64's
+    range it is reported as inf or 0 with a RuntimeWarning. A callable ``init``
+    then sees the scaled, centered data.
 
     Examples
     --------
@@ -407,16 +416,29 @@ class KMeans(
         check_is_fitted(self)
         return self._transform(self._check_X(X, reset=False))
 
+    def _scaled(self, X):
+        """``X`` and the centers in X's dtype, both times the power of two that
+        keeps their squared distances in range (see ``_data.scale_exponent``)."""
+        centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
+        largest = max(max_abs(X), max_abs(centers))
+        exponent = scale_exponent(largest, X.shape[1], X.dtype)
+        if exponent:
+            X, centers = scaled(X, exponent), scaled(centers, exponent)
+        return X, centers, exponent
+
     def _assign(self, X, sample_weight):
-        centers = self.cluster_centers_.astype(X.dtype, copy=False)
-        return assign_labels(X, sample_weight, np.ascontiguousarray(centers))
+        X, centers, exponent = self._scaled(X)
+        labels, inertia = assign_labels(X, sample_weight, centers)
+        with np.errstate(over="ignore", under="ignore"):
+            return labels, float(np.ldexp(inertia, -2 * exponent))
 
     def _transform(self, X):
-        centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
+        X, centers, exponent = self._scaled(X)
         out = np.empty((X.shape[0], centers.shape[0]))
         kernel = _dist.sq_distances_csr if is_sparse(X) else _dist.sq_distances_dense
         kernel(kernel_view(X), centers, out)
-        return np.sqrt(out, out=out).astype(X.dtype, copy=False)
+        np.sqrt(out, out=out)
+        return np.ldexp(out, -exponent).astype(X.dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

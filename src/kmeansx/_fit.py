@@ -84,10 +84,37 @@ def fit_kmeans(
             ConvergenceWarning,
             stacklevel=3,
         )
-    centers, history = best.centers, best.history
+    centers, history, inertia = best.centers, best.history, best.inertia
     if source.mean is not None:
         mean = source.mean.astype(centers.dtype)
         centers = centers + mean
         if history is not None:
             history = history.shifted(mean)
-    return FitResult(centers, best.labels, best.inertia, best.n_iter, history)
+    if source.exponent:
+        centers, inertia, history = _unscaled(centers, inertia, history, source)
+    return FitResult(centers, best.labels, inertia, best.n_iter, history)
+
+
+def _unscaled(centers, inertia, history, source):
+    """Centers and inertia of data the source scaled by ``2**exponent``, back in
+    the data's units (exact, unless the inertia itself is out of float64's range:
+    then it is inf or 0, with a warning)."""
+    e = source.exponent
+    centers = np.ldexp(centers, -e).astype(centers.dtype)
+    with np.errstate(over="ignore", under="ignore"):  # said below, once
+        if history is not None:
+            history = KMeansHistory(
+                np.ldexp(history.centers, -e).astype(history.centers.dtype),
+                np.ldexp(history.inertia, -2 * e),
+                history.n_changed,
+            )
+        result = float(np.ldexp(inertia, -2 * e))
+    if inertia > 0 and not 0 < result < np.inf:
+        warnings.warn(
+            f"inertia_ is out of float64's range on this data: it is {inertia!r} "
+            f"times 2**{-2 * e}, reported as {result!r}. The labels and "
+            "cluster_centers_ are exact; rescale the data to compare inertias.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+    return centers, result, history

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
+from kmeansx._data import max_abs, scale_exponent, scaled
 from kmeansx._init import KPP_CHUNK_ROWS
 from kmeansx._kernels import assign as _assign
 from kmeansx._kernels import distances as _dist
@@ -217,21 +218,24 @@ def run_pieces(x, w, mean, centers, labels, update: bool, inertia: bool = True):
 
 
 def block_stats(x):
-    """``(n_rows, column sums, M2 about the block's mean, first bad cell or None)``.
+    """``(n_rows, column sums, M2 about the block's mean, first bad cell or None,
+    largest magnitude)``.
 
     M2 is the sum of squared deviations from the block's own mean, in float64, so
-    blocks combine into an exact two-pass variance (Chan et al.).
+    blocks combine into an exact two-pass variance (Chan et al.). The largest
+    magnitude (NaN or inf when a cell is not finite) tells the driver whether the
+    data must be scaled (``kmeansx._data.scale_exponent``).
     """
     x = rows(x)
     n, d = x.shape
-    sums = x.sum(axis=0, dtype=np.float64)
-    bad = None
-    if not np.isfinite(sums).all():
+    largest = max_abs(x)
+    if not np.isfinite(largest):
         bad_rows, bad_cols = np.nonzero(~np.isfinite(x))
         order = np.lexsort((bad_rows, bad_cols))[0]
         row, col = int(bad_rows[order]), int(bad_cols[order])
         bad = (row, col, bool(np.isnan(x[row, col])))
-        return n, sums, np.zeros(d), bad
+        return n, np.zeros(d), np.zeros(d), bad, largest
+    sums = x.sum(axis=0, dtype=np.float64)
     m2 = np.zeros(d)
     if n:
         mean = sums / n
@@ -239,7 +243,7 @@ def block_stats(x):
         for start in range(0, n, step):
             dev = x[start : start + step].astype(np.float64) - mean
             m2 += np.einsum("ij,ij->j", dev, dev)
-    return n, sums, m2, bad
+    return n, sums, m2, None, largest
 
 
 def weight_stats(w):
@@ -335,8 +339,19 @@ def combine(*parts):
 # -- prediction on raw (uncentered) blocks, as the in-memory predict does -------------
 
 
+def _in_range(x, centers):
+    """A block and the centers, times the power of two that keeps their squared
+    distances in range (as the in-memory ``KMeans._scaled``), and that power."""
+    x = np.ascontiguousarray(rows(x), dtype=centers.dtype)
+    largest = max(max_abs(x), max_abs(centers))
+    exponent = scale_exponent(largest, x.shape[1], x.dtype)
+    if exponent:
+        return scaled(x, exponent), scaled(centers, exponent), exponent
+    return x, centers, 0
+
+
 def predict_block(x, centers):
-    x = np.ascontiguousarray(x, dtype=centers.dtype)
+    x, centers, _ = _in_range(x, centers)
     labels = np.full(x.shape[0], -1, dtype=np.int32)
     ones = np.ones(x.shape[0], x.dtype)
     with kernel_context():
@@ -345,19 +360,22 @@ def predict_block(x, centers):
 
 
 def transform_block(x, centers):
-    x = np.ascontiguousarray(x, dtype=centers.dtype)
+    x, centers, exponent = _in_range(x, centers)
     out = np.empty((x.shape[0], centers.shape[0]))
     with kernel_context():
         _dist.sq_distances_dense(x, centers, out)
-    return np.sqrt(out, out=out).astype(x.dtype, copy=False)
+    np.sqrt(out, out=out)
+    return np.ldexp(out, -exponent).astype(x.dtype, copy=False)
 
 
 def score_block(x, w, centers):
-    x = np.ascontiguousarray(rows(x), dtype=centers.dtype)
+    x, centers, exponent = _in_range(x, centers)
     w = _weights(w, x.shape[0], x.dtype)
     labels = np.full(x.shape[0], -1, dtype=np.int32)
     with kernel_context():
-        return run_pieces(x, w, np.zeros_like(centers[0]), centers, labels, False)[2]
+        inertia = run_pieces(x, w, np.zeros_like(centers[0]), centers, labels, False)[2]
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.ldexp(inertia, -2 * exponent))
 
 
 # -- k-means|| (scalable k-means++), on the in-memory path's per-block kernels ------

@@ -88,6 +88,7 @@ class DaskData:
     mean: np.ndarray
     mean_variance: float
     block_weight: np.ndarray
+    exponent: int = 0  # the data is X * 2**exponent (see prepare)
 
     @property
     def shift(self):

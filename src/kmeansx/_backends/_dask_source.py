@@ -156,6 +156,7 @@ class DaskSource:
         self.n_features = data.n_features
         self.mean = data.mean
         self.mean_variance = data.mean_variance
+        self.exponent = data.exponent
 
     def initial_centers(self, init, n_clusters: int, random_state, last: bool):
         """Centered initial centers in X's dtype, from ``init``."""
@@ -181,7 +182,8 @@ class DaskSource:
                 init, centered, n_clusters, random_state, data.dtype
             )
         else:
-            centers = np.asarray(init, dtype=data.dtype) - data.shift
+            init = np.ldexp(np.asarray(init), data.exponent).astype(data.dtype)
+            centers = init - data.shift
         return np.ascontiguousarray(centers, dtype=data.dtype)
 
     def new_step(self, algorithm: str, n_clusters: int):

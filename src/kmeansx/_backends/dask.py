@@ -31,6 +31,7 @@ from kmeansx._backends._dask_run import (
     current_client,
 )
 from kmeansx._backends._dask_source import DaskSource
+from kmeansx._data import scale_exponent, scaled
 
 __all__ = ["open_source", "names_view", "predict", "transform", "score"]
 __all__ += ["as_dask_array"]
@@ -153,12 +154,14 @@ def _prepare_weights(sample_weight, counts, dtype, runner):
 
 
 def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskData:
-    """One pass for the shape, mean, variance and finiteness; one over the weights."""
+    """One pass for the shape, mean, variance and finiteness; one over the weights.
+
+    Data whose squared distances would overflow or underflow is clustered as
+    ``X * 2**exponent`` (exact; see ``kmeansx._data.scale_exponent``): a second
+    pass then takes the statistics of the scaled blocks.
+    """
     n_features = X.shape[1]
-    blocks = block_sources(X)
-    stats = runner.compute(
-        [runner.task(B.block_stats, xb, name=runner.name("stats")) for xb in blocks]
-    )
+    stats = _block_stats(X, runner)
     counts = np.array([s[0] for s in stats], dtype=np.int64)
     n = int(counts.sum())
     if n == 0:
@@ -167,7 +170,7 @@ def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskD
             "of 1 is required."
         )
     offset = 0
-    for count, _, _, bad in stats:
+    for count, _, _, bad, _ in stats:
         if bad is not None:
             row, col, is_nan = bad
             names = _columns(columns, n_features)
@@ -178,12 +181,17 @@ def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskD
             )
         offset += count
     V.check_n_clusters(n_clusters, n)
+    largest = max(s[4] for s in stats)
+    exponent = scale_exponent(largest, n_features, X.dtype)
+    if exponent:
+        X = X.map_blocks(scaled, exponent, dtype=X.dtype)
+        stats = _block_stats(X, runner)
     sums = np.zeros(n_features)
     for s in stats:
         sums += s[1]
     mean = sums / n
     m2 = np.zeros(n_features)
-    for count, block_sums, block_m2, _ in stats:
+    for count, block_sums, block_m2, _, _ in stats:
         if count:
             m2 += block_m2 + count * (block_sums / count - mean) ** 2
     weights, block_weight = _prepare_weights(sample_weight, counts, X.dtype, runner)
@@ -191,7 +199,7 @@ def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskD
     # center rows as they read them (kmeansx._kernels.centered), as in memory.
     return DaskData(
         array=X,
-        blocks=blocks,
+        blocks=block_sources(X),
         weights=weights,
         counts=counts,
         n_features=n_features,
@@ -199,6 +207,16 @@ def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskD
         mean=mean,
         mean_variance=float(np.mean(m2 / n)),
         block_weight=block_weight,
+        exponent=exponent,
+    )
+
+
+def _block_stats(X, runner: Runner) -> list:
+    return runner.compute(
+        [
+            runner.task(B.block_stats, xb, name=runner.name("stats"))
+            for xb in block_sources(X)
+        ]
     )
 
 

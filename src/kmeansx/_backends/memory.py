@@ -11,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from kmeansx._algorithms.registry import step_factory
-from kmeansx._data import column_means, is_sparse, mean_variance, row_sq_norms
+from kmeansx._data import (
+    column_means,
+    is_sparse,
+    max_abs,
+    mean_variance,
+    row_sq_norms,
+    scale_exponent,
+    scaled,
+)
 from kmeansx._init import (
     callable_init,
     kmeans_parallel_init,
@@ -28,6 +36,11 @@ class MemorySource:
     """
 
     def __init__(self, X, sample_weight, init):
+        # Data whose squared distances would overflow or underflow is clustered
+        # as X * 2**exponent (exact), and the driver scales the result back.
+        self.exponent = scale_exponent(max_abs(X), X.shape[1], X.dtype)
+        if self.exponent:
+            X = scaled(X, self.exponent)
         self.X = X
         self.sample_weight = sample_weight
         self.dtype = X.dtype
@@ -41,6 +54,8 @@ class MemorySource:
 
     def initial_centers(self, init, n_clusters: int, random_state, last: bool):
         """Centers from ``init``, in the space of ``X - mean``."""
+        if not isinstance(init, str) and not callable(init):
+            init = np.ldexp(np.asarray(init), self.exponent).astype(self.dtype)
         centers = initial_centers(
             self.X,
             n_clusters,
