@@ -207,3 +207,71 @@ def test_save_refuses_overwrite_and_unfitted(tmp_path):
 
     with pytest.raises(NotFittedError):
         save(KMeans(2), tmp_path / "unfitted.kmx")
+
+
+def _rewrite_array(path, name, value):
+    """Replace one array of a model file, keeping its header."""
+    import io
+
+    with zipfile.ZipFile(path) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.asarray(value), allow_pickle=False)
+    entries[f"arrays/{name}.npy"] = buf.getvalue()
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in entries.items():
+            zf.writestr(n, data)
+
+
+def _tampered_cases():
+    centers = np.array([[0.0, 0.0], [5.0, 5.0]])
+    return {
+        "NaN center": ("cluster_centers", centers * np.nan, "cluster_centers holds"),
+        "inf center": ("cluster_centers", centers + np.inf, "cluster_centers holds"),
+        "centers too few": ("cluster_centers", centers[:1], "cluster_centers has"),
+        "centers too wide": ("cluster_centers", np.zeros((2, 3)), "cluster_centers"),
+        "centers as text": ("cluster_centers", np.array([["a", "b"]] * 2), "dtype"),
+        "labels 2-D": ("labels", np.zeros((20, 2), dtype=int), "labels must be a 1-D"),
+        "labels beyond k": ("labels", np.full(20, 7), r"labels outside 0\.\.1"),
+        "labels negative": ("labels", np.full(20, -1), r"labels outside 0\.\.1"),
+        "labels as floats": ("labels", np.zeros(20), "labels has dtype float64"),
+        "NaN history": ("history_inertia", np.array([np.nan, 1.0]), "history_"),
+        "history short": ("history_centers", np.zeros((1, 2, 2)), "history_centers"),
+        "scaler 0": ("scaler_scale", np.zeros(2), "scaler_scale holds a value <= 0"),
+        "scaler short": ("scaler_center", np.zeros(1), "scaler_center has shape"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_tampered_cases()))
+def test_tampered_arrays_are_refused_on_load(tmp_path, case):
+    name, value, message = _tampered_cases()[case]
+    rng = np.random.default_rng(9)
+    df = pd.DataFrame(rng.normal(size=(20, 2)), columns=["a", "b"])
+    seg = segment(df, n_clusters=2, random_state=0)
+    if name.startswith("history"):
+        seg = KMeans(2, random_state=0, record_history=True).fit(df.to_numpy())
+    path = save(seg, tmp_path / "m.kmx")
+    _rewrite_array(path, name, value)
+    with pytest.raises(ValueError, match=message):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda h: h["fitted"].update(n_features_in=3), "cluster_centers has shape"),
+        (lambda h: h["params"].update(n_clusters=0), "n_clusters=0"),
+        (lambda h: h["fitted"].update(inertia=-1.0), "inertia=-1.0"),
+        (lambda h: h["fitted"].update(n_iter="9"), "n_iter='9'"),
+        (lambda h: h["fitted"].update(feature_names_in=["a"]), "feature_names_in"),
+        (lambda h: h.update(columns=["a", "b", "c"]), "columns is not a list of 2"),
+    ],
+)
+def test_headers_that_disagree_with_their_arrays_are_refused(tmp_path, edit, message):
+    df = pd.DataFrame(
+        np.random.default_rng(10).normal(size=(20, 2)), columns=["a", "b"]
+    )
+    path = save(segment(df, n_clusters=2, random_state=0), tmp_path / "m.kmx")
+    _rewrite_header(path, edit)
+    with pytest.raises(ValueError, match=message):
+        load(path)

@@ -331,6 +331,63 @@ def _read(path: Path) -> tuple[dict, dict]:
     return header, arrays
 
 
+def _expect(arrays: dict, name: str, shape: tuple, kinds: str = "f") -> np.ndarray:
+    """``arrays[name]``, refused unless of ``shape`` and dtype kind, and finite."""
+    arr = arrays.get(name)
+    if arr is None:
+        raise ValueError(f"the header lists no array {name!r}")
+    if arr.dtype.kind not in kinds:
+        raise ValueError(f"{name} has dtype {arr.dtype}, expected numbers")
+    if arr.shape != shape:
+        raise ValueError(f"{name} has shape {arr.shape}, expected {shape}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(f"{name} holds NaN or inf")
+    return arr
+
+
+def _check_model(header: dict, arrays: dict) -> None:
+    """Every array against the header, so that a damaged or hand-edited file is
+    refused on loading instead of predicting wrong labels later."""
+    fitted, params = header["fitted"], header["params"]
+    d, k = fitted["n_features_in"], params.get("n_clusters")
+    for name, value in (("n_features_in", d), ("n_clusters", k)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name}={value!r} in the header is not an int >= 1")
+    _expect(arrays, "cluster_centers", (k, d))
+    labels = arrays.get("labels")
+    if labels is None or labels.ndim != 1:
+        raise ValueError("labels must be a 1-D array")
+    labels = _expect(arrays, "labels", labels.shape, "iu")
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"labels outside 0..{k - 1}")
+    inertia, n_iter = fitted["inertia"], fitted["n_iter"]
+    if not isinstance(inertia, int | float) or not inertia >= 0:
+        raise ValueError(f"inertia={inertia!r} is not a number >= 0")
+    if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
+        raise ValueError(f"n_iter={n_iter!r} is not an int >= 0")
+    names = fitted.get("feature_names_in")
+    if names is not None and (
+        not isinstance(names, list)
+        or len(names) != d
+        or not all(isinstance(n, str) for n in names)
+    ):
+        raise ValueError(f"feature_names_in is not a list of {d} names")
+    if "init" in arrays:
+        _expect(arrays, "init", (k, d))
+    if "history_inertia" in arrays:
+        t = arrays["history_inertia"].shape[0]
+        _expect(arrays, "history_inertia", (t,))
+        _expect(arrays, "history_n_changed", (t,), "iu")
+        _expect(arrays, "history_centers", (t + 1, k, d))
+    if header.get("kind") == "segment":
+        columns = header["columns"]
+        if not isinstance(columns, list) or len(columns) != d:
+            raise ValueError(f"columns is not a list of {d} names")
+        _expect(arrays, "scaler_center", (d,))
+        if not (_expect(arrays, "scaler_scale", (d,)) > 0).all():
+            raise ValueError("scaler_scale holds a value <= 0")
+
+
 def _build_kmeans(header: dict, arrays: dict):
     from kmeansx._estimator import KMeans
     from kmeansx._fit import FitResult
@@ -342,11 +399,6 @@ def _build_kmeans(header: dict, arrays: dict):
     km = KMeans(**params)
     fitted = header["fitted"]
     centers = arrays["cluster_centers"]
-    if centers.ndim != 2 or centers.shape[1] != fitted["n_features_in"]:
-        raise ValueError(
-            f"model file is damaged: centers of shape {centers.shape} for "
-            f"{fitted['n_features_in']} features."
-        )
     history = None
     if "history_centers" in arrays:
         history = KMeansHistory(
@@ -399,6 +451,7 @@ def load(path):
     path = Path(path)
     header, arrays = _read(path)
     try:
+        _check_model(header, arrays)
         km = _build_kmeans(header, arrays)
         if header.get("kind") == "kmeans":
             return km
