@@ -28,6 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 import reference as ref
+from conftest import start
 from kmeansx import KMeans
 from kmeansx._algorithms.registry import run
 
@@ -81,7 +82,7 @@ def make_problem(name, dtype, fmt, weighted, seed=0):
         X = X * (rng.uniform(size=X.shape) < 0.6)  # real sparsity
     X = X.astype(dtype)
     w = rng.uniform(0.5, 2.0, size=X.shape[0]) if weighted else None
-    init = X[rng.choice(X.shape[0], size=k, replace=False)].copy()
+    init = start(X, k, rng)
     return (sp.csr_matrix(X) if fmt == "csr" else X), w, init
 
 
