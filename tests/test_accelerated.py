@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import conftest
 import reference as ref
+from conftest import start, weights
 from kmeansx import KMeans
 from kmeansx._algorithms import bounded as acc
 from kmeansx._algorithms import elkan as _elkan
@@ -37,23 +39,8 @@ DTYPES = [np.float64, np.float32]
 RTOL = {np.float64: 1e-12, np.float32: 1e-5}
 
 
-def blobs(n, d, k_true, dtype, seed, spread=3.0):
-    """Overlapping Gaussian blobs: many points near cluster borders."""
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(scale=spread, size=(k_true, d))
-    X = centers[rng.integers(k_true, size=n)] + rng.normal(size=(n, d))
-    return np.ascontiguousarray(X - X.mean(axis=0), dtype=dtype)
-
-
-def start(X, k, seed):
-    rng = np.random.default_rng(seed)
-    return np.ascontiguousarray(X[rng.choice(X.shape[0], k, replace=False)])
-
-
-def weights(n, dtype, weighted, seed):
-    if not weighted:
-        return np.ones(n, dtype=dtype)
-    return np.random.default_rng(seed).uniform(0.2, 3.0, n).astype(dtype)
+# Overlapping Gaussian blobs, centered: many points near cluster borders.
+blobs = functools.partial(conftest.blobs, centered=True)
 
 
 def assert_same_run(ours, lloyds, dtype):

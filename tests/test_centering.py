@@ -8,12 +8,14 @@ modify the data.
 
 from __future__ import annotations
 
+import functools
 import tracemalloc
 
 import numpy as np
 import pytest
 
 import reference as ref
+from conftest import blobs
 from kmeansx import KMeans
 from kmeansx._algorithms.registry import ALGORITHMS, run
 from kmeansx._backends.memory import initial_centers
@@ -24,12 +26,8 @@ from kmeansx._kernels import assign, centered, distances, kmeanspp
 DTYPES = [np.float64, np.float32]
 
 
-def offset_blobs(n, d, k, dtype, seed, offset=1e3):
-    """Blobs far from the origin, where centering matters to the norm expansion."""
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(scale=3.0, size=(k, d))
-    X = centers[rng.integers(k, size=n)] + rng.normal(size=(n, d)) + offset
-    return np.ascontiguousarray(X, dtype=dtype)
+# Blobs far from the origin, where centering matters to the norm expansion.
+offset_blobs = functools.partial(blobs, offset=1e3)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -22,6 +22,7 @@ distributed = pytest.importorskip("distributed")
 
 import pandas as pd  # noqa: E402
 
+import conftest  # noqa: E402
 from kmeansx import KMeans  # noqa: E402
 from kmeansx._backends import dask as kdask  # noqa: E402
 
@@ -65,11 +66,8 @@ def _cluster_client():
 
 def blobs(rng, n=6000, n_features=4, n_clusters=5, dtype=np.float64):
     """Gaussian blobs around a common offset (so centering matters) and an init."""
-    centers = rng.normal(scale=3.0, size=(n_clusters, n_features)) + 50.0
-    X = centers[rng.integers(n_clusters, size=n)] + rng.normal(size=(n, n_features))
-    X = X.astype(dtype)
-    init = X[rng.choice(n, size=n_clusters, replace=False)].copy()
-    return X, init
+    X = conftest.blobs(n, n_features, n_clusters, dtype, seed=rng, loc=50.0)
+    return X, conftest.start(X, n_clusters, rng)
 
 
 def as_dask(X, chunks):

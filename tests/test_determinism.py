@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 import kmeansx
+from conftest import blobs
 from kmeansx import KMeans
 from kmeansx._kernels import _jit
 
@@ -47,10 +48,7 @@ def in_mode(monkeypatch):
 
 def make_data(fmt, dtype, n_features):
     rng = np.random.default_rng(12)
-    centers = rng.normal(scale=4.0, size=(8, n_features))
-    X = centers[rng.integers(0, 8, N_SAMPLES)] + rng.normal(
-        size=(N_SAMPLES, n_features)
-    )
+    X = blobs(N_SAMPLES, n_features, 8, seed=rng, spread=4.0)
     if fmt == "csr":
         X[rng.uniform(size=X.shape) < 0.5] = 0.0
         return sp.csr_matrix(X.astype(dtype))

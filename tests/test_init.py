@@ -8,12 +8,15 @@ and k-means|| kernel is checked against its oracle in ``reference.py``.
 
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
 
+import conftest
 import reference as ref
 from kmeansx import KMeans
 from kmeansx._algorithms.lloyd import assign_labels
@@ -28,11 +31,7 @@ from kmeansx._kernels import kmeanspp as kpp
 DTYPES = [np.float64, np.float32]
 
 
-def blobs(n, d, k_true, dtype, seed, spread=4.0):
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(scale=spread, size=(k_true, d))
-    X = centers[rng.integers(k_true, size=n)] + rng.normal(size=(n, d))
-    return np.ascontiguousarray(X, dtype=dtype)
+blobs = functools.partial(conftest.blobs, spread=4.0)
 
 
 # -- greedy k-means++ -----------------------------------------------------------------

@@ -17,6 +17,7 @@ import pytest
 import scipy.sparse as sp
 
 import reference as ref
+from conftest import start, weights
 from kmeansx._data import kernel_view, row_sq_norms
 from kmeansx._kernels import _jit, assign, distances, kmeanspp, stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, n_chunks_for
@@ -66,7 +67,7 @@ def make_data(shape, dtype, fmt, seed, *, duplicates=False, density=0.4):
     if duplicates:
         X[n // 2 : 2 * (n // 2)] = X[: n // 2]
     X = X.astype(dtype)
-    centers = np.ascontiguousarray(X[rng.choice(n, size=k, replace=False)])
+    centers = start(X, k, rng)
     if fmt == "csr":
         # Centers of a sparse problem are dense and generic, as after an update.
         centers = (centers + rng.normal(scale=0.1, size=centers.shape)).astype(dtype)
@@ -75,12 +76,8 @@ def make_data(shape, dtype, fmt, seed, *, duplicates=False, density=0.4):
 
 
 def make_weights(n, dtype, weighted, seed):
-    if not weighted:
-        return np.ones(n, dtype=dtype)
-    rng = np.random.default_rng(seed + 1)
-    w = rng.uniform(0.1, 3.0, size=n)
-    w[rng.uniform(size=n) < 0.1] = 0.0
-    return w.astype(dtype)
+    """About a tenth of them zero; drawn from ``seed + 1`` (the data from ``seed``)."""
+    return weights(n, dtype, weighted, seed + 1, low=0.1, zeros=0.1)
 
 
 def row_scale(X, centers):

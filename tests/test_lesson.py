@@ -3,16 +3,14 @@ spending score, ``KMeans(n_clusters=k, n_init=10, random_state=42)``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import MALL_CUSTOMERS as DATA
 from kmeansx import KMeans
 from kmeansx.steps import standardize
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mall_customers.csv"
 COLUMNS = ["Annual Income", "Spending Score"]
 
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"{DATA} is not here")

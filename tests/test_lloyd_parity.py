@@ -11,8 +11,9 @@ iteration. kmeansx's ``history_`` of the uncapped run must tell the same story:
 inertia. Runs use ``tol=0`` there so that only strict convergence or the cap stops
 them; a separate test uses the default ``tol``.
 
-``ALGORITHMS`` lists every exact algorithm of kmeansx; each must match
-scikit-learn's Lloyd. Add new ones there.
+Every exact algorithm of kmeansx, as the registry lists them (``ALGORITHMS``: Lloyd,
+Elkan, Hamerly, Yinyang), must match scikit-learn's Lloyd; one added to the registry
+is tested here too. On sparse input each of them runs Lloyd's kernels.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 import reference as ref
+from conftest import start
 from kmeansx import KMeans
-from kmeansx._algorithms.registry import run
+from kmeansx._algorithms.registry import ALGORITHMS, run
 
-ALGORITHMS = ["lloyd", "elkan"]
 RTOL = {np.float64: 1e-9, np.float32: 1e-5}
 
 
@@ -81,7 +82,7 @@ def make_problem(name, dtype, fmt, weighted, seed=0):
         X = X * (rng.uniform(size=X.shape) < 0.6)  # real sparsity
     X = X.astype(dtype)
     w = rng.uniform(0.5, 2.0, size=X.shape[0]) if weighted else None
-    init = X[rng.choice(X.shape[0], size=k, replace=False)].copy()
+    init = start(X, k, rng)
     return (sp.csr_matrix(X) if fmt == "csr" else X), w, init
 
 

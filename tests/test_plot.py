@@ -16,6 +16,7 @@ from PIL import Image  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.metrics import silhouette_score  # noqa: E402
 
+from conftest import groups  # noqa: E402
 from kmeansx import KMeans, choose_k, plot, segment  # noqa: E402
 
 
@@ -27,7 +28,7 @@ def close_figures():
 
 def blobs(rng, d=2, n=20):
     centers = rng.uniform(-8, 8, size=(3, d))
-    return np.vstack([rng.normal(c, 0.6, size=(n, d)) for c in centers])
+    return groups(rng, centers, n, 0.6)
 
 
 @pytest.fixture

@@ -1,15 +1,12 @@
 """segment: labels on the table's index, centers and profiles in original units."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import MALL_CUSTOMERS as MALL
 from kmeansx import KMeans, segment
 from kmeansx.segment import Segmentation, SegmentModel
-
-MALL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mall_customers.csv"
 
 
 def table(rng, n=20):

@@ -1,20 +1,18 @@
 """choose_k: each method against its definition, the vote, and the lesson's data."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics
 
+from conftest import MALL_CUSTOMERS as MALL
+from conftest import groups
 from kmeansx import KMeans, choose_k
 from kmeansx.selection import METHODS, _gap_choice, _vote
 
-MALL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mall_customers.csv"
-
 
 def blobs(rng, centers=((0, 0), (6, 0), (3, 6)), n=40, sd=0.5):
-    return np.vstack([rng.normal(c, sd, size=(n, len(c))) for c in centers])
+    return groups(rng, centers, n, sd)
 
 
 @pytest.mark.skipif(not MALL.exists(), reason="../shared/data not present")
