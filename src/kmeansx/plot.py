@@ -62,7 +62,7 @@ def elbow(choice, ax=None):
     >>> ax.get_xlabel()
     'number of clusters k'
     """
-    from kmeansx.selection import _knee
+    from kmeansx._knee import find_knee
 
     ax = _axes(ax)
     table = choice.table
@@ -70,7 +70,7 @@ def elbow(choice, ax=None):
     ax.plot(ks, inertia, "o-", color="C0", label="inertia")
     knee = choice.recommended.get("elbow")
     if knee is None and "elbow" not in choice.recommended:
-        knee = _knee(list(ks), inertia)[0]
+        knee = find_knee(list(ks), inertia)[0]
     if knee is not None:
         y = inertia[list(ks).index(knee)]
         ax.axvline(knee, color="C3", linestyle="--", linewidth=1)

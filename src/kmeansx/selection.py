@@ -8,7 +8,6 @@ labels. Only the gap statistic fits more (its reference data sets).
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from kmeansx._estimator import KMeans
+from kmeansx._knee import find_knee
 from kmeansx._tables import Scaler, check_scale, prepare
 
 __all__ = ["KChoice", "choose_k", "METHODS"]
@@ -138,20 +138,6 @@ class _Progress:
     def __exit__(self, *exc):
         if self._bar is not None:
             self._bar.stop()
-
-
-def _knee(ks, inertia):
-    """Kneedle's knee (None when there is none) and its difference curve."""
-    diff = np.full(len(ks), np.nan)
-    if len(ks) < 3:
-        return None, diff
-    from kneed import KneeLocator
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        kl = KneeLocator(ks, inertia, curve="convex", direction="decreasing")
-    diff[:] = kl.y_difference
-    return (None if kl.knee is None else int(kl.knee)), diff
 
 
 def _gap_choice(ks, gap, sd):
@@ -355,7 +341,7 @@ def choose_k(
     recommended = {}
     for m in methods:
         if m == "elbow":
-            knee, diff = _knee(ks, cols["inertia"])
+            knee, diff = find_knee(ks, cols["inertia"])
             table["elbow"] = diff
             recommended[m] = knee
         elif m == "gap":
