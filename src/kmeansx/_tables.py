@@ -7,22 +7,14 @@ that every surface reports a bad column or row the same way and scales the same 
 from __future__ import annotations
 
 import difflib
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from kmeansx._validation import check_numeric_columns, format_rows
+
 SCALES = ("standard", "robust", None)
-_SHOW = 5
-
-
-def _rows(labels) -> str:
-    labels = list(labels)
-    shown = ", ".join(str(r) for r in labels[:_SHOW])
-    if len(labels) > _SHOW:
-        shown += f", ... ({len(labels)} rows in all)"
-    return shown
 
 
 def check_scale(scale) -> str | None:
@@ -92,31 +84,6 @@ def select_columns(df: pd.DataFrame, columns=None) -> list:
     return cols
 
 
-def _check_numeric(df: pd.DataFrame) -> None:
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(
-            s.dtype
-        ):
-            if pd.api.types.is_complex_dtype(s.dtype):
-                raise ValueError(f"column {col!r} holds complex numbers.")
-            continue
-        as_num = pd.to_numeric(s, errors="coerce")
-        bad = s.index[as_num.isna() & s.notna()]
-        if len(bad):
-            value = s.loc[bad[0]]
-            raise ValueError(
-                f"column {col!r} holds text ({value!r} at row {_rows(bad)}); "
-                "k-means needs numbers: fix or drop those values, or choose other "
-                "columns."
-            )
-        if not all(isinstance(v, numbers.Number) for v in s.dropna()):
-            raise ValueError(
-                f"column {col!r} holds numbers stored as text; convert it first, "
-                f"e.g. df[{col!r}] = pd.to_numeric(df[{col!r}])."
-            )
-
-
 @dataclass(frozen=True)
 class Prepared:
     """The numeric part of a table: ``values`` are the kept rows of ``columns``."""
@@ -138,7 +105,7 @@ def prepare(X, columns=None, *, dropna: bool = False) -> Prepared:
         raise ValueError("the table has no rows.")
     cols = select_columns(df, columns)
     sub = df[cols]
-    _check_numeric(sub)
+    check_numeric_columns(sub, name="the table")
     values = sub.apply(pd.to_numeric).to_numpy(dtype=np.float64, na_value=np.nan)
     finite = np.isfinite(values)
     inf_rows = np.isinf(values)
@@ -146,8 +113,8 @@ def prepare(X, columns=None, *, dropna: bool = False) -> Prepared:
         j = int(np.flatnonzero(inf_rows.any(axis=0))[0])
         rows = df.index[inf_rows[:, j]]
         raise ValueError(
-            f"column {cols[j]!r} holds infinity at row {_rows(rows)}; replace or drop "
-            "those rows."
+            f"column {cols[j]!r} holds infinity at row {format_rows(rows)}; replace "
+            "or drop those rows."
         )
     kept = finite.all(axis=1)
     if not kept.all():
@@ -155,8 +122,8 @@ def prepare(X, columns=None, *, dropna: bool = False) -> Prepared:
             j = int(np.flatnonzero(~finite.all(axis=0))[0])
             rows = df.index[~finite[:, j]]
             raise ValueError(
-                f"column {cols[j]!r} has missing values at row {_rows(rows)}; drop "
-                "those rows (dropna=True, or --dropna) or fill them first."
+                f"column {cols[j]!r} has missing values at row {format_rows(rows)}; "
+                "drop those rows (dropna=True, or --dropna) or fill them first."
             )
         values = values[kept]
         if values.shape[0] == 0:
