@@ -136,9 +136,10 @@ class Scaler:
 class Prepared:
     """A table made ready for k-means, once: selected, checked, converted, scaled.
 
-    :func:`prepare` makes it; :func:`kmeansx.segment`, :func:`kmeansx.choose_k`,
-    the pictures of :mod:`kmeansx.plot` and the command line take it as it is,
-    so that one ``kmeansx fit`` reads, checks and scales its table once.
+    :func:`prepare` makes it; :func:`kmeansx.segment`, :func:`kmeansx.choose_k`
+    and the pictures of :mod:`kmeansx.plot` take it in place of the table and use
+    it as it is (see :func:`as_prepared`), so that one ``kmeansx fit`` reads,
+    checks and scales its table once.
 
     Attributes
     ----------
@@ -213,6 +214,37 @@ def prepare(X, columns=None, *, dropna: bool = False, scale=None) -> Prepared:
     # Unscaled, the values are what the model sees: no copy.
     scaled = values if scale is None else scaler.transform(values)
     return Prepared(values, cols, df.index, kept, dropna, scaler, scaled)
+
+
+def as_prepared(X, columns=None, *, dropna: bool = False, scale=None) -> Prepared:
+    """``prepare(X, ...)``, or ``X`` itself when it is a Prepared table already.
+
+    A Prepared table is used as it is, so that a command prepares its table once;
+    the arguments must then be the ones it was prepared with (columns=None takes
+    its own), never silently different.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kmeansx._tables import as_prepared, prepare
+    >>> p = prepare(pd.DataFrame({"a": [1.0, 3.0]}), scale="standard")
+    >>> as_prepared(p, scale="standard") is p
+    True
+    """
+    if not isinstance(X, Prepared):
+        return prepare(X, columns, dropna=dropna, scale=scale)
+    if isinstance(columns, str):
+        columns = [columns]
+    given = {"columns": X.columns if columns is None else list(columns)}
+    given.update(dropna=dropna, scale=check_scale(scale))
+    own = {"columns": X.columns, "dropna": X.dropna, "scale": X.scaler.method}
+    for name, value in given.items():
+        if value != own[name]:
+            raise ValueError(
+                f"X is a table prepared with {name}={own[name]!r}, not {value!r}; "
+                f"pass {name}={own[name]!r} or the table itself."
+            )
+    return X
 
 
 def _check_finite_rows(values, cols, index, dropna: bool) -> np.ndarray:

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from kmeansx._estimator import KMeans
-from kmeansx._tables import Prepared, Scaler, check_k, check_scale, prepare
-from kmeansx.selection import METHODS, KChoice, choose_k_prepared
+from kmeansx._tables import Prepared, Scaler, as_prepared, check_k, check_scale, prepare
+from kmeansx.selection import METHODS, KChoice, choose_k
 
 __all__ = ["Segmentation", "SegmentModel", "segment"]
 
@@ -243,7 +243,9 @@ def segment(
 
     Parameters
     ----------
-    df : DataFrame (or array-like of shape (n_samples, n_features))
+    df : DataFrame (or array-like of shape (n_samples, n_features)), or Prepared
+        A table prepared by :func:`kmeansx._tables.prepare` is used as it is, if
+        ``columns``, ``scale`` and ``dropna`` are the ones it was prepared with.
     columns : list of str, default=None
         The columns to cluster on; None uses all (every one must be numeric).
     n_clusters : int or "auto", default="auto"
@@ -278,54 +280,9 @@ def segment(
     >>> seg.centers.round(1)["income"].sort_values().tolist()
     [16.0, 84.3]
     """
-    # n_clusters is checked before any work on df (and again, cheaply, by
-    # segment_prepared, which the command line calls directly).
     scale = check_scale(scale)
     _check_n_clusters(n_clusters)
-    prepared = prepare(df, columns, dropna=dropna, scale=scale)
-    return segment_prepared(
-        prepared,
-        n_clusters,
-        random_state=random_state,
-        n_init=n_init,
-        max_iter=max_iter,
-        tol=tol,
-        k_range=k_range,
-        methods=methods,
-        record_history=record_history,
-        progress=progress,
-    )
-
-
-def segment_prepared(
-    prepared: Prepared,
-    n_clusters="auto",
-    *,
-    random_state=None,
-    n_init: int = 10,
-    max_iter: int = 300,
-    tol: float = 1e-4,
-    k_range=range(1, 11),
-    methods=METHODS,
-    record_history: bool = False,
-    progress: bool | None = None,
-) -> Segmentation:
-    """:func:`segment` on a table already made ready by :func:`kmeansx._tables.prepare`.
-
-    Its columns, rows and scaling are used as they are: the command line prepares
-    its table once and hands it here, to :func:`kmeansx.selection.choose_k_prepared`
-    and to the pictures. The other parameters are :func:`segment`'s.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from kmeansx._tables import prepare
-    >>> from kmeansx.segment import segment_prepared
-    >>> table = prepare(pd.DataFrame({"a": [0.0, 1.0, 10.0, 11.0]}), scale="standard")
-    >>> segment_prepared(table, 2, random_state=0).profile["size"].tolist()
-    [2, 2]
-    """
-    _check_n_clusters(n_clusters)
+    prepared = as_prepared(df, columns, dropna=dropna, scale=scale)
     fit = dict(n_init=n_init, max_iter=max_iter, tol=tol, random_state=random_state)
     choice = None
     if isinstance(n_clusters, str):
@@ -363,8 +320,13 @@ def _check_n_clusters(n_clusters) -> None:
 def _choose_k(prepared: Prepared, k_range, methods, **kwargs) -> KChoice:
     """choose_k over ``k_range`` capped at the distinct points; a k or a clear error."""
     top = min(max(k_range), prepared.n_distinct)
-    choice = choose_k_prepared(
-        prepared, [k for k in k_range if k <= top], methods, **kwargs
+    choice = choose_k(
+        prepared,
+        [k for k in k_range if k <= top],
+        methods,
+        scale=prepared.scaler.method,
+        dropna=prepared.dropna,
+        **kwargs,
     )
     if choice.recommended_k is None:
         raise ValueError(

@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 
 from kmeansx._estimator import KMeans
 from kmeansx._knee import find_knee
-from kmeansx._tables import Prepared, check_scale, prepare
+from kmeansx._tables import as_prepared, check_scale
 
 __all__ = ["KChoice", "choose_k", "METHODS"]
 
@@ -236,7 +236,9 @@ def choose_k(
 
     Parameters
     ----------
-    X : DataFrame or array-like of shape (n_samples, n_features)
+    X : DataFrame or array-like of shape (n_samples, n_features), or Prepared
+        A table prepared by :func:`kmeansx._tables.prepare` is used as it is, if
+        ``columns``, ``scale`` and ``dropna`` are the ones it was prepared with.
     k_range : iterable of int, default=range(1, 11)
         The values of k to try; every k must be at most the number of distinct
         points.
@@ -279,56 +281,11 @@ def choose_k(
     >>> list(choice.table.columns[:3])
     ['k', 'inertia', 'elbow']
     """
-    # The parameters are checked before any work on X (and again, cheaply, by
-    # choose_k_prepared, which segment and the command line call directly).
-    _check_settings(k_range, methods, gap_references, silhouette_sample_size)
-    scale = check_scale(scale)
-    prepared = prepare(X, columns, dropna=dropna, scale=scale)
-    return choose_k_prepared(
-        prepared,
-        k_range,
-        methods,
-        random_state=random_state,
-        n_init=n_init,
-        max_iter=max_iter,
-        tol=tol,
-        gap_references=gap_references,
-        silhouette_sample_size=silhouette_sample_size,
-        progress=progress,
-    )
-
-
-def choose_k_prepared(
-    prepared: Prepared,
-    k_range=range(1, 11),
-    methods=METHODS,
-    *,
-    random_state=None,
-    n_init: int = 10,
-    max_iter: int = 300,
-    tol: float = 1e-4,
-    gap_references: int = 10,
-    silhouette_sample_size: int = 10_000,
-    progress: bool | None = None,
-) -> KChoice:
-    """:func:`choose_k` on a table made ready by :func:`kmeansx._tables.prepare`.
-
-    Its columns, rows and scaling are used as they are (``segment`` and the command
-    line prepare a table once); the other parameters are :func:`choose_k`'s.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx._tables import prepare
-    >>> from kmeansx.selection import choose_k_prepared
-    >>> rng = np.random.default_rng(1)
-    >>> X = np.vstack([rng.normal(c, 0.2, size=(30, 2)) for c in (0, 3)])
-    >>> choose_k_prepared(prepare(X), range(1, 6), random_state=0).recommended_k
-    2
-    """
     ks, methods = _check_settings(
         k_range, methods, gap_references, silhouette_sample_size
     )
+    scale = check_scale(scale)
+    prepared = as_prepared(X, columns, dropna=dropna, scale=scale)
     distinct = prepared.n_distinct
     if ks[-1] > distinct:
         raise ValueError(
@@ -350,9 +307,7 @@ def choose_k_prepared(
         ref_logw = _reference_log_inertia(Z, ks, B, fit, seed, bar)
     table, recommended = _recommendations(ks, methods, scores, ref_logw)
     k, reason = _vote(recommended, methods)
-    return KChoice(
-        table, recommended, k, reason, prepared.scaler.method, Z.shape[0], methods
-    )
+    return KChoice(table, recommended, k, reason, scale, Z.shape[0], methods)
 
 
 def _seed(random_state) -> int:
