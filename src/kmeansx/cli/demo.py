@@ -75,14 +75,8 @@ def compare_scaling(tables: dict, cultivar, random_state) -> dict:
 
 def run_demo(output, *, random_state=0, force=False, console) -> dict:
     """Print the comparison and the workflow; write pictures, table and model."""
-    from sklearn.metrics import adjusted_rand_score
-
-    from kmeansx import save, segment
     from kmeansx._tables import prepare
-    from kmeansx.cli import format as fmt
-    from kmeansx.cli.figures import write_plots
     from kmeansx.datasets import load_wine
-    from kmeansx.io import write_table
 
     output = Path(output)
     claim_directory(output, force=force)
@@ -91,6 +85,14 @@ def run_demo(output, *, random_state=0, force=False, console) -> dict:
     # and its pictures.
     tables = {"unscaled": prepare(X), "standardized": prepare(X, scale="standard")}
     console.rule("1. Why standardize first")
+    _why_standardize(X, cultivar, tables, random_state, console)
+    console.rule("2. The workflow: choose k, fit, profile, pictures")
+    return _workflow(X, cultivar, tables["standardized"], random_state, output, console)
+
+
+def _why_standardize(X, cultivar, tables, random_state, console) -> None:
+    from kmeansx.cli import format as fmt
+
     console.print(
         f"The wine data: {X.shape[0]} wines, {X.shape[1]} measurements on very "
         "different scales, and the 3 cultivars they came from (which k-means never "
@@ -103,8 +105,16 @@ def run_demo(output, *, random_state=0, force=False, console) -> dict:
     share = X.var(ddof=0) / X.var(ddof=0).sum()
     console.print(fmt.comparison_verdict(runs, share), style="bold")
 
-    console.rule("2. The workflow: choose k, fit, profile, pictures")
-    standardized = tables["standardized"]
+
+def _workflow(X, cultivar, standardized, random_state, output: Path, console) -> dict:
+    """Choose k, fit, profile, then every picture, the labeled table and the model."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from kmeansx import save, segment
+    from kmeansx.cli import format as fmt
+    from kmeansx.cli.figures import write_plots
+    from kmeansx.io import write_table
+
     seg = segment(
         standardized, n_clusters="auto", random_state=random_state,
         record_history=True,
