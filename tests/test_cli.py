@@ -18,8 +18,9 @@ from PIL import Image  # noqa: E402
 from rich.console import Console  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
-from kmeansx import _report, load, segment  # noqa: E402
+from kmeansx import load, segment  # noqa: E402
 from kmeansx.cli import app  # noqa: E402
+from kmeansx.cli import format as fmt  # noqa: E402
 
 runner = CliRunner()
 COLS = "Annual Income,Spending Score"
@@ -152,6 +153,47 @@ def test_predict_without_output_prints_sizes_and_dropna(tmp_path, data):
     assert result.exit_code == 0, result.output
     sizes = json.loads(result.stdout)["sizes"]
     assert sizes["missing"] == 1 and sum(sizes.values()) == 60
+
+
+@pytest.mark.parametrize("command", ["fit", "choose-k"])
+def test_one_command_prepares_and_scales_its_table_once(
+    tmp_path, data, monkeypatch, command
+):
+    import kmeansx._tables as tables
+
+    calls = {"prepare": 0, "scale": 0}
+    prepare, fit_scaler = tables.prepare, tables.Scaler.fit.__func__
+
+    def counting_prepare(*args, **kwargs):
+        calls["prepare"] += 1
+        return prepare(*args, **kwargs)
+
+    def counting_fit(cls, *args, **kwargs):
+        calls["scale"] += 1
+        return fit_scaler(cls, *args, **kwargs)
+
+    # Every module that holds the name, and _tables itself for those imported later.
+    for module in list(sys.modules.values()):
+        if getattr(module, "prepare", None) is prepare:
+            monkeypatch.setattr(module, "prepare", counting_prepare)
+    monkeypatch.setattr(tables.Scaler, "fit", classmethod(counting_fit))
+    args = [command, data, "-c", COLS, "--random-state", 0, "--n-init", 2]
+    if command == "fit":  # k chosen, fitted, profiled, and every picture drawn
+        args += ["--plots", tmp_path / "p"]
+    else:
+        args += ["--k-max", 5, "--plot", tmp_path / "k.png"]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert calls == {"prepare": 1, "scale": 1}
+
+
+def test_the_command_line_loads_no_plotting_dask_or_tables_before_a_command():
+    heavy = ("matplotlib", "dask", "distributed", "rich.table", "kneed", "PIL")
+    code = f"import sys, kmeansx.cli; print([m for m in {heavy} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_python_dash_m_kmeansx():
@@ -333,7 +375,7 @@ def render(renderable) -> str:
 def test_profile_table_has_every_segment_and_column():
     df = customers(np.random.default_rng(1))
     seg = segment(df, COLS.split(","), 3, random_state=0)
-    text = render(_report.profile_table(seg.profile, seg.columns))
+    text = render(fmt.profile_table(seg.profile, seg.columns))
     for s in range(3):
         assert f"segment {s}" in text
     assert "Annual Income (mean, z)" in text and "distance (z)" in text
@@ -353,25 +395,25 @@ def test_choice_table_marks_recommendations():
         recommended_k = 2
         reason = "k = 2: because."
 
-    text = render(_report.choice_table(Choice))
+    text = render(fmt.choice_table(Choice))
     row2 = next(line for line in text.splitlines() if line.strip("│ ").startswith("2"))
     assert "0.7 *" in row2
     assert "-" in next(line for line in text.splitlines() if "│ 1 │" in line)
-    assert _report.choice_summary(Choice) == "Recommended k = 2. k = 2: because."
+    assert fmt.choice_summary(Choice) == "Recommended k = 2. k = 2: because."
 
 
 def test_json_and_numbers():
-    assert json.loads(_report.to_json({"a": np.float64("nan"), "b": np.int64(3)})) == {
+    assert json.loads(fmt.to_json({"a": np.float64("nan"), "b": np.int64(3)})) == {
         "a": None,
         "b": 3,
     }
-    assert _report.number(2370689.68) == "2,370,690"
-    assert _report.number(0.123456) == "0.1235"
-    assert _report.number(float("nan")) == "-"
+    assert fmt.number(2370689.68) == "2,370,690"
+    assert fmt.number(0.123456) == "0.1235"
+    assert fmt.number(float("nan")) == "-"
 
 
 def test_comparison_verdict_names_the_dominant_column():
     runs = {"unscaled": {"ari": 0.371}, "standardized": {"ari": 0.897}}
     share = pd.Series({"proline": 0.998, "hue": 0.002})
-    text = _report.comparison_verdict(runs, share)
+    text = fmt.comparison_verdict(runs, share)
     assert "from ARI 0.37 to 0.90" in text and "proline holds 99.8%" in text

@@ -18,6 +18,7 @@ from sklearn.metrics import silhouette_score  # noqa: E402
 
 from conftest import groups  # noqa: E402
 from kmeansx import KMeans, choose_k, plot, segment  # noqa: E402
+from kmeansx._tables import prepare  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +109,26 @@ def test_clusters_of_a_segmentation_in_original_units():
     np.testing.assert_allclose(centers, seg.centers.to_numpy())
     offsets = np.vstack([c.get_offsets() for c in ax.collections[:-1]])
     np.testing.assert_allclose(np.sort(offsets[:, 0]), np.sort(df["income"].to_numpy()))
+
+
+def test_a_prepared_table_draws_as_the_table_does():
+    rng = np.random.default_rng(10)
+    df = pd.DataFrame(blobs(rng, d=3) * [1000, 1, 1], columns=["a", "b", "c"])
+    df["name"] = "x"
+    prepared = prepare(df, ["a", "b", "c"], scale="standard")
+    seg = segment(prepared, n_clusters=3, random_state=0)
+    for draw in (plot.clusters, plot.silhouette):
+        fig, (left, right) = plt.subplots(1, 2)
+        draw(seg, df, left)
+        draw(seg, prepared, right)
+        for a, b in zip(left.collections, right.collections, strict=True):
+            np.testing.assert_array_equal(a.get_offsets(), b.get_offsets())
+            for pa, pb in zip(a.get_paths(), b.get_paths(), strict=True):
+                np.testing.assert_array_equal(pa.vertices, pb.vertices)
+    with pytest.raises(ValueError, match="columns"):
+        plot.clusters(seg, prepare(df, ["a", "b"]))
+    with pytest.raises(TypeError, match="segment result"):
+        plot.clusters(seg.model, prepared)
 
 
 def test_clusters_more_columns_through_pca():

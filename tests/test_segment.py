@@ -100,6 +100,24 @@ def test_predict_new_table_same_columns_any_order():
     pd.testing.assert_frame_equal(model.centers, seg.centers)
 
 
+def test_a_plain_kmeans_labels_tables_as_a_segment_model_does():
+    df = table(np.random.default_rng(8))
+    km = KMeans(3, random_state=0).fit(df[["income", "ratio"]])
+    model = SegmentModel.from_kmeans(km)
+    assert model.columns == ("income", "ratio") and model.scaler.method is None
+    new = df[["ratio", "income"]].copy()
+    new.iloc[4, 0] = np.nan
+    labels = model.predict(new, dropna=True)
+    assert labels.dtype == "Int64" and labels.isna().tolist() == [
+        i == 4 for i in range(len(df))
+    ]
+    np.testing.assert_array_equal(
+        labels.drop(labels.index[4]), np.delete(km.labels_, 4)
+    )
+    with pytest.raises(ValueError, match="without column names"):
+        SegmentModel.from_kmeans(KMeans(2, random_state=0).fit(df[["income"]].values))
+
+
 def test_dropna_labels_missing_rows_na():
     df = table(np.random.default_rng(6))
     df.iloc[[2, 7], 0] = np.nan

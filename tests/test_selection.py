@@ -8,6 +8,7 @@ from sklearn import metrics
 from conftest import MALL_CUSTOMERS as MALL
 from conftest import groups
 from kmeansx import KMeans, choose_k
+from kmeansx._knee import find_knee
 from kmeansx.selection import METHODS, _gap_choice, _vote
 
 
@@ -112,6 +113,13 @@ def test_gap_rule_unit():
     assert _gap_choice(ks, np.array([0.1, 0.5, 0.55, 0.6]), np.full(4, 0.1)) == 2
     # never holds: the largest k
     assert _gap_choice(ks, np.array([0.1, 0.5, 0.9, 1.4]), np.full(4, 0.01)) == 4
+
+
+def test_knee_of_a_clear_elbow_and_none_below_three_ks():
+    knee, diff = find_knee([1, 2, 3, 4, 5, 6], [100.0, 60.0, 25.0, 20.0, 17.0, 15.0])
+    assert knee == 3 and int(np.argmax(diff)) == 2
+    knee, diff = find_knee([1, 2], [10.0, 1.0])
+    assert knee is None and np.isnan(diff).all()
 
 
 def test_vote_majority_then_priority():

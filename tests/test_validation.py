@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from kmeansx import KMeans, steps
+from kmeansx import KMeans, segment, steps
+from kmeansx._validation import format_rows
 
 
 def raises_here(match, call, *args, **kwargs):
@@ -89,6 +90,39 @@ def test_text_in_an_object_array_is_located(X):
     obj[4, 1] = "twelve"
     msg = raises_here("non-numeric", KMeans(2).fit, obj)
     assert "'twelve'" in msg and "row 4" in msg and "column 1" in msg
+
+
+def test_one_message_for_text_columns_in_the_api_and_the_tables(X):
+    df = pd.DataFrame(X, columns=["income", "score", "age"])
+    df["name"] = ["Ann", "Bo"] * 10
+    api = raises_here("non-numeric", KMeans(2).fit, df)
+    table = raises_here("non-numeric", segment, df, n_clusters=2)
+    where = "column 'name' holds text ('Ann' at row 0, 1, 2, 3, 4, ... (20 rows"
+    assert where in api and where in table
+    assert api.removeprefix("X") == table.removeprefix("the table")
+
+
+def test_numbers_stored_as_text_and_complex_columns_are_named(X):
+    df = pd.DataFrame(X, columns=["income", "score", "age"])
+    df["age"] = df["age"].astype(str)
+    msg = raises_here("stored as text", KMeans(2).fit, df)
+    assert "pd.to_numeric(df['age'])" in msg
+    df["age"] = X[:, 2] + 1j
+    assert "'age'" in raises_here("complex column", segment, df, n_clusters=2)
+
+
+def test_object_columns_of_numbers_are_accepted_as_object_arrays_are(X):
+    df = pd.DataFrame(X, columns=["income", "score", "age"])
+    km = KMeans(2, random_state=0).fit(df.astype(object))
+    ref = KMeans(2, random_state=0).fit(df)
+    np.testing.assert_array_equal(km.labels_, ref.labels_)
+
+
+def test_row_lists_are_summarized_past_five():
+    assert format_rows([3, 9]) == "3, 9"
+    assert format_rows(pd.Index(["a", "b", "c", "d", "e", "f"])) == (
+        "a, b, c, d, e, ... (6 rows in all)"
+    )
 
 
 def test_numeric_object_arrays_are_accepted(X):

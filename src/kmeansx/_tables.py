@@ -1,28 +1,22 @@
-"""Tables in, numbers out: column choice, located input errors, and scaling.
+"""Tables in, numbers out: column choice, missing values, and scaling.
 
-Shared by :func:`kmeansx.choose_k`, :func:`kmeansx.segment` and the model files, so
-that every surface reports a bad column or row the same way and scales the same way.
+Shared by :func:`kmeansx.choose_k`, :func:`kmeansx.segment`, :mod:`kmeansx.plot`,
+the model files and the command line, so that every surface picks columns, reports
+a bad column or row (through :mod:`kmeansx._validation`) and scales the same way.
 """
 
 from __future__ import annotations
 
 import difflib
-import numbers
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from kmeansx._validation import check_numeric_columns, format_rows
+
 SCALES = ("standard", "robust", None)
-_SHOW = 5
-
-
-def _rows(labels) -> str:
-    labels = list(labels)
-    shown = ", ".join(str(r) for r in labels[:_SHOW])
-    if len(labels) > _SHOW:
-        shown += f", ... ({len(labels)} rows in all)"
-    return shown
 
 
 def check_scale(scale) -> str | None:
@@ -92,94 +86,6 @@ def select_columns(df: pd.DataFrame, columns=None) -> list:
     return cols
 
 
-def _check_numeric(df: pd.DataFrame) -> None:
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(
-            s.dtype
-        ):
-            if pd.api.types.is_complex_dtype(s.dtype):
-                raise ValueError(f"column {col!r} holds complex numbers.")
-            continue
-        as_num = pd.to_numeric(s, errors="coerce")
-        bad = s.index[as_num.isna() & s.notna()]
-        if len(bad):
-            value = s.loc[bad[0]]
-            raise ValueError(
-                f"column {col!r} holds text ({value!r} at row {_rows(bad)}); "
-                "k-means needs numbers: fix or drop those values, or choose other "
-                "columns."
-            )
-        if not all(isinstance(v, numbers.Number) for v in s.dropna()):
-            raise ValueError(
-                f"column {col!r} holds numbers stored as text; convert it first, "
-                f"e.g. df[{col!r}] = pd.to_numeric(df[{col!r}])."
-            )
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The numeric part of a table: ``values`` are the kept rows of ``columns``."""
-
-    values: np.ndarray
-    columns: list
-    index: pd.Index
-    kept: np.ndarray
-
-    @property
-    def n_distinct(self) -> int:
-        return int(np.unique(self.values, axis=0).shape[0])
-
-
-def prepare(X, columns=None, *, dropna: bool = False) -> Prepared:
-    """Select, check and convert: a clear error for every kind of bad input."""
-    df = as_frame(X)
-    if df.shape[0] == 0:
-        raise ValueError("the table has no rows.")
-    cols = select_columns(df, columns)
-    sub = df[cols]
-    _check_numeric(sub)
-    values = sub.apply(pd.to_numeric).to_numpy(dtype=np.float64, na_value=np.nan)
-    finite = np.isfinite(values)
-    inf_rows = np.isinf(values)
-    if inf_rows.any():
-        j = int(np.flatnonzero(inf_rows.any(axis=0))[0])
-        rows = df.index[inf_rows[:, j]]
-        raise ValueError(
-            f"column {cols[j]!r} holds infinity at row {_rows(rows)}; replace or drop "
-            "those rows."
-        )
-    kept = finite.all(axis=1)
-    if not kept.all():
-        if not dropna:
-            j = int(np.flatnonzero(~finite.all(axis=0))[0])
-            rows = df.index[~finite[:, j]]
-            raise ValueError(
-                f"column {cols[j]!r} has missing values at row {_rows(rows)}; drop "
-                "those rows (dropna=True, or --dropna) or fill them first."
-            )
-        values = values[kept]
-        if values.shape[0] == 0:
-            raise ValueError("no rows left after dropping rows with missing values.")
-    return Prepared(np.ascontiguousarray(values), cols, df.index, kept)
-
-
-def check_k(n_clusters: int, prepared: Prepared) -> None:
-    """k must not exceed the rows nor the distinct points (named fixes)."""
-    n = prepared.values.shape[0]
-    if n_clusters > n:
-        raise ValueError(
-            f"n_clusters={n_clusters} is larger than the number of rows ({n}); ask "
-            f"for at most {n} clusters."
-        )
-    distinct = prepared.n_distinct
-    if n_clusters > distinct:
-        raise ValueError(
-            f"n_clusters={n_clusters} is larger than the number of distinct points "
-            f"({distinct} among {n} rows); ask for at most {distinct} clusters."
-        )
-
-
 @dataclass(frozen=True)
 class Scaler:
     """How columns were scaled before clustering: ``(x - center) / scale``.
@@ -202,11 +108,15 @@ class Scaler:
     scale: np.ndarray
 
     @classmethod
+    def identity(cls, n_features: int) -> Scaler:
+        """No scaling: center 0, scale 1."""
+        return cls(None, np.zeros(n_features), np.ones(n_features))
+
+    @classmethod
     def fit(cls, values: np.ndarray, method) -> Scaler:
         method = check_scale(method)
-        d = values.shape[1]
         if method is None:
-            return cls(None, np.zeros(d), np.ones(d))
+            return cls.identity(values.shape[1])
         if method == "standard":
             center, scale = values.mean(axis=0), values.std(axis=0)
         else:
@@ -220,3 +130,159 @@ class Scaler:
 
     def inverse_transform(self, values: np.ndarray) -> np.ndarray:
         return np.asarray(values, dtype=np.float64) * self.scale + self.center
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A table made ready for k-means, once: selected, checked, converted, scaled.
+
+    :func:`prepare` makes it; :func:`kmeansx.segment`, :func:`kmeansx.choose_k`
+    and the pictures of :mod:`kmeansx.plot` take it in place of the table and use
+    it as it is (see :func:`as_prepared`), so that one ``kmeansx fit`` reads,
+    checks and scales its table once.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_kept, n_columns)
+        The kept rows of ``columns``, float64, in the columns' own units.
+    columns : list
+        The columns, in order.
+    index : Index
+        The table's index, every row (kept or not).
+    kept : ndarray of bool of shape (n_rows,)
+        The rows in ``values``: all of them unless ``dropna`` dropped some.
+    dropna : bool
+        Whether rows with a missing value were dropped (their label is then
+        ``<NA>``) rather than refused.
+    scaler : Scaler
+        Fitted on ``values`` (method None: no scaling).
+    scaled : ndarray of shape (n_kept, n_columns)
+        ``scaler.transform(values)``: what the model sees.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kmeansx._tables import prepare
+    >>> df = pd.DataFrame({"a": [1.0, 3.0, None], "name": ["x", "y", "z"]})
+    >>> p = prepare(df, ["a"], dropna=True, scale="standard")
+    >>> p.values.ravel().tolist(), p.scaled.ravel().tolist(), p.kept.tolist()
+    ([1.0, 3.0], [-1.0, 1.0], [True, True, False])
+    """
+
+    values: np.ndarray
+    columns: list
+    index: pd.Index
+    kept: np.ndarray
+    dropna: bool
+    scaler: Scaler
+    scaled: np.ndarray
+
+    @cached_property
+    def n_distinct(self) -> int:
+        """How many distinct rows: at most this many clusters (counted once)."""
+        return int(np.unique(self.values, axis=0).shape[0])
+
+
+def prepare(X, columns=None, *, dropna: bool = False, scale=None) -> Prepared:
+    """Select, check, convert and scale: a clear error for every kind of bad input.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, n_features)
+    columns : list of str, default=None
+        None takes every column.
+    dropna : bool, default=False
+        Drop the rows with a missing value instead of raising.
+    scale : {"standard", "robust", None}, default=None
+        The scaling to fit on the kept rows (see :class:`Scaler`).
+
+    Returns
+    -------
+    Prepared
+    """
+    scale = check_scale(scale)
+    df = as_frame(X)
+    if df.shape[0] == 0:
+        raise ValueError("the table has no rows.")
+    cols = select_columns(df, columns)
+    sub = df[cols]
+    check_numeric_columns(sub, name="the table")
+    values = sub.apply(pd.to_numeric).to_numpy(dtype=np.float64, na_value=np.nan)
+    kept = _check_finite_rows(values, cols, df.index, dropna)
+    values = np.ascontiguousarray(values[kept] if not kept.all() else values)
+    scaler = Scaler.fit(values, scale)
+    # Unscaled, the values are what the model sees: no copy.
+    scaled = values if scale is None else scaler.transform(values)
+    return Prepared(values, cols, df.index, kept, dropna, scaler, scaled)
+
+
+def as_prepared(X, columns=None, *, dropna: bool = False, scale=None) -> Prepared:
+    """``prepare(X, ...)``, or ``X`` itself when it is a Prepared table already.
+
+    A Prepared table is used as it is, so that a command prepares its table once;
+    the arguments must then be the ones it was prepared with (columns=None takes
+    its own), never silently different.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kmeansx._tables import as_prepared, prepare
+    >>> p = prepare(pd.DataFrame({"a": [1.0, 3.0]}), scale="standard")
+    >>> as_prepared(p, scale="standard") is p
+    True
+    """
+    if not isinstance(X, Prepared):
+        return prepare(X, columns, dropna=dropna, scale=scale)
+    if isinstance(columns, str):
+        columns = [columns]
+    given = {"columns": X.columns if columns is None else list(columns)}
+    given.update(dropna=dropna, scale=check_scale(scale))
+    own = {"columns": X.columns, "dropna": X.dropna, "scale": X.scaler.method}
+    for name, value in given.items():
+        if value != own[name]:
+            raise ValueError(
+                f"X is a table prepared with {name}={own[name]!r}, not {value!r}; "
+                f"pass {name}={own[name]!r} or the table itself."
+            )
+    return X
+
+
+def _check_finite_rows(values, cols, index, dropna: bool) -> np.ndarray:
+    """The rows to keep; infinity always raises, a missing value unless dropna."""
+    finite = np.isfinite(values)
+    inf_rows = np.isinf(values)
+    if inf_rows.any():
+        j = int(np.flatnonzero(inf_rows.any(axis=0))[0])
+        rows = index[inf_rows[:, j]]
+        raise ValueError(
+            f"column {cols[j]!r} holds infinity at row {format_rows(rows)}; replace "
+            "or drop those rows."
+        )
+    kept = finite.all(axis=1)
+    if not kept.all():
+        if not dropna:
+            j = int(np.flatnonzero(~finite.all(axis=0))[0])
+            rows = index[~finite[:, j]]
+            raise ValueError(
+                f"column {cols[j]!r} has missing values at row {format_rows(rows)}; "
+                "drop those rows (dropna=True, or --dropna) or fill them first."
+            )
+        if not kept.any():
+            raise ValueError("no rows left after dropping rows with missing values.")
+    return kept
+
+
+def check_k(n_clusters: int, prepared: Prepared) -> None:
+    """k must not exceed the rows nor the distinct points (named fixes)."""
+    n = prepared.values.shape[0]
+    if n_clusters > n:
+        raise ValueError(
+            f"n_clusters={n_clusters} is larger than the number of rows ({n}); ask "
+            f"for at most {n} clusters."
+        )
+    distinct = prepared.n_distinct
+    if n_clusters > distinct:
+        raise ValueError(
+            f"n_clusters={n_clusters} is larger than the number of distinct points "
+            f"({distinct} among {n} rows); ask for at most {distinct} clusters."
+        )

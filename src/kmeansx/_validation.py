@@ -15,10 +15,26 @@ import scipy.sparse as sp
 _SHOW_ROWS = 5
 
 
-def _fmt_rows(rows: Sequence) -> str:
-    shown = ", ".join(str(r) for r in list(rows)[:_SHOW_ROWS])
+def format_rows(rows: Sequence) -> str:
+    """The first few row labels, and how many rows in all when there are more.
+
+    Every message that locates rows, here and in the tables of ``segment`` and
+    ``choose_k``, lists them this way.
+
+    Examples
+    --------
+    >>> from kmeansx._validation import format_rows
+    >>> format_rows(range(8))
+    '0, 1, 2, 3, 4, ... (8 rows in all)'
+    """
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:_SHOW_ROWS])
     more = len(rows) - _SHOW_ROWS
     return shown + (f", ... ({len(rows)} rows in all)" if more > 0 else "")
+
+
+# The older name, still used by the checks below (to be renamed with them).
+_fmt_rows = format_rows
 
 
 def _column_names(X, n_features: int) -> list[str]:
@@ -28,31 +44,120 @@ def _column_names(X, n_features: int) -> list[str]:
     return [str(c) for c in names]
 
 
+def _holds_only_numbers(column) -> bool:
+    import pandas as pd
+
+    # Object columns of Python numbers pass, as NumPy object arrays of numbers do;
+    # a lazy (Dask) column is judged by its dtype alone: its values stay remote.
+    if not isinstance(column, pd.Series) or not pd.api.types.is_object_dtype(column):
+        return False
+    return all(isinstance(v, numbers.Number) for v in column.dropna())
+
+
+def non_numeric_columns(X) -> list:
+    """The columns of a table (pandas or Dask) that k-means cannot read as numbers.
+
+    A column passes with a numeric or boolean dtype, or, in memory, with dtype
+    object and only numbers in it. Complex columns pass here: see
+    :func:`check_numeric_columns`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kmeansx._validation import non_numeric_columns
+    >>> non_numeric_columns(pd.DataFrame({"a": [1.0], "b": ["x"], "c": [True]}))
+    ['b']
+    """
+    import pandas as pd
+
+    bad = []
+    for j, (col, dtype) in enumerate(zip(X.columns, X.dtypes, strict=True)):
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            continue
+        # By position: a table may hold two columns of one name.
+        column = X.iloc[:, j] if isinstance(X, pd.DataFrame) else None
+        if not _holds_only_numbers(column):
+            bad.append(col)
+    return bad
+
+
+def _drop(col) -> str:
+    return (
+        "select numeric columns, or encode or drop these (for instance "
+        f"df.drop(columns=[{col!r}]))"
+    )
+
+
+def _what_it_holds(X, col) -> tuple[str, str]:
+    """For an in-memory column: what it holds and at which rows, and the fix."""
+    import pandas as pd
+
+    column = X.iloc[:, list(X.columns).index(col)]
+    if not (
+        pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+    ):
+        return f": column {col!r} has dtype {column.dtype}", _drop(col)
+    # Text is what pd.to_numeric cannot read: "twelve" is located, "12.5" is not.
+    text = (pd.to_numeric(column, errors="coerce").isna() & column.notna()).to_numpy()
+    if text.any():
+        value = column.to_numpy()[text][0]
+        rows = format_rows(column.index[text])
+        return (
+            f": column {col!r} holds text ({value!r} at row {rows})",
+            f"fix or drop those values, {_drop(col)}",
+        )
+    return (
+        f": column {col!r} holds numbers stored as text",
+        f"convert it first, e.g. df[{col!r}] = pd.to_numeric(df[{col!r}])",
+    )
+
+
 def check_numeric_columns(X, *, name: str = "X") -> None:
-    """Raise if a DataFrame has a column that is not numeric, naming it."""
+    """Raise if a table has a column that k-means cannot use, naming it.
+
+    The one check of columns for every surface: ``KMeans`` and the lesson's steps,
+    the tables of ``segment``, ``choose_k`` and the command line, and Dask
+    DataFrames. In memory the message also says what the first bad column holds
+    and at which rows; a Dask DataFrame is judged by its dtypes (its values stay
+    remote). Anything without ``columns`` and ``dtypes`` (an array) passes: see
+    :func:`check_object_array`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kmeansx._validation import check_numeric_columns
+    >>> df = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "2"]})
+    >>> try:
+    ...     check_numeric_columns(df)
+    ... except ValueError as e:
+    ...     print(str(e).split(";")[0])
+    X has non-numeric column(s) 'b': column 'b' holds text ('x' at row 0)
+    """
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(X, "columns"):
         return
     import pandas as pd
 
-    bad = []
-    for col, dtype in zip(X.columns, dtypes, strict=True):
-        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
-            continue
-        if not pd.api.types.is_numeric_dtype(dtype):
-            bad.append(col)
-    if bad:
-        col = bad[0]
-        values = X[col]
-        sample = next(
-            (v for v in values if not isinstance(v, numbers.Number)), values.iloc[0]
-        )
-        listed = ", ".join(repr(c) for c in bad)
+    complex_ = [
+        col
+        for col, dtype in zip(X.columns, dtypes, strict=True)
+        if pd.api.types.is_complex_dtype(dtype)
+    ]
+    if complex_:
         raise ValueError(
-            f"{name} has non-numeric column(s) {listed} (for instance {sample!r} in "
-            f"column {col!r}); k-means needs numbers: select numeric columns, or "
-            f"encode or drop these (for instance df.drop(columns=[{col!r}]))."
+            f"{name} has complex column(s) {', '.join(map(repr, complex_))}; k-means "
+            "needs real numbers: keep the real part or the modulus (np.abs) first."
         )
+    bad = non_numeric_columns(X)
+    if not bad:
+        return
+    where, fix = "", _drop(bad[0])
+    if isinstance(X, pd.DataFrame):
+        where, fix = _what_it_holds(X, bad[0])
+    raise ValueError(
+        f"{name} has non-numeric column(s) {', '.join(map(repr, bad))}{where}; "
+        f"k-means needs numbers: {fix}."
+    )
 
 
 def check_object_array(X, *, name: str = "X") -> None:

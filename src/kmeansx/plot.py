@@ -1,21 +1,31 @@
-"""Pictures of k-means: drawing only.
+"""Pictures of k-means results.
 
 Every function takes fitted results, draws on ``ax`` (a new figure when None) and
-returns the Axes; none calls ``plt.show()``. matplotlib is imported inside the
-functions, so ``import kmeansx`` never loads it.
+returns the Axes, except :func:`animate`, which writes a GIF; none calls
+``plt.show()``. matplotlib is imported inside the functions, so ``import kmeansx``
+never loads it.
+
+Drawing takes some work of its own: the points are labeled with the model's
+``predict``, more than two columns are projected on their first two principal
+components (a PCA fitted on the points), and :func:`animate` assigns the points to
+every set of centers in ``history_``.
 
 The ``model`` arguments accept a fitted :class:`kmeansx.KMeans`, a
 :func:`kmeansx.segment` result or a loaded segment model; for the latter two, ``X``
-is the table (the same columns are picked and scaled as when fitting) and the
-pictures show original units whenever there are two columns.
+is the table (the same columns are picked and scaled as when fitting) or the
+prepared table it was fitted on (:class:`kmeansx._tables.Prepared`, used as it is),
+and the pictures show original units whenever there are two columns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+
+from kmeansx._tables import Prepared, prepare
 
 __all__ = ["elbow", "scores", "silhouette", "clusters", "centroid_paths", "animate"]
 
@@ -33,6 +43,10 @@ def _colors(k: int):
 
     cmap = mpl.colormaps["tab10" if k <= 10 else "tab20"]
     return [cmap(i % cmap.N) for i in range(k)]
+
+
+# How the centers are marked, on the clusters and in the animation alike.
+_CENTERS = dict(marker="X", s=220, edgecolors="black", linewidths=1.5)
 
 
 # -- choosing k -----------------------------------------------------------------------
@@ -53,8 +67,6 @@ def elbow(choice, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from kmeansx import choose_k, plot
     >>> X = np.random.default_rng(0).normal(size=(60, 2))
@@ -62,7 +74,7 @@ def elbow(choice, ax=None):
     >>> ax.get_xlabel()
     'number of clusters k'
     """
-    from kmeansx.selection import _knee
+    from kmeansx._knee import find_knee
 
     ax = _axes(ax)
     table = choice.table
@@ -70,7 +82,7 @@ def elbow(choice, ax=None):
     ax.plot(ks, inertia, "o-", color="C0", label="inertia")
     knee = choice.recommended.get("elbow")
     if knee is None and "elbow" not in choice.recommended:
-        knee = _knee(list(ks), inertia)[0]
+        knee = find_knee(list(ks), inertia)[0]
     if knee is not None:
         y = inertia[list(ks).index(knee)]
         ax.axvline(knee, color="C3", linestyle="--", linewidth=1)
@@ -103,8 +115,6 @@ def scores(choice, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from kmeansx import choose_k, plot
     >>> X = np.random.default_rng(0).normal(size=(60, 2))
@@ -158,6 +168,10 @@ class _View:
     names: list
     scaler: object  # None for a plain KMeans
 
+    @cached_property
+    def projection(self) -> _Projection:
+        return _Projection(self.Z, self.names, self.scaler)
+
 
 def _unwrap(model):
     """(KMeans, Scaler or None, columns or None) for any accepted model."""
@@ -168,15 +182,30 @@ def _unwrap(model):
     return model, None, None
 
 
+def _scaled(X, scaler, columns) -> np.ndarray:
+    """What a segment model sees of ``X``: its columns, scaled as when fitting."""
+    if not isinstance(X, Prepared):
+        return scaler.transform(prepare(X, columns).values)
+    if list(X.columns) != list(columns):
+        raise ValueError(
+            f"the prepared table holds the columns {X.columns}, the model was "
+            f"fitted on {columns}."
+        )
+    # The table the model was fitted on is already scaled: no second pass.
+    return X.scaled if X.scaler is scaler else scaler.transform(X.values)
+
+
 def _view(model, X) -> _View:
     import pandas as pd
 
     km, scaler, columns = _unwrap(model)
     if scaler is not None:
-        from kmeansx._tables import prepare
-
-        Z = scaler.transform(prepare(X, columns).values)
-        names = columns
+        Z, names = _scaled(X, scaler, columns), columns
+    elif isinstance(X, Prepared):
+        raise TypeError(
+            "a prepared table goes with a segment result; pass a plain KMeans the "
+            "table itself."
+        )
     else:
         names = getattr(km, "feature_names_in_", None)
         if names is None:
@@ -240,7 +269,7 @@ def silhouette(model_or_labels, X, ax=None, *, sample_size=10_000, random_state=
     ----------
     model_or_labels : fitted model or array-like of shape (n_samples,)
         A model labels ``X`` with ``predict``; labels are used as given.
-    X : array-like or DataFrame of shape (n_samples, n_features)
+    X : array-like or DataFrame of shape (n_samples, n_features), or Prepared
     ax : matplotlib Axes, default=None
     sample_size : int, default=10_000
         Above this many rows a seeded random sample is drawn (the cost is
@@ -249,8 +278,6 @@ def silhouette(model_or_labels, X, ax=None, *, sample_size=10_000, random_state=
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from kmeansx import KMeans, plot
     >>> X = np.random.default_rng(0).normal(size=(50, 2))
@@ -301,8 +328,6 @@ def clusters(model, X, ax=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from kmeansx import KMeans, plot
     >>> X = np.random.default_rng(0).normal(size=(50, 2))
@@ -311,7 +336,7 @@ def clusters(model, X, ax=None):
     50
     """
     v = _view(model, X)
-    proj = _Projection(v.Z, v.names, v.scaler)
+    proj = v.projection
     points, centers = proj(v.Z), proj(v.centers)
     k = len(v.centers)
     colors = _colors(k)
@@ -322,10 +347,7 @@ def clusters(model, X, ax=None):
             points[mine, 0], points[mine, 1], s=14, color=colors[c], alpha=0.7,
             label=f"cluster {c} ({int(mine.sum())})",
         )  # fmt: skip
-    ax.scatter(
-        centers[:, 0], centers[:, 1], marker="X", s=220, c=colors,
-        edgecolors="black", linewidths=1.5, label="centers",
-    )  # fmt: skip
+    ax.scatter(centers[:, 0], centers[:, 1], c=colors, label="centers", **_CENTERS)
     proj.label(ax)
     ax.set_title(f"{k} clusters")
     ax.legend(fontsize="small")
@@ -361,13 +383,11 @@ def centroid_paths(model, X=None, ax=None):
     Parameters
     ----------
     model : fitted model with ``history_`` (``record_history=True``)
-    X : array-like or DataFrame, default=None
+    X : array-like, DataFrame or Prepared, default=None
     ax : matplotlib Axes, default=None
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from kmeansx import KMeans, plot
     >>> X = np.random.default_rng(0).normal(size=(50, 2))
@@ -381,7 +401,7 @@ def centroid_paths(model, X=None, ax=None):
     n_iter, k, d = path.shape[0] - 1, path.shape[1], path.shape[2]
     if X is not None:
         v = _view(model, X)
-        proj = _Projection(v.Z, v.names, v.scaler)
+        proj = v.projection
     else:
         names = columns or [
             str(c)
@@ -425,7 +445,7 @@ def animate(model, X, path, *, fps: int = 2, force: bool = False) -> Path:
     Parameters
     ----------
     model : fitted model with ``history_`` (``record_history=True``)
-    X : array-like or DataFrame
+    X : array-like, DataFrame or Prepared
     path : path-like
         Where to write the GIF (atomically; an existing file only with ``force``).
     fps : int, default=2
@@ -438,8 +458,6 @@ def animate(model, X, path, *, fps: int = 2, force: bool = False) -> Path:
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np, tempfile, pathlib
     >>> from PIL import Image
     >>> from kmeansx import KMeans, plot
@@ -453,45 +471,54 @@ def animate(model, X, path, *, fps: int = 2, force: bool = False) -> Path:
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation, PillowWriter
 
-    from kmeansx import steps
     from kmeansx.io import atomic_write, check_output
 
-    km, scaler, columns, history = _history(model)
+    *_, history = _history(model)
     check_output(path, force=force)  # before any drawing: nothing half-made to undo
     v = _view(model, X)
-    proj = _Projection(v.Z, v.names, v.scaler)
     centers = np.asarray(history.centers, dtype=float)
-    k = centers.shape[1]
-    colors = np.array(_colors(k))
-    pts = proj(v.Z)
-    frames = [steps.assign(v.Z, c) for c in centers]
-    inertias = [
-        steps.inertia(v.Z, c, lab) for c, lab in zip(centers, frames, strict=True)
-    ]
-    cs = [proj(c) for c in centers]
-
+    labels, inertias = _iterations(v.Z, centers)
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    points = ax.scatter(pts[:, 0], pts[:, 1], s=14, c=colors[frames[0]], alpha=0.7)
-    marks = ax.scatter(
-        cs[0][:, 0], cs[0][:, 1], marker="X", s=220, c=colors,
-        edgecolors="black", linewidths=1.5,
-    )  # fmt: skip
-    trail = np.concatenate([pts, np.concatenate(cs)])
+    try:
+        draw = _first_frame(ax, v, centers, labels, inertias)
+        anim = FuncAnimation(fig, draw, frames=len(labels), blit=False, repeat=False)
+        with atomic_write(path, force=force) as tmp:
+            anim.save(tmp, writer=PillowWriter(fps=fps))
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def _iterations(Z, centers) -> tuple[list, list]:
+    """Every point's label, and the inertia, for each set of centers in turn."""
+    from kmeansx import steps
+
+    labels = [steps.assign(Z, c) for c in centers]
+    inertias = [
+        steps.inertia(Z, c, lab) for c, lab in zip(centers, labels, strict=True)
+    ]
+    return labels, inertias
+
+
+def _first_frame(ax, v: _View, centers, labels, inertias):
+    """Draw frame 0 on ``ax``; return the function that turns it into frame t."""
+    proj = v.projection
+    colors = np.array(_colors(centers.shape[1]))
+    pts = proj(v.Z)
+    cs = [proj(c) for c in centers]
+    points = ax.scatter(pts[:, 0], pts[:, 1], s=14, c=colors[labels[0]], alpha=0.7)
+    marks = ax.scatter(cs[0][:, 0], cs[0][:, 1], c=colors, **_CENTERS)
+    # Fixed limits that hold every point and every center of every frame.
+    trail = np.concatenate([pts, *cs])
     pad = 0.05 * (trail.max(axis=0) - trail.min(axis=0) + 1e-12)
     ax.set_xlim(trail[:, 0].min() - pad[0], trail[:, 0].max() + pad[0])
     ax.set_ylim(trail[:, 1].min() - pad[1], trail[:, 1].max() + pad[1])
     proj.label(ax)
 
     def draw(t):
-        points.set_facecolor(colors[frames[t]])
+        points.set_facecolor(colors[labels[t]])
         marks.set_offsets(cs[t])
-        ax.set_title(f"iteration {t} of {len(frames) - 1}: inertia {inertias[t]:.4g}")
+        ax.set_title(f"iteration {t} of {len(labels) - 1}: inertia {inertias[t]:.4g}")
         return points, marks
 
-    anim = FuncAnimation(fig, draw, frames=len(frames), blit=False, repeat=False)
-    try:
-        with atomic_write(path, force=force) as tmp:
-            anim.save(tmp, writer=PillowWriter(fps=fps))
-    finally:
-        plt.close(fig)
-    return Path(path)
+    return draw

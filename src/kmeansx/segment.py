@@ -13,14 +13,15 @@ import numpy as np
 import pandas as pd
 
 from kmeansx._estimator import KMeans
-from kmeansx._tables import Scaler, check_k, check_scale, prepare
+from kmeansx._tables import Prepared, Scaler, as_prepared, check_k, check_scale, prepare
 from kmeansx.selection import METHODS, KChoice, choose_k
 
 __all__ = ["Segmentation", "SegmentModel", "segment"]
 
 
-def _labels_series(labels, prepared, dropna: bool) -> pd.Series:
-    if not dropna:
+def _labels_series(labels, prepared: Prepared) -> pd.Series:
+    """Labels on the table's index; ``<NA>`` for the rows dropna dropped."""
+    if not prepared.dropna:
         return pd.Series(labels, index=prepared.index, name="cluster")
     out = pd.Series(pd.NA, index=prepared.index, name="cluster", dtype="Int64")
     out[prepared.kept] = labels
@@ -60,6 +61,42 @@ class SegmentModel:
     scaler: Scaler
     columns: tuple
 
+    @classmethod
+    def from_kmeans(cls, model: KMeans, columns=None) -> SegmentModel:
+        """A fitted :class:`kmeansx.KMeans` as a segment model, without scaling.
+
+        So that a plain model labels a table's rows as a segmentation does (the
+        command line's ``predict`` takes either).
+
+        Parameters
+        ----------
+        model : KMeans
+            Fitted.
+        columns : list of str, default=None
+            The columns it was fitted on, in order; None takes the model's
+            ``feature_names_in_`` (a model fitted on a DataFrame has them).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from kmeansx import KMeans
+        >>> from kmeansx.segment import SegmentModel
+        >>> df = pd.DataFrame({"a": [0.0, 1.0, 10.0, 11.0]})
+        >>> km = KMeans(2, random_state=0).fit(df)
+        >>> SegmentModel.from_kmeans(km).predict(df).equals(
+        ...     pd.Series(km.labels_, name="cluster"))
+        True
+        """
+        if columns is None:
+            columns = getattr(model, "feature_names_in_", None)
+            if columns is None:
+                raise ValueError(
+                    "this KMeans was fitted without column names; pass the columns "
+                    "it was fitted on."
+                )
+        columns = tuple(columns)
+        return cls(model, Scaler.identity(len(columns)), columns)
+
     @property
     def n_clusters(self) -> int:
         return int(self.model.cluster_centers_.shape[0])
@@ -95,8 +132,13 @@ class SegmentModel:
         labels : Series named "cluster"
         """
         prepared = prepare(df, list(self.columns), dropna=dropna)
-        labels = self.model.predict(self.scaler.transform(prepared.values))
-        return _labels_series(labels, prepared, dropna)
+        Z = self.scaler.transform(prepared.values)
+        # A model fitted on a DataFrame is given one back, with the names it knows.
+        names = getattr(self.model, "feature_names_in_", None)
+        labels = self.model.predict(
+            Z if names is None else pd.DataFrame(Z, columns=names)
+        )
+        return _labels_series(labels, prepared)
 
 
 @dataclass(frozen=True)
@@ -201,7 +243,9 @@ def segment(
 
     Parameters
     ----------
-    df : DataFrame (or array-like of shape (n_samples, n_features))
+    df : DataFrame (or array-like of shape (n_samples, n_features)), or Prepared
+        A table prepared by :func:`kmeansx._tables.prepare` is used as it is, if
+        ``columns``, ``scale`` and ``dropna`` are the ones it was prepared with.
     columns : list of str, default=None
         The columns to cluster on; None uses all (every one must be numeric).
     n_clusters : int or "auto", default="auto"
@@ -237,6 +281,31 @@ def segment(
     [16.0, 84.3]
     """
     scale = check_scale(scale)
+    _check_n_clusters(n_clusters)
+    prepared = as_prepared(df, columns, dropna=dropna, scale=scale)
+    fit = dict(n_init=n_init, max_iter=max_iter, tol=tol, random_state=random_state)
+    choice = None
+    if isinstance(n_clusters, str):
+        choice = _choose_k(prepared, k_range, methods, progress=progress, **fit)
+        n_clusters = choice.recommended_k
+    n_clusters = int(n_clusters)
+    check_k(n_clusters, prepared)
+    model = KMeans(n_clusters, record_history=record_history, **fit)
+    model.fit(prepared.scaled)
+    cols = prepared.columns
+    return Segmentation(
+        labels=_labels_series(model.labels_, prepared),
+        centers=SegmentModel(model, prepared.scaler, tuple(cols)).centers,
+        profile=profile_segments(prepared.values, model.labels_, cols, n_clusters),
+        inertia=float(model.inertia_),
+        model=model,
+        scaler=prepared.scaler,
+        columns=list(cols),
+        choice=choice,
+    )
+
+
+def _check_n_clusters(n_clusters) -> None:
     auto = isinstance(n_clusters, str) and n_clusters == "auto"
     if not auto and (
         not isinstance(n_clusters, numbers.Integral)
@@ -246,47 +315,21 @@ def segment(
         raise ValueError(
             f"n_clusters must be 'auto' or an int >= 1, got {n_clusters!r}."
         )
-    prepared = prepare(df, columns, dropna=dropna)
-    cols = prepared.columns
-    choice = None
-    if auto:
-        top = min(max(k_range), prepared.n_distinct)
-        ks = [k for k in k_range if k <= top]
-        choice = choose_k(
-            pd.DataFrame(prepared.values, columns=cols),
-            ks,
-            methods,
-            scale=scale,
-            random_state=random_state,
-            n_init=n_init,
-            max_iter=max_iter,
-            tol=tol,
-            progress=progress,
-        )
-        if choice.recommended_k is None:
-            raise ValueError(
-                f"could not choose k: {choice.reason} Or pass n_clusters=<int>."
-            )
-        n_clusters = choice.recommended_k
-    n_clusters = int(n_clusters)
-    check_k(n_clusters, prepared)
-    scaler = Scaler.fit(prepared.values, scale)
-    model = KMeans(
-        n_clusters,
-        n_init=n_init,
-        max_iter=max_iter,
-        tol=tol,
-        random_state=random_state,
-        record_history=record_history,
-    ).fit(scaler.transform(prepared.values))
-    result = SegmentModel(model, scaler, tuple(cols))
-    return Segmentation(
-        labels=_labels_series(model.labels_, prepared, dropna),
-        centers=result.centers,
-        profile=profile_segments(prepared.values, model.labels_, cols, n_clusters),
-        inertia=float(model.inertia_),
-        model=model,
-        scaler=scaler,
-        columns=list(cols),
-        choice=choice,
+
+
+def _choose_k(prepared: Prepared, k_range, methods, **kwargs) -> KChoice:
+    """choose_k over ``k_range`` capped at the distinct points; a k or a clear error."""
+    top = min(max(k_range), prepared.n_distinct)
+    choice = choose_k(
+        prepared,
+        [k for k in k_range if k <= top],
+        methods,
+        scale=prepared.scaler.method,
+        dropna=prepared.dropna,
+        **kwargs,
     )
+    if choice.recommended_k is None:
+        raise ValueError(
+            f"could not choose k: {choice.reason} Or pass n_clusters=<int>."
+        )
+    return choice

@@ -8,7 +8,6 @@ labels. Only the gap statistic fits more (its reference data sets).
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -17,7 +16,8 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from kmeansx._estimator import KMeans
-from kmeansx._tables import Scaler, check_scale, prepare
+from kmeansx._knee import find_knee
+from kmeansx._tables import as_prepared, check_scale
 
 __all__ = ["KChoice", "choose_k", "METHODS"]
 
@@ -110,6 +110,20 @@ def _check_methods(methods) -> tuple:
     return methods
 
 
+def _check_settings(k_range, methods, gap_references, silhouette_sample_size):
+    """The sweep's parameters, checked: ``(ks, methods)``."""
+    ks = _check_k_range(k_range)
+    methods = _check_methods(methods)
+    if not isinstance(gap_references, int) or gap_references < 1:
+        raise ValueError(f"gap_references must be an int >= 1, got {gap_references!r}.")
+    if not isinstance(silhouette_sample_size, int) or silhouette_sample_size < 2:
+        raise ValueError(
+            f"silhouette_sample_size must be an int >= 2, got "
+            f"{silhouette_sample_size!r}."
+        )
+    return ks, methods
+
+
 class _Progress:
     """A transient rich progress bar, or nothing."""
 
@@ -138,20 +152,6 @@ class _Progress:
     def __exit__(self, *exc):
         if self._bar is not None:
             self._bar.stop()
-
-
-def _knee(ks, inertia):
-    """Kneedle's knee (None when there is none) and its difference curve."""
-    diff = np.full(len(ks), np.nan)
-    if len(ks) < 3:
-        return None, diff
-    from kneed import KneeLocator
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        kl = KneeLocator(ks, inertia, curve="convex", direction="decreasing")
-    diff[:] = kl.y_difference
-    return (None if kl.knee is None else int(kl.knee)), diff
 
 
 def _gap_choice(ks, gap, sd):
@@ -236,7 +236,9 @@ def choose_k(
 
     Parameters
     ----------
-    X : DataFrame or array-like of shape (n_samples, n_features)
+    X : DataFrame or array-like of shape (n_samples, n_features), or Prepared
+        A table prepared by :func:`kmeansx._tables.prepare` is used as it is, if
+        ``columns``, ``scale`` and ``dropna`` are the ones it was prepared with.
     k_range : iterable of int, default=range(1, 11)
         The values of k to try; every k must be at most the number of distinct
         points.
@@ -279,99 +281,112 @@ def choose_k(
     >>> list(choice.table.columns[:3])
     ['k', 'inertia', 'elbow']
     """
-    ks = _check_k_range(k_range)
-    methods = _check_methods(methods)
+    ks, methods = _check_settings(
+        k_range, methods, gap_references, silhouette_sample_size
+    )
     scale = check_scale(scale)
-    if not isinstance(gap_references, int) or gap_references < 1:
-        raise ValueError(f"gap_references must be an int >= 1, got {gap_references!r}.")
-    if not isinstance(silhouette_sample_size, int) or silhouette_sample_size < 2:
-        raise ValueError(
-            f"silhouette_sample_size must be an int >= 2, got "
-            f"{silhouette_sample_size!r}."
-        )
-    prepared = prepare(X, columns, dropna=dropna)
+    prepared = as_prepared(X, columns, dropna=dropna, scale=scale)
     distinct = prepared.n_distinct
     if ks[-1] > distinct:
         raise ValueError(
             f"k_range goes up to {ks[-1]} but the data has only {distinct} distinct "
             f"points; use k_range=range({ks[0]}, {distinct + 1})."
         )
-    Z = Scaler.fit(prepared.values, scale).transform(prepared.values)
-    n = Z.shape[0]
-    rs = check_random_state(random_state)
-    seed = (
-        int(random_state)
-        if isinstance(random_state, numbers.Integral)
-        else int(rs.randint(2**31 - 1))
-    )
+    Z = prepared.scaled
+    seed = _seed(random_state)
     B = gap_references if "gap" in methods else 0
     if progress is None:
-        progress = n * len(ks) * (1 + B) >= _PROGRESS_WORK
+        progress = Z.shape[0] * len(ks) * (1 + B) >= _PROGRESS_WORK
 
     def fit(data, k, s):
-        return KMeans(k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=s).fit(
-            data
-        )
+        km = KMeans(k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=s)
+        return km.fit(data)
 
+    with _Progress(len(ks) * (1 + B), "choosing k", progress) as bar:
+        scores = _scores(Z, ks, methods, fit, seed, silhouette_sample_size, bar)
+        ref_logw = _reference_log_inertia(Z, ks, B, fit, seed, bar)
+    table, recommended = _recommendations(ks, methods, scores, ref_logw)
+    k, reason = _vote(recommended, methods)
+    return KChoice(table, recommended, k, reason, scale, Z.shape[0], methods)
+
+
+def _seed(random_state) -> int:
+    """One integer seed for every fit, the silhouette sample and the gap's data."""
+    rs = check_random_state(random_state)  # also refuses what sklearn refuses
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(rs.randint(2**31 - 1))
+
+
+def _scores(Z, ks, methods, fit, seed, silhouette_sample_size, bar) -> dict:
+    """Inertia and every score that needs no reference data, one fit per k."""
     from sklearn import metrics
 
+    n = Z.shape[0]
     cols = {
         name: np.full(len(ks), np.nan)
         for name in ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin")
     }
-    with _Progress(len(ks) * (1 + B), "choosing k", progress) as bar:
-        for i, k in enumerate(ks):
-            km = fit(Z, k, seed)
-            cols["inertia"][i] = km.inertia_
-            if 2 <= k <= n - 1:
-                lab = km.labels_
-                if "silhouette" in methods:
-                    cols["silhouette"][i] = metrics.silhouette_score(
-                        Z,
-                        lab,
-                        sample_size=silhouette_sample_size
-                        if n > silhouette_sample_size
-                        else None,
-                        random_state=seed,
-                    )
-                if "calinski_harabasz" in methods:
-                    cols["calinski_harabasz"][i] = metrics.calinski_harabasz_score(
-                        Z, lab
-                    )
-                if "davies_bouldin" in methods:
-                    cols["davies_bouldin"][i] = metrics.davies_bouldin_score(Z, lab)
-            bar.advance()
-        ref_logw = np.full((B, len(ks)), np.nan)
-        if B:
-            rng = np.random.default_rng(seed)
-            low, high = Z.min(axis=0), Z.max(axis=0)
-            for b in range(B):
-                R = rng.uniform(low, high, size=Z.shape)
-                for i, k in enumerate(ks):
-                    ref_logw[b, i] = np.log(fit(R, k, (seed + b + 1) % 2**32).inertia_)
-                    bar.advance()
+    for i, k in enumerate(ks):
+        km = fit(Z, k, seed)
+        cols["inertia"][i] = km.inertia_
+        if 2 <= k <= n - 1:  # the scores need two clusters and a point to spare
+            lab = km.labels_
+            if "silhouette" in methods:
+                cols["silhouette"][i] = metrics.silhouette_score(
+                    Z,
+                    lab,
+                    sample_size=silhouette_sample_size
+                    if n > silhouette_sample_size
+                    else None,
+                    random_state=seed,
+                )
+            if "calinski_harabasz" in methods:
+                cols["calinski_harabasz"][i] = metrics.calinski_harabasz_score(Z, lab)
+            if "davies_bouldin" in methods:
+                cols["davies_bouldin"][i] = metrics.davies_bouldin_score(Z, lab)
+        bar.advance()
+    return cols
 
-    table = pd.DataFrame({"k": ks, "inertia": cols["inertia"]})
+
+def _reference_log_inertia(Z, ks, B: int, fit, seed: int, bar) -> np.ndarray:
+    """log W_k of B data sets drawn uniformly in Z's bounding box: (B, len(ks))."""
+    ref_logw = np.full((B, len(ks)), np.nan)
+    if not B:
+        return ref_logw
+    rng = np.random.default_rng(seed)
+    low, high = Z.min(axis=0), Z.max(axis=0)
+    for b in range(B):
+        R = rng.uniform(low, high, size=Z.shape)
+        for i, k in enumerate(ks):
+            ref_logw[b, i] = np.log(fit(R, k, (seed + b + 1) % 2**32).inertia_)
+            bar.advance()
+    return ref_logw
+
+
+def _recommendations(ks, methods, scores: dict, ref_logw) -> tuple[pd.DataFrame, dict]:
+    """The table (k, inertia, one column per method) and each method's k."""
+    table = pd.DataFrame({"k": ks, "inertia": scores["inertia"]})
     recommended = {}
     for m in methods:
         if m == "elbow":
-            knee, diff = _knee(ks, cols["inertia"])
+            knee, diff = find_knee(ks, scores["inertia"])
             table["elbow"] = diff
             recommended[m] = knee
         elif m == "gap":
             with np.errstate(divide="ignore"):
-                logw = np.log(cols["inertia"])
+                logw = np.log(scores["inertia"])
             gap = np.where(np.isfinite(logw), ref_logw.mean(axis=0) - logw, np.nan)
+            B = ref_logw.shape[0]
             sd = ref_logw.std(axis=0) * np.sqrt(1 + 1 / B)
             table["gap"], table["gap_sd"] = gap, sd
             recommended[m] = _gap_choice(ks, gap, sd)
         else:
-            values = cols[m]
+            values = scores[m]
             table[m] = values
             if np.isfinite(values).any():
                 pick = np.nanargmin if m == "davies_bouldin" else np.nanargmax
                 recommended[m] = int(ks[int(pick(values))])
             else:
                 recommended[m] = None
-    k, reason = _vote(recommended, methods)
-    return KChoice(table, recommended, k, reason, scale, n, methods)
+    return table, recommended

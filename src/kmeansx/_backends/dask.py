@@ -40,29 +40,10 @@ __all__ += ["as_dask_array"]
 # -- input -------------------------------------------------------------------------
 
 
-def _check_numeric_dtypes(X, name: str) -> None:
-    import pandas as pd
-
-    bad = [
-        col
-        for col, dtype in zip(X.columns, X.dtypes, strict=True)
-        if not (
-            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-        )
-    ]
-    if bad:
-        listed = ", ".join(repr(c) for c in bad)
-        raise ValueError(
-            f"{name} has non-numeric column(s) {listed}; k-means needs numbers: select "
-            f"numeric columns, or encode or drop these (for instance "
-            f"df.drop(columns=[{bad[0]!r}]))."
-        )
-
-
 def as_dask_array(X, name: str = "X"):
     """A 2-D float32/float64 Dask array with one block across the columns."""
     if hasattr(X, "columns") and hasattr(X, "to_dask_array"):
-        _check_numeric_dtypes(X, name)
+        V.check_numeric_columns(X, name=name)
         X = X.to_dask_array()
     elif hasattr(X, "to_dask_array"):  # a Series: one feature
         X = X.to_dask_array()

@@ -1,4 +1,4 @@
-"""What the CLI prints: pure functions from results to rich tables and JSON.
+"""What the commands print: pure functions from results to rich tables, text and JSON.
 
 Nothing here reads files, fits models or prints; each function returns a value, so
 the formatting is tested apart from the commands.
@@ -50,7 +50,7 @@ def to_json(obj) -> str:
 
     Examples
     --------
-    >>> from kmeansx._report import to_json
+    >>> from kmeansx.cli.format import to_json
     >>> to_json({"k": 3, "score": float("nan")})
     '{\\n  "k": 3,\\n  "score": null\\n}'
     """
@@ -81,6 +81,11 @@ def choice_summary(choice) -> str:
     return f"Recommended k = {choice.recommended_k}. {choice.reason}"
 
 
+def choice_report(choice) -> list:
+    """What ``choose-k`` prints: the table of every k, then the recommendation."""
+    return [choice_table(choice), choice_summary(choice)]
+
+
 def choice_json(choice) -> dict:
     return {
         "recommended_k": choice.recommended_k,
@@ -101,7 +106,7 @@ def profile_table(profile: pd.DataFrame, columns, title: str = "Segments") -> Ta
     >>> import pandas as pd
     >>> from rich.console import Console
     >>> from kmeansx import segment
-    >>> from kmeansx._report import profile_table
+    >>> from kmeansx.cli.format import profile_table
     >>> seg = segment(pd.DataFrame({"a": [0.0, 1.0, 10.0, 11.0]}), n_clusters=2,
     ...               random_state=0)
     >>> console = Console(width=80, record=True, file=io.StringIO())
@@ -126,6 +131,12 @@ def profile_table(profile: pd.DataFrame, columns, title: str = "Segments") -> Ta
     return table
 
 
+def segmentation_report(seg) -> list:
+    """What ``fit`` and the demo print: how k was chosen (if it was), the profile."""
+    chosen = [] if seg.choice is None else choice_report(seg.choice)
+    return [*chosen, profile_table(seg.profile, seg.columns)]
+
+
 def segmentation_json(seg, outputs: dict) -> dict:
     return {
         "n_clusters": int(len(seg.centers)),
@@ -148,6 +159,38 @@ def sizes_table(labels: pd.Series, title: str = "Rows per cluster") -> Table:
     for c, n in counts.items():
         table.add_row("missing" if pd.isna(c) else str(c), str(int(n)))
     return table
+
+
+def predictions_json(labels: pd.Series, output) -> dict:
+    """``predict --json``: rows, rows per cluster (``missing`` for <NA>), output."""
+    sizes = labels.value_counts(dropna=False).sort_index()
+    return {
+        "n_rows": len(labels),
+        "sizes": {
+            "missing" if pd.isna(k) else str(k): int(v) for k, v in sizes.items()
+        },
+        "output": None if output is None else str(output),
+    }
+
+
+def dask_fit_report(summary: dict) -> list:
+    """What ``fit --dask`` prints: centers in data units, then one line of totals."""
+    table = Table(title=f"{summary['n_clusters']} clusters (centers in data units)")
+    table.add_column("cluster", justify="right")
+    table.add_column("size", justify="right")
+    for name in summary["columns"]:
+        table.add_column(str(name), justify="right")
+    for j, (size, center) in enumerate(
+        zip(summary["sizes"], summary["centers"], strict=True)
+    ):
+        table.add_row(str(j), str(size), *(f"{v:.4g}" for v in center))
+    totals = (
+        f"{summary['n_samples']} rows, {summary['n_iter']} iterations, "
+        f"inertia {summary['inertia']:.6g}"
+        + (" (on the scaled columns)" if summary["scale"] else "")
+    )
+    wrote = [f"wrote output: {summary['output']}"] if summary["output"] else []
+    return [table, totals, *wrote]
 
 
 def comparison_tables(runs: dict, columns) -> tuple[Table, Table]:

@@ -1,10 +1,11 @@
 """``kmeansx fit DATA --dask``: Parquet files read with Dask, fitted on a cluster.
 
-The command's logic lives here so that ``kmeansx/cli.py`` only parses options and
-formats errors. Data too large for one machine stays on the cluster: the input is
-read lazily (a folder of Parquet files or a glob), standardized lazily, fitted on
-the Dask backend with one line of progress per iteration, and the rows come back
-out with a ``cluster`` column as a Parquet dataset (one file per partition).
+The work of ``fit --dask`` lives here, so that :mod:`kmeansx.cli.fit` only parses
+options, prints and formats errors. Data too large for one machine stays on the
+cluster: the input is read lazily (a folder of Parquet files or a glob),
+standardized lazily, fitted on the Dask backend with one line of progress per
+iteration, and the rows come back out with a ``cluster`` column as a Parquet
+dataset (one file per partition).
 """
 
 from __future__ import annotations
@@ -49,14 +50,12 @@ def parquet_files(data) -> list[str]:
 
 
 def _select(ddf, columns):
-    import pandas as pd
-
     from kmeansx._tables import suggest
+    from kmeansx._validation import non_numeric_columns
 
     if columns is None:
-        text = [
-            c for c, t in ddf.dtypes.items() if not pd.api.types.is_numeric_dtype(t)
-        ]
+        # The backend's check would name these too; this says which option helps.
+        text = non_numeric_columns(ddf)
         if text:
             raise ValueError(
                 f"column(s) {', '.join(map(repr, text))} are not numeric; choose the "
@@ -155,26 +154,18 @@ def fit_command(
     output,
     scheduler,
     force: bool,
-    console,
     **unsupported,
 ) -> dict:
     """Fit k-means on Parquet data with Dask; return a summary (and write rows).
 
-    One line of progress per iteration goes to stderr (so that ``--json`` output
-    stays clean); ``console`` prints the result table unless it is None.
+    One line of progress per iteration goes to stderr, so that ``--json`` output
+    stays clean; :func:`kmeansx.cli.format.dask_fit_report` formats the summary.
     """
     from rich.console import Console
 
     require_dask("dask.dataframe", "distributed")
     progress = Console(stderr=True)
-    for name, value in unsupported.items():
-        if value:
-            raise ValueError(UNSUPPORTED[name])
-    if n_clusters == "auto":
-        raise ValueError(
-            "--dask needs a number of clusters (--n-clusters N); choosing k runs in "
-            "memory: try kmeansx choose-k on a sample of the data."
-        )
+    _refuse_unsupported(n_clusters, unsupported)
     import dask.dataframe as dd
 
     from kmeansx import KMeans
@@ -210,42 +201,32 @@ def fit_command(
             written = _write_rows(
                 ddf, names, X.dtype, (mean, std), km, Path(output), force
             )
-    centers = km.cluster_centers_ * std + mean
-    sizes = np.bincount(km.labels_, minlength=n_clusters)
-    summary = {
+    return _summary(km, names, scale, (mean, std), written)
+
+
+def _refuse_unsupported(n_clusters, unsupported: dict) -> None:
+    for name, value in unsupported.items():
+        if value:
+            raise ValueError(UNSUPPORTED[name])
+    if n_clusters == "auto":
+        raise ValueError(
+            "--dask needs a number of clusters (--n-clusters N); choosing k runs in "
+            "memory: try kmeansx choose-k on a sample of the data."
+        )
+
+
+def _summary(km, names, scale, scaling, written) -> dict:
+    """The fit in plain numbers, centers back in the data's units."""
+    mean, std = scaling
+    n_clusters = km.cluster_centers_.shape[0]
+    return {
         "n_clusters": int(n_clusters),
         "n_samples": int(km.labels_.shape[0]),
         "n_iter": int(km.n_iter_),
         "inertia": float(km.inertia_),
         "columns": names,
         "scale": scale,
-        "sizes": sizes.tolist(),
-        "centers": centers.tolist(),
+        "sizes": np.bincount(km.labels_, minlength=n_clusters).tolist(),
+        "centers": (km.cluster_centers_ * std + mean).tolist(),
         "output": str(written) if written is not None else None,
     }
-    if console is not None:
-        _print_table(console, summary)
-    return summary
-
-
-def _print_table(console, summary) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"{summary['n_clusters']} clusters (centers in data units)")
-    table.add_column("cluster", justify="right")
-    table.add_column("size", justify="right")
-    for name in summary["columns"]:
-        table.add_column(str(name), justify="right")
-    for j, (size, center) in enumerate(
-        zip(summary["sizes"], summary["centers"], strict=True)
-    ):
-        table.add_row(str(j), str(size), *(f"{v:.4g}" for v in center))
-    console.print(table)
-    console.print(
-        f"{summary['n_samples']} rows, {summary['n_iter']} iterations, "
-        f"inertia {summary['inertia']:.6g}"
-        + (" (on the scaled columns)" if summary["scale"] else ""),
-        highlight=False,
-    )
-    if summary["output"]:
-        console.print(f"wrote output: {summary['output']}", highlight=False)

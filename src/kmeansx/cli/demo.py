@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-DEMO_FILES = (
-    "elbow.png",
-    "scores.png",
-    "silhouette.png",
-    "clusters.png",
-    "centroid_paths.png",
-    "animation.gif",
-    "segments.csv",
-    "model.kmx",
-)
+import typer
+
+from kmeansx.cli.figures import PLOT_FILES
+from kmeansx.cli.options import Force, RandomState, console, user_errors
+
+DEMO_FILES = (*PLOT_FILES, "segments.csv", "model.kmx")
 MARKER = ".kmeansx-demo"
+
+
+def demo(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the pictures.")
+    ] = Path("kmeansx-demo"),
+    random_state: RandomState = 0,
+    force: Force = False,
+):
+    """The whole workflow on the built-in wine data, and why to standardize first."""
+    with user_errors():
+        run_demo(output, random_state=random_state, force=force, console=console())
 
 
 def claim_directory(output: Path, *, force: bool) -> None:
@@ -40,15 +49,21 @@ def claim_directory(output: Path, *, force: bool) -> None:
     )
 
 
-def compare_scaling(X, cultivar, random_state) -> dict:
-    """KMeans(n_clusters=3) without and with standardizing, against the cultivars."""
+def compare_scaling(tables: dict, cultivar, random_state) -> dict:
+    """KMeans(n_clusters=3) on each prepared table, against the cultivars.
+
+    ``tables`` maps a name ("unscaled", "standardized") to the wine data prepared
+    with that scaling (:func:`kmeansx._tables.prepare`).
+    """
     from sklearn.metrics import adjusted_rand_score
 
     from kmeansx import segment
 
     runs = {}
-    for name, scale in (("unscaled", None), ("standardized", "standard")):
-        seg = segment(X, n_clusters=3, scale=scale, random_state=random_state)
+    for name, table in tables.items():
+        seg = segment(
+            table, n_clusters=3, scale=table.scaler.method, random_state=random_state
+        )
         runs[name] = {
             "sizes": seg.profile["size"].tolist(),
             "inertia": seg.inertia,
@@ -60,43 +75,58 @@ def compare_scaling(X, cultivar, random_state) -> dict:
 
 def run_demo(output, *, random_state=0, force=False, console) -> dict:
     """Print the comparison and the workflow; write pictures, table and model."""
-    from sklearn.metrics import adjusted_rand_score
-
-    from kmeansx import _report, save, segment
-    from kmeansx.cli import write_plots
+    from kmeansx._tables import prepare
     from kmeansx.datasets import load_wine
-    from kmeansx.io import write_table
 
     output = Path(output)
     claim_directory(output, force=force)
     X, cultivar = load_wine()
+    # Each scaling prepared once: the standardized table also serves the workflow
+    # and its pictures.
+    tables = {"unscaled": prepare(X), "standardized": prepare(X, scale="standard")}
     console.rule("1. Why standardize first")
+    _why_standardize(X, cultivar, tables, random_state, console)
+    console.rule("2. The workflow: choose k, fit, profile, pictures")
+    return _workflow(X, cultivar, tables["standardized"], random_state, output, console)
+
+
+def _why_standardize(X, cultivar, tables, random_state, console) -> None:
+    from kmeansx.cli import format as fmt
+
     console.print(
         f"The wine data: {X.shape[0]} wines, {X.shape[1]} measurements on very "
         "different scales, and the 3 cultivars they came from (which k-means never "
         "sees)."
     )
-    runs = compare_scaling(X, cultivar, random_state)
-    summary, centers = _report.comparison_tables(runs, X.columns)
+    runs = compare_scaling(tables, cultivar, random_state)
+    summary, centers = fmt.comparison_tables(runs, X.columns)
     console.print(summary)
     console.print(centers)
     share = X.var(ddof=0) / X.var(ddof=0).sum()
-    console.print(_report.comparison_verdict(runs, share), style="bold")
+    console.print(fmt.comparison_verdict(runs, share), style="bold")
 
-    console.rule("2. The workflow: choose k, fit, profile, pictures")
+
+def _workflow(X, cultivar, standardized, random_state, output: Path, console) -> dict:
+    """Choose k, fit, profile, then every picture, the labeled table and the model."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from kmeansx import save, segment
+    from kmeansx.cli import format as fmt
+    from kmeansx.cli.figures import write_plots
+    from kmeansx.io import write_table
+
     seg = segment(
-        X, n_clusters="auto", scale="standard", random_state=random_state,
+        standardized, n_clusters="auto", random_state=random_state,
         record_history=True,
     )  # fmt: skip
-    console.print(_report.choice_table(seg.choice))
-    console.print(_report.choice_summary(seg.choice))
-    console.print(_report.profile_table(seg.profile, seg.columns))
+    for item in fmt.segmentation_report(seg):
+        console.print(item)
     ari = adjusted_rand_score(cultivar, seg.labels)
     console.print(
         f"Agreement of these {len(seg.centers)} segments with the cultivars: "
         f"ARI {ari:.2f}."
     )
-    written = write_plots(seg, X, output, force=True)
+    written = write_plots(seg, standardized, output, force=True)
     table = X.assign(cultivar=cultivar, cluster=seg.labels)
     written["segments.csv"] = write_table(table, output / "segments.csv", force=True)
     written["model.kmx"] = save(seg, output / "model.kmx", force=True)

@@ -1,0 +1,75 @@
+"""The Typer app: the commands, usage errors on one line, and ``main``."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from typer.core import TyperGroup
+
+from kmeansx.cli.choose_k import choose_k_command
+from kmeansx.cli.demo import demo
+from kmeansx.cli.fit import fit
+from kmeansx.cli.options import one_line
+from kmeansx.cli.predict import predict
+
+try:  # Typer >= 0.26 vendors click; earlier versions use click itself
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException
+
+
+class _Group(TyperGroup):
+    """Usage errors as one line on stderr (status 2), not a rich panel."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):  # fmt: skip
+        try:
+            rv = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except ClickException as e:
+            # With no arguments the help has just been printed: nothing to add.
+            if type(e).__name__ != "NoArgsIsHelpError":
+                ctx = getattr(e, "ctx", None)
+                where = ctx.command_path if ctx is not None else "kmeansx"
+                typer.echo(
+                    f"kmeansx: error: {one_line(e.format_message())} "
+                    f"(see '{where} --help')",
+                    err=True,
+                )
+            rv = e.exit_code
+        except typer.Abort:
+            typer.echo("kmeansx: aborted", err=True)
+            rv = 1
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="kmeansx",
+    help="Exact, fast k-means: choose k, segment a table, label new rows, see it move.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+# In this order in --help.
+app.command()(fit)
+app.command()(predict)
+app.command("choose-k")(choose_k_command)
+app.command()(demo)
+
+
+def main() -> None:
+    """Entry point of the ``kmeansx`` console script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

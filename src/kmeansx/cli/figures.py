@@ -1,0 +1,93 @@
+"""The pictures the commands write: every picture of a segmentation, and the
+choose-k figure. PNGs and the GIF are written atomically, matplotlib on Agg."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+PLOT_FILES = (
+    "elbow.png",
+    "scores.png",
+    "silhouette.png",
+    "clusters.png",
+    "centroid_paths.png",
+    "animation.gif",
+)
+
+
+def check_plot_outputs(directory: Path, *, force: bool, inputs) -> None:
+    """Refuse, before any work, a file for a directory, or pictures to overwrite."""
+    from kmeansx.cli.options import check_outputs
+
+    if directory.exists():
+        if not directory.is_dir():
+            raise NotADirectoryError(f"--plots {directory} is a file, not a directory.")
+        check_outputs([directory / n for n in PLOT_FILES], force=force, inputs=inputs)
+
+
+def write_plots(seg, X, directory: Path, *, force: bool) -> dict:
+    """Write every picture of a segmentation into ``directory``: name -> path.
+
+    ``X`` is the table ``seg`` was fitted on, or better its Prepared form (see
+    :func:`kmeansx._tables.prepare`): then no picture prepares or scales it again.
+    """
+    from kmeansx import plot
+
+    directory.mkdir(parents=True, exist_ok=True)
+    drawings = {
+        "silhouette.png": lambda ax: plot.silhouette(seg, X, ax),
+        "clusters.png": lambda ax: plot.clusters(seg, X, ax),
+        "centroid_paths.png": lambda ax: plot.centroid_paths(seg, X, ax),
+    }
+    if seg.choice is not None:
+        drawings = {
+            "elbow.png": lambda ax: plot.elbow(seg.choice, ax),
+            "scores.png": lambda ax: plot.scores(seg.choice, ax),
+            **drawings,
+        }
+    written = {}
+    for name, draw in drawings.items():
+        with _figure(figsize=(7, 5)) as (fig, ax):
+            draw(ax)
+            written[name] = _save(fig, directory / name, force=force)
+    gif = directory / "animation.gif"
+    written["animation.gif"] = plot.animate(seg, X, gif, force=force)
+    return written
+
+
+def write_choice_figure(choice, path: Path, *, force: bool) -> None:
+    """The elbow, and the scores beside it when there are any, in one PNG."""
+    from kmeansx import plot
+
+    has_scores = any(m != "elbow" for m in choice.recommended)
+    with _figure(1, 1 + has_scores, figsize=(6 + 6 * has_scores, 4.5)) as (fig, axes):
+        axes = list(axes) if has_scores else [axes]
+        plot.elbow(choice, axes[0])
+        if has_scores:
+            plot.scores(choice, axes[1])
+        _save(fig, path, force=force)
+
+
+@contextlib.contextmanager
+def _figure(*args, **kwargs):
+    """``plt.subplots(...)`` on Agg, closed whatever happens."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no window, whatever the environment says
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(*args, **kwargs)
+    try:
+        yield fig, axes
+    finally:
+        plt.close(fig)
+
+
+def _save(fig, path: Path, *, force: bool) -> Path:
+    from kmeansx.io import atomic_write
+
+    fig.tight_layout()
+    with atomic_write(path, force=force) as tmp:
+        fig.savefig(tmp, dpi=100)
+    return path
