@@ -69,4 +69,4 @@ def test_two_thousand_fits_keep_memory_flat_and_warn_nothing():
         for _ in range(N_FITS - WARM_UP):
             random_fit(rng)
     growth = resident_bytes() - after_warm_up
-    assert growth < MAX_GROWTH_BYTES, f"resident memory grew by {growth / 2**20:.1f} MiB"
+    assert growth < MAX_GROWTH_BYTES, f"memory grew by {growth / 2**20:.1f} MiB"

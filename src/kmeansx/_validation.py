@@ -33,10 +33,6 @@ def format_rows(rows: Sequence) -> str:
     return shown + (f", ... ({len(rows)} rows in all)" if more > 0 else "")
 
 
-# The older name, still used by the checks below (to be renamed with them).
-_fmt_rows = format_rows
-
-
 def _column_names(X, n_features: int) -> list[str]:
     names = getattr(X, "columns", None)
     if names is None:
@@ -220,7 +216,7 @@ def check_finite(X, *, name: str = "X", columns=None, index=None) -> None:
         )
         raise ValueError(
             f"{name} contains {what} in column {names[j]!r} (row(s) "
-            f"{_fmt_rows(labels)}); k-means needs finite values: drop those rows "
+            f"{format_rows(labels)}); k-means needs finite values: drop those rows "
             f"({drop}) or impute them first."
         )
 
@@ -270,12 +266,13 @@ def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(w))
     if bad.size:
         raise ValueError(
-            f"sample_weight contains NaN or inf at row(s) {_fmt_rows(bad)}."
+            f"sample_weight contains NaN or inf at row(s) {format_rows(bad)}."
         )
     neg = np.flatnonzero(w < 0)
     if neg.size:
         raise ValueError(
-            f"sample_weight must be non-negative; negative at row(s) {_fmt_rows(neg)}."
+            "sample_weight must be non-negative; negative at row(s) "
+            f"{format_rows(neg)}."
         )
     if n_samples and not w.sum() > 0:
         raise ValueError("sample_weight sums to zero; at least one weight must be > 0.")
