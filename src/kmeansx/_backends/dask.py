@@ -239,24 +239,28 @@ def _check_fitted_input(estimator, X):
 def predict(estimator, X):
     """Labels of the nearest centers, as a Dask array of int32 (lazy)."""
     X, centers = _check_fitted_input(estimator, X)
-    return X.map_blocks(
-        B.predict_block,
-        centers,
-        dtype=np.int32,
-        drop_axis=1,
-        meta=np.empty(0, np.int32),
-    )
+    return _by_block(X, B.predict_block, centers, np.dtype(np.int32), columns=None)
 
 
 def transform(estimator, X):
     """Distances to every center, as a Dask array (lazy), in X's dtype."""
     X, centers = _check_fitted_input(estimator, X)
+    return _by_block(X, B.transform_block, centers, X.dtype, columns=len(centers))
+
+
+def _by_block(X, fn, centers, dtype, *, columns: int | None):
+    """``fn(block, centers)`` over the row blocks: one value per row
+    (``columns=None``) or ``columns`` per row."""
+    if columns is None:
+        return X.map_blocks(
+            fn, centers, dtype=dtype, drop_axis=1, meta=np.empty(0, dtype)
+        )
     return X.map_blocks(
-        B.transform_block,
+        fn,
         centers,
-        dtype=X.dtype,
-        chunks=(X.chunks[0], (centers.shape[0],)),
-        meta=np.empty((0, 0), X.dtype),
+        dtype=dtype,
+        chunks=(X.chunks[0], (columns,)),
+        meta=np.empty((0, 0), dtype),
     )
 
 
