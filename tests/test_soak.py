@@ -7,6 +7,7 @@ weights are drawn from a seeded Generator.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import warnings
 
@@ -30,20 +31,33 @@ def resident_bytes() -> int:
     return pages * resource.getpagesize()
 
 
-def random_fit(rng: np.random.Generator) -> None:
-    n = int(rng.integers(2, 3000))
-    d = int(rng.integers(1, 24))
+ALGORITHMS = ["lloyd", "elkan", "hamerly", "yinyang", "auto"]
+INITS = ["k-means++", "random", "k-means||"]
+
+
+def random_fit(rng: np.random.Generator, **fixed) -> None:
+    """One fit of a random shape; ``fixed`` pins any of dtype, sparse, weighted,
+    algorithm and init, or asks for a ``large`` shape."""
+    if fixed.get("large"):  # enough elements for the parallel compilations
+        n, d = 3000, 24
+    else:
+        n, d = int(rng.integers(2, 3000)), int(rng.integers(1, 24))
     k = int(rng.integers(1, min(n, 24) + 1))
-    dtype = np.float32 if rng.random() < 0.5 else np.float64
+    dtype = np.dtype(
+        fixed.get("dtype", np.float32 if rng.random() < 0.5 else np.float64)
+    )
     X = rng.normal(size=(n, d)).astype(dtype)
-    if rng.random() < 0.2:
-        X = sp.random(n, d, density=0.5, format="csr", random_state=rng, dtype=dtype)
-        X.data += 0.1  # no explicit zeros standing for distinct points
-    w = rng.uniform(0.1, 2.0, n) if rng.random() < 0.3 else None
-    algorithm = rng.choice(["lloyd", "elkan", "hamerly", "yinyang", "auto"])
+    if fixed.get("sparse", rng.random() < 0.2):
+        # Half the cells zero, but never the first column: rows stay distinct, so
+        # every fit can fill its k clusters (duplicates would warn, by design).
+        X[:, 1:][rng.random((n, d - 1)) < 0.5] = 0
+        X = sp.csr_matrix(X)
+    weighted = fixed.get("weighted", rng.random() < 0.3)
+    w = rng.uniform(0.1, 2.0, n) if weighted else None
+    algorithm = fixed.get("algorithm", rng.choice(ALGORITHMS))
     if algorithm == "elkan" and k == 1:
         algorithm = "lloyd"  # elkan with one cluster warns by design
-    init = rng.choice(["k-means++", "random", "k-means||"])
+    init = fixed.get("init", rng.choice(INITS))
     km = KMeans(
         k,
         init=init,
@@ -63,6 +77,18 @@ def test_two_thousand_fits_keep_memory_flat_and_warn_nothing():
     rng = np.random.default_rng(2026)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # Every kernel specialization, serial and parallel, compiles here (a
+        # compilation holds on to memory), not inside the measurement.
+        keys = ("dtype", "sparse", "weighted", "algorithm", "init", "large")
+        for combo in itertools.product(
+            [np.float32, np.float64],
+            [False, True],
+            [False, True],
+            ALGORITHMS,
+            INITS,
+            [False, True],
+        ):
+            random_fit(rng, **dict(zip(keys, combo, strict=True)))
         for _ in range(WARM_UP):
             random_fit(rng)
         after_warm_up = resident_bytes()
