@@ -139,7 +139,8 @@ def _fold_group(dots, off, g, mg, cinfo, rel, st, lower_inout):
             best_min2[r] = min2
 
 
-@jit()
+# Compiled into the block, as _settle_rows below.
+@jit(inline=True)
 def _evaluate_groups(X, m, cinfo, rel, st, lower_inout, x_mean):
     """Distances of the block's pending rows to the groups they could not rule out.
 
