@@ -261,10 +261,9 @@ def test_block_scan_ranks_as_lloyd(dtype, d):
     rows = np.arange(40, 40 + bounds.BLOCK_ROWS, dtype=np.int64)
     m = 200
     info = acc.CenterInfo(centers, None, full_cc=False)
-    scratch = bounds.new_scratch(d, 7, X[:1, 0])
-    scratch.rows[:] = rows
-    values = bounds.block_scan(X, m, info.centers_m2, info.c_sqnorm, scratch)
-    xsq = scratch.xsq
+    _, _, _, scratch = bounds.new_scratch(d, 7, X[:1, 0])
+    xsq = np.empty(bounds.BLOCK_ROWS)
+    values = bounds.block_scan(X, rows, m, info.centers_m2, info.c_sqnorm, scratch, xsq)
     np.testing.assert_allclose(
         xsq[:m], ref.sq_distances(X[rows[:m]], np.zeros((1, d)))[:, 0], rtol=1e-12
     )
@@ -273,10 +272,10 @@ def test_block_scan_ranks_as_lloyd(dtype, d):
         np.sqrt((centers.astype(float) ** 2).sum(axis=1)).max() ** 2
     )
     tol = 64 * d * np.finfo(dtype).eps * scale
-    assert np.all(np.abs(scratch.best[:m] - best) <= tol)
-    assert np.all(np.abs(scratch.second[:m] - second) <= tol)
+    assert np.all(np.abs(scratch[2][:m] - best) <= tol)
+    assert np.all(np.abs(scratch[3][:m] - second) <= tol)
     clear = second - best > 2 * tol
-    np.testing.assert_array_equal(scratch.label[:m][clear], label[clear])
+    np.testing.assert_array_equal(scratch[4][:m][clear], label[clear])
     want = (centers.astype(float) ** 2).sum(axis=1)[:, None] - 2.0 * (
         centers.astype(float) @ X[rows[:m]].astype(float).T
     )

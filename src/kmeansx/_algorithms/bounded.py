@@ -24,7 +24,6 @@ from kmeansx._data import take_weights
 from kmeansx._kernels import partials as _partials
 from kmeansx._kernels import stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
-from kmeansx._kernels.bounds import Bounds, CenterArrays, PassParams
 
 # Beyond this share of Lloyd's blocks, one full Lloyd pass settles ambiguous rows
 # faster than gathering the blocks.
@@ -171,16 +170,13 @@ class BoundedStep(InMemoryStep):
     """One pass of a bound-based kernel over ``X``, with the replay of ambiguous rows.
 
     Subclasses set ``full_cc`` (Elkan's k x k half distances) or ``half_min`` (only
-    their row minima; O(k^2 d) per pass, which Yinyang skips), their pass as
-    ``kernel`` and their bound arrays as ``bounds``
-    (:class:`~kmeansx._kernels.bounds.Bounds`), and may extend
-    :meth:`center_arrays`.
+    their row minima; O(k^2 d) per pass, which Yinyang skips) and implement
+    :meth:`_kernel`, which calls their Numba kernel with the per-chunk outputs of
+    this class.
     """
 
     full_cc = False
     half_min = True
-    kernel = None
-    bounds: Bounds
 
     def __init__(
         self,
@@ -229,56 +225,29 @@ class BoundedStep(InMemoryStep):
             np.empty(nc, dtype=np.int64),
         )
 
-    def params(self, info: CenterInfo) -> PassParams:
-        # Cast to the declared types: another type would compile the kernel again.
-        return PassParams(
-            first=bool(self.first),
-            coef=float(self.coef),
-            max_norm=float(info.max_norm),
-            rel=float(self.rel),
-            shift_max=float(info.shift_max),
-            shift_second=float(info.shift_second),
-            shift_argmax=int(info.shift_argmax),
+    def params(self, info: CenterInfo) -> np.ndarray:
+        return np.array(
+            [
+                1.0 if self.first else 0.0,
+                self.coef,
+                info.max_norm,
+                self.rel,
+                info.shift_max,
+                info.shift_second,
+                float(info.shift_argmax),
+            ]
         )
 
-    def center_arrays(self, centers, info: CenterInfo) -> CenterArrays:
-        """What the kernel reads about the centers of this pass."""
-        none = np.zeros(0)
-        no_index = np.zeros(0, dtype=np.int64)
-        return CenterArrays(
-            centers=centers,
-            centers_m2=info.centers_m2,
-            c_sqnorm=info.c_sqnorm,
-            shift=info.shift,
-            half_min=info.half_min,
-            half_cc=info.half_cc,
-            cum=none,
-            order=no_index,
-            group_start=no_index,
-            group_of=no_index,
-        )
+    def _kernel(self, centers, info, labels, partial):  # pragma: no cover
+        raise NotImplementedError
 
     def run(self, centers, *, final: bool = False):
         """Assign in place; return (sums, weights, inertia, n_changed)."""
         info = CenterInfo(
             centers, self.previous, full_cc=self.full_cc, half_min=self.half_min
         )
-        cinfo = self.center_arrays(centers, info)
         partial = self.partial_final if final else self.partial_update
-        self.kernel(
-            self.X,
-            self.sample_weight,
-            self.x_norm,
-            cinfo,
-            self.params(info),
-            self.chunk,
-            self.labels,
-            self.bounds,
-            self.flags,
-            *partial,
-            self.flagged,
-            *self.extra,
-        )
+        self._kernel(centers, info, self.labels, partial)
         self.first = False
         self.previous = centers.copy()
         extra = self._replay(centers, self.labels, partial)

@@ -14,7 +14,6 @@ import numpy as np
 
 from kmeansx._algorithms.bounded import BOUND_DTYPE, BoundedStep
 from kmeansx._kernels import elkan as _elkan
-from kmeansx._kernels.bounds import Bounds
 
 
 def elkan_bounds_bytes(n_samples: int, n_clusters: int, dtype=BOUND_DTYPE) -> int:
@@ -24,7 +23,6 @@ def elkan_bounds_bytes(n_samples: int, n_clusters: int, dtype=BOUND_DTYPE) -> in
 
 class ElkanStep(BoundedStep):
     full_cc = True
-    kernel = _elkan.elkan_pass
 
     @classmethod
     def fits(cls, n_samples: int, n_clusters: int, memory_budget: int) -> bool:
@@ -34,10 +32,32 @@ class ElkanStep(BoundedStep):
         super().__init__(X, sample_weight, n_clusters, **options)
         self.upper = np.empty(X.shape[0], dtype=BOUND_DTYPE)
         self.lower = np.empty((X.shape[0], n_clusters), dtype=BOUND_DTYPE)
-        self.bounds = Bounds(self.upper, self.lower, np.zeros(0, dtype=BOUND_DTYPE))
         # Total distance each center has moved: the offset of the lazy bounds.
         self.cum = np.zeros(n_clusters)
 
-    def center_arrays(self, centers, info):
+    def _kernel(self, centers, info, labels, partial):
         self.cum += info.shift
-        return super().center_arrays(centers, info)._replace(cum=self.cum)
+        cinfo = (
+            self.x_norm,
+            info.centers_m2,
+            info.c_sqnorm,
+            info.shift,
+            info.half_cc,
+            info.half_min,
+            self.cum,
+            self.params(info),
+        )
+        _elkan.elkan_pass(
+            self.X,
+            self.sample_weight,
+            centers,
+            cinfo,
+            self.chunk,
+            labels,
+            self.upper,
+            self.lower,
+            self.flags,
+            *partial,
+            self.flagged,
+            *self.extra,
+        )

@@ -13,14 +13,34 @@ import numpy as np
 
 from kmeansx._algorithms.bounded import BOUND_DTYPE, BoundedStep
 from kmeansx._kernels import hamerly as _hamerly
-from kmeansx._kernels.bounds import Bounds
 
 
 class HamerlyStep(BoundedStep):
-    kernel = _hamerly.hamerly_pass
-
     def __init__(self, X, sample_weight, n_clusters: int, **options):
         super().__init__(X, sample_weight, n_clusters, **options)
         self.upper = np.empty(X.shape[0], dtype=BOUND_DTYPE)
         self.lower = np.empty(X.shape[0], dtype=BOUND_DTYPE)
-        self.bounds = Bounds(self.upper, self.lower, np.zeros(0, dtype=BOUND_DTYPE))
+
+    def _kernel(self, centers, info, labels, partial):
+        cinfo = (
+            self.x_norm,
+            info.centers_m2,
+            info.c_sqnorm,
+            info.shift,
+            info.half_min,
+            self.params(info),
+        )
+        _hamerly.hamerly_pass(
+            self.X,
+            self.sample_weight,
+            centers,
+            cinfo,
+            self.chunk,
+            labels,
+            self.upper,
+            self.lower,
+            self.flags,
+            *partial,
+            self.flagged,
+            *self.extra,
+        )

@@ -16,7 +16,6 @@ import numpy as np
 from kmeansx._algorithms.bounded import BOUND_DTYPE, BoundedStep
 from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES
 from kmeansx._kernels import yinyang as _yinyang
-from kmeansx._kernels.bounds import Bounds
 
 # Centers per group, as in the paper (k / 10 groups).
 CENTERS_PER_GROUP = 10
@@ -64,7 +63,6 @@ class YinyangStep(BoundedStep):
     # The group bounds do the pruning; the k x k center distances would cost
     # more than they save at the large k Yinyang is for.
     half_min = False
-    kernel = _yinyang.yinyang_pass
 
     def __init__(self, X, sample_weight, n_clusters: int, **options):
         super().__init__(X, sample_weight, n_clusters, **options)
@@ -84,25 +82,38 @@ class YinyangStep(BoundedStep):
         counts = np.bincount(group)
         self.group_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self.lower = np.empty((self.X.shape[0], counts.shape[0]), dtype=BOUND_DTYPE)
-        self.bounds = Bounds(self.upper, self.lower, self.glower)
         self.cum = np.zeros(counts.shape[0])
 
-    def center_arrays(self, centers, info):
+    def _kernel(self, centers, info, labels, partial):
         if self.group_of is None:
             self._set_groups(centers)
         # A group's bounds drop by the most any of its centers moved.
         group_shift = np.zeros(self.cum.shape[0])
         np.maximum.at(group_shift, self.group_of, info.shift)
         self.cum += group_shift
-        return (
-            super()
-            .center_arrays(centers, info)
-            ._replace(
-                centers_m2=np.ascontiguousarray(info.centers_m2[self.order]),
-                c_sqnorm=np.ascontiguousarray(info.c_sqnorm[self.order]),
-                cum=self.cum,
-                order=self.order,
-                group_start=self.group_start,
-                group_of=self.group_of,
-            )
+        cinfo = (
+            self.x_norm,
+            np.ascontiguousarray(info.centers_m2[self.order]),
+            np.ascontiguousarray(info.c_sqnorm[self.order]),
+            info.shift,
+            info.half_min,
+            self.group_of,
+            self.cum,
+            self.params(info),
+        )
+        _yinyang.yinyang_pass(
+            self.X,
+            self.sample_weight,
+            centers,
+            cinfo,
+            (self.order, self.group_start),
+            self.chunk,
+            labels,
+            self.upper,
+            self.glower,
+            self.lower,
+            self.flags,
+            *partial,
+            self.flagged,
+            *self.extra,
         )

@@ -32,13 +32,9 @@ CACHE = os.environ.get("KMEANSX_NUMBA_CACHE", "1") != "0"
 SERIAL_BELOW = 1 << 16
 
 
-def _compile(fn, parallel: bool, inline: bool = False):
+def _compile(fn, parallel: bool):
     return numba.njit(
-        cache=CACHE,
-        nogil=True,
-        fastmath=set(FASTMATH_FLAGS),
-        parallel=parallel,
-        inline="always" if inline else "never",
+        cache=CACHE, nogil=True, fastmath=set(FASTMATH_FLAGS), parallel=parallel
     )(fn)
 
 
@@ -82,20 +78,15 @@ class ParallelKernel:
         return (self.serial if small else self.parallel)(*args)
 
 
-def jit(*, parallel: bool = False, inline: bool = False):
+def jit(*, parallel: bool = False):
     """Return the decorator every kmeansx kernel is compiled with.
 
     ``parallel=True`` gives a :class:`ParallelKernel`, to be called from Python
     drivers; other kernels are plain Numba functions, callable from kernels too.
-    ``inline=True`` compiles a function into the body of each caller (Numba's
-    ``inline="always"``): for a function that takes another as argument, which
-    Numba would otherwise pass as an object pointer that keeps the caller out of
-    the on-disk cache, and for a helper called per block of rows whose arguments
-    cost more to pass than its work.
     """
     if parallel:
         return ParallelKernel
-    return lambda fn: _compile(fn, parallel=False, inline=inline)
+    return lambda fn: _compile(fn, parallel=False)
 
 
 _controller = None

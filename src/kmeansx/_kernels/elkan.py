@@ -13,18 +13,18 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.bounds import (
+    block_margins,
     block_scan,
-    leave_to_replay,
     new_scratch,
     prunable,
-    relabel,
-    run_chunk,
     sq_dist,
     store_lower,
     store_upper,
 )
+from kmeansx._kernels.partials import accumulate_block
 
 
 @jit()
@@ -33,9 +33,7 @@ def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout, x_mean
 
     ``best`` and ``second`` are the two smallest squared distances computed (only
     when ``tight``: some center could not be pruned and the distance to ``a`` was
-    computed); otherwise ``u`` is the (moved) upper bound. Called per row: it
-    takes the arrays it reads, not the whole ``cinfo``, whose fields Numba would
-    pass one by one.
+    computed); otherwise ``u`` is the (moved) upper bound.
     """
     n_clusters = centers.shape[0]
     best_j = a
@@ -71,81 +69,16 @@ def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout, x_mean
     return best_j, best, second, tight, ub
 
 
-@jit()
-def _elkan_block(
-    X,
-    b0,
-    b1,
-    cinfo,
-    params,
-    scratch,
-    labels_inout,
-    bounds_inout,
-    flags_out,
-    x_mean,
-):
-    """Labels and bounds of rows ``b0:b1`` (the block of :func:`run_chunk`)."""
-    # The bundles' fields, read once, out of the loops.
-    upper_inout, lower_inout = bounds_inout.upper, bounds_inout.lower
-    centers, half_cc, cum = cinfo.centers, cinfo.half_cc, cinfo.cum
-    shift, half_min = cinfo.shift, cinfo.half_min
-    first, rel = params.first, params.rel
-    xsq_b, marg_b = scratch.xsq, scratch.marg
-    best_b, second_b, label_b = scratch.best, scratch.second, scratch.label
-    if first:
-        # No bounds yet: every row against every center (one GEMM), its lower
-        # bounds from the ranking values less the margin.
-        for r in range(b1 - b0):
-            scratch.rows[r] = b0 + r
-        dots = block_scan(X, b1 - b0, cinfo.centers_m2, cinfo.c_sqnorm, scratch, x_mean)
-        for r in range(b1 - b0):
-            for j in range(dots.shape[0]):
-                v = np.float64(dots[j, r]) + xsq_b[r] - marg_b[r]
-                lower_inout[b0 + r, j] = store_lower(np.sqrt(max(v, 0.0)) + cum[j], rel)
-    changed = 0
-    flagged = 0
-    for r in range(b1 - b0):
-        i = b0 + r
-        marg = marg_b[r]
-        if first:
-            label = np.int32(label_b[r])
-            best = np.float64(best_b[r]) + xsq_b[r]
-            second = np.float64(second_b[r]) + xsq_b[r]
-            tight = True
-            if second - best > marg:
-                # Exact distances make a tighter upper bound.
-                best = sq_dist(X, i, centers, label, x_mean)
-                second = np.inf
-            u = 0.0
-        else:
-            a = labels_inout[i]
-            u = np.float64(upper_inout[i]) + shift[a]
-            if prunable(2.0 * half_min[a] - u, u, marg):
-                upper_inout[i] = store_upper(u, rel)
-                continue
-            label, best, second, tight, u = _elkan_row(
-                X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout, x_mean
-            )
-        if not tight:
-            upper_inout[i] = store_upper(u, rel)
-        elif second - best > marg:
-            upper_inout[i] = store_upper(np.sqrt(best), rel)
-            changed += relabel(i, label, labels_inout)
-        else:
-            flagged += leave_to_replay(i, best, marg, rel, upper_inout, flags_out)
-    return changed, flagged
-
-
 @jit(parallel=True)
 def elkan_pass(
     X,
     sample_weight,
-    x_norm,
+    centers,
     cinfo,
-    params,
     chunk_size,
     labels_inout,
-    bounds_inout,
+    upper_inout,
+    lower_inout,
     flags_out,
     sums_out,
     weights_out,
@@ -156,29 +89,108 @@ def elkan_pass(
 ):
     """One Elkan pass: labels, bounds and Lloyd's per-chunk partial sums.
 
-    Arguments as in :func:`kmeansx._kernels.hamerly.hamerly_pass`, but
-    ``cinfo.half_cc`` and ``cinfo.cum`` (per center) used, and
-    ``bounds_inout.lower`` (n, k) and lazy (module docstring).
+    ``cinfo = (x_norm, centers_m2, c_sqnorm, shift, half_cc, half_min, cum,
+    params)``,
+    ``params`` as in :func:`kmeansx._kernels.hamerly.hamerly_pass`; ``lower_inout``
+    is (n, k) and lazy (module docstring). Outputs and ambiguous rows as in
+    Hamerly's pass.
     """
-    n_features = X.shape[1]
-    n_clusters = cinfo.centers.shape[0]
+    x_norm, centers_m2, c_sqnorm, shift, half_cc, half_min, cum, params = cinfo
+    first = params[0] != 0.0
+    coef = params[1]
+    max_norm = params[2]
+    rel = params[3]
+    n_samples, n_features = X.shape
+    n_clusters = centers.shape[0]
+    update = sums_out.shape[1] > 0
+    want_inertia = inertia_out.shape[0] > 0
     for c in prange(changed_out.shape[0]):
-        scratch = new_scratch(n_features, n_clusters, X[:1, 0])
-        changed_out[c], flagged_out[c] = run_chunk(
-            _elkan_block,
-            c,
-            chunk_size,
-            X,
-            sample_weight,
-            x_norm,
-            cinfo,
-            params,
-            scratch,
-            labels_inout,
-            bounds_inout,
-            flags_out,
-            sums_out,
-            weights_out,
-            inertia_out,
-            x_mean,
-        )
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        if update:
+            sums_out[c][:] = 0.0
+            weights_out[c][:] = 0.0
+        rows, xsq_b, marg_b, scratch = new_scratch(n_features, n_clusters, X[:1, 0])
+        best_b, second_b, label_b = scratch[2], scratch[3], scratch[4]
+        inertia = 0.0
+        changed = 0
+        flagged = 0
+        for b0 in range(start, stop, BLOCK_ROWS):
+            b1 = min(b0 + BLOCK_ROWS, stop)
+            block_margins(x_norm, b0, b1, coef, max_norm, marg_b)
+            if first:
+                for r in range(b1 - b0):
+                    rows[r] = b0 + r
+                dots = block_scan(
+                    X, rows, b1 - b0, centers_m2, c_sqnorm, scratch, xsq_b, x_mean
+                )
+                for r in range(b1 - b0):
+                    i = b0 + r
+                    for j in range(n_clusters):
+                        v = np.float64(dots[j, r]) + xsq_b[r] - marg_b[r]
+                        lower_inout[i, j] = store_lower(
+                            np.sqrt(max(v, 0.0)) + cum[j], rel
+                        )
+            for r in range(b1 - b0):
+                i = b0 + r
+                marg = marg_b[r]
+                if first:
+                    label = np.int32(label_b[r])
+                    best = np.float64(best_b[r]) + xsq_b[r]
+                    second = np.float64(second_b[r]) + xsq_b[r]
+                    tight = True
+                    if second - best > marg:
+                        # Exact distances make a tighter upper bound.
+                        best = sq_dist(X, i, centers, label, x_mean)
+                        second = np.inf
+                    u = 0.0
+                else:
+                    a = labels_inout[i]
+                    u = np.float64(upper_inout[i]) + shift[a]
+                    if prunable(2.0 * half_min[a] - u, u, marg):
+                        upper_inout[i] = store_upper(u, rel)
+                        continue
+                    label, best, second, tight, u = _elkan_row(
+                        X,
+                        i,
+                        centers,
+                        half_cc,
+                        cum,
+                        a,
+                        u,
+                        marg,
+                        rel,
+                        lower_inout,
+                        x_mean,
+                    )
+                if not tight:
+                    upper_inout[i] = store_upper(u, rel)
+                elif second - best > marg:
+                    upper_inout[i] = store_upper(np.sqrt(best), rel)
+                    if labels_inout[i] != label:
+                        changed += 1
+                        labels_inout[i] = label
+                else:
+                    # Valid whichever of the near-tied centers Lloyd picks.
+                    flags_out[i] = 1
+                    flagged += 1
+                    upper_inout[i] = store_upper(np.sqrt(max(best + marg, 0.0)), rel)
+            inertia = accumulate_block(
+                X,
+                sample_weight,
+                centers,
+                labels_inout,
+                flags_out,
+                b0,
+                b1,
+                c,
+                inertia,
+                sums_out,
+                weights_out,
+                inertia_out,
+                x_mean,
+            )
+        if want_inertia:
+            inertia_out[c] = inertia
+        changed_out[c] = changed
+        flagged_out[c] = flagged

@@ -13,97 +13,30 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.bounds import (
+    block_margins,
     block_scan,
-    leave_to_replay,
     new_scratch,
     prunable,
-    relabel,
-    run_chunk,
     sq_dist,
     store_lower,
     store_upper,
 )
-
-
-@jit()
-def _hamerly_block(
-    X,
-    b0,
-    b1,
-    cinfo,
-    params,
-    scratch,
-    labels_inout,
-    bounds_inout,
-    flags_out,
-    x_mean,
-):
-    """Labels and bounds of rows ``b0:b1`` (the block of :func:`run_chunk`)."""
-    # The bundles' fields, read once, out of the loops.
-    upper_inout, lower_inout = bounds_inout.upper, bounds_inout.lower
-    centers, shift, half_min = cinfo.centers, cinfo.shift, cinfo.half_min
-    first, rel = params.first, params.rel
-    shift_max, shift_second = params.shift_max, params.shift_second
-    rows, xsq_b, marg_b = scratch.rows, scratch.xsq, scratch.marg
-    # The bound test, row by row; the rows it cannot settle are gathered in front
-    # (their ids in rows, their margins moved to the front of marg_b).
-    m = 0
-    for r in range(b1 - b0):
-        i = b0 + r
-        if not first:
-            marg = marg_b[r]
-            a = labels_inout[i]
-            u = np.float64(upper_inout[i]) + shift[a]
-            drop = shift_second if a == params.shift_argmax else shift_max
-            low = np.float64(lower_inout[i]) - drop
-            lb = max(low, 2.0 * half_min[a] - u)
-            if not prunable(lb, u, marg):
-                u = np.sqrt(sq_dist(X, i, centers, a, x_mean))
-                lb = max(low, 2.0 * half_min[a] - u)
-            if prunable(lb, u, marg):
-                upper_inout[i] = store_upper(u, rel)
-                lower_inout[i] = store_lower(low, rel)
-                continue
-        rows[m] = i
-        marg_b[m] = marg_b[r]
-        m += 1
-    if m == 0:
-        return 0, 0
-    # The others against every center, in one GEMM.
-    block_scan(X, m, cinfo.centers_m2, cinfo.c_sqnorm, scratch, x_mean)
-    best_b, second_b, label_b = scratch.best, scratch.second, scratch.label
-    changed = 0
-    flagged = 0
-    for r in range(m):
-        i = rows[r]
-        marg = marg_b[r]
-        best = np.float64(best_b[r]) + xsq_b[r]
-        second = np.float64(second_b[r]) + xsq_b[r]
-        if second - best > marg:
-            label = np.int32(label_b[r])
-            u = np.sqrt(sq_dist(X, i, centers, label, x_mean))
-            upper_inout[i] = store_upper(u, rel)
-            lower_inout[i] = store_lower(np.sqrt(max(second - marg, 0.0)), rel)
-            changed += relabel(i, label, labels_inout)
-        else:
-            flagged += leave_to_replay(i, best, marg, rel, upper_inout, flags_out)
-            # Its lower bound too holds for any of the near-tied centers.
-            lower_inout[i] = store_lower(np.sqrt(max(best - marg, 0.0)), rel)
-    return changed, flagged
+from kmeansx._kernels.partials import accumulate_block
 
 
 @jit(parallel=True)
 def hamerly_pass(
     X,
     sample_weight,
-    x_norm,
+    centers,
     cinfo,
-    params,
     chunk_size,
     labels_inout,
-    bounds_inout,
+    upper_inout,
+    lower_inout,
     flags_out,
     sums_out,
     weights_out,
@@ -114,34 +47,102 @@ def hamerly_pass(
 ):
     """One Hamerly pass: labels, bounds and Lloyd's per-chunk partial sums.
 
-    ``x_norm`` holds upper bounds of the row norms, ``cinfo`` is a
-    :class:`~kmeansx._kernels.bounds.CenterArrays` (``half_cc``, ``cum`` and the
-    groups unused) and ``params`` a :class:`~kmeansx._kernels.bounds.PassParams`.
-    ``bounds_inout`` is a :class:`~kmeansx._kernels.bounds.Bounds` (``upper``
-    and ``lower`` (n,); ``glower`` unused). Ambiguous rows keep their label and
-    get ``flags_out[i] = 1``; ``flagged_out[c]`` counts them per chunk, whose
-    partial sums leave them out until the caller's replay settles them. Outputs as
-    in ``assign_update_dense``.
+    ``cinfo = (x_norm, centers_m2, c_sqnorm, shift, half_min, params)`` with
+    ``x_norm`` upper bounds of the row norms and ``params =
+    [first, coef, max_norm, rel, shift_max, shift_second, shift_argmax]`` (see
+    ``kmeansx._accelerated``). Ambiguous rows keep their label and get
+    ``flags_out[i] = 1``; ``flagged_out[c]`` counts them per chunk, whose partial
+    sums leave them out until the caller's replay settles them. Outputs as in
+    ``assign_update_dense``.
     """
-    n_features = X.shape[1]
-    n_clusters = cinfo.centers.shape[0]
+    x_norm, centers_m2, c_sqnorm, shift, half_min, params = cinfo
+    first = params[0] != 0.0
+    coef = params[1]
+    max_norm = params[2]
+    rel = params[3]
+    shift_max = params[4]
+    shift_second = params[5]
+    shift_argmax = np.int64(params[6])
+    n_samples, n_features = X.shape
+    n_clusters = centers.shape[0]
+    update = sums_out.shape[1] > 0
+    want_inertia = inertia_out.shape[0] > 0
     for c in prange(changed_out.shape[0]):
-        scratch = new_scratch(n_features, n_clusters, X[:1, 0])
-        changed_out[c], flagged_out[c] = run_chunk(
-            _hamerly_block,
-            c,
-            chunk_size,
-            X,
-            sample_weight,
-            x_norm,
-            cinfo,
-            params,
-            scratch,
-            labels_inout,
-            bounds_inout,
-            flags_out,
-            sums_out,
-            weights_out,
-            inertia_out,
-            x_mean,
-        )
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        if update:
+            sums_out[c][:] = 0.0
+            weights_out[c][:] = 0.0
+        rows, xsq_b, marg_b, scratch = new_scratch(n_features, n_clusters, X[:1, 0])
+        best_b, second_b, label_b = scratch[2], scratch[3], scratch[4]
+        inertia = 0.0
+        changed = 0
+        flagged = 0
+        for b0 in range(start, stop, BLOCK_ROWS):
+            b1 = min(b0 + BLOCK_ROWS, stop)
+            block_margins(x_norm, b0, b1, coef, max_norm, marg_b)
+            m = 0
+            for r in range(b1 - b0):
+                i = b0 + r
+                if not first:
+                    marg = marg_b[r]
+                    a = labels_inout[i]
+                    u = np.float64(upper_inout[i]) + shift[a]
+                    drop = shift_second if a == shift_argmax else shift_max
+                    low = np.float64(lower_inout[i]) - drop
+                    lb = max(low, 2.0 * half_min[a] - u)
+                    if not prunable(lb, u, marg):
+                        u = np.sqrt(sq_dist(X, i, centers, a, x_mean))
+                        lb = max(low, 2.0 * half_min[a] - u)
+                    if prunable(lb, u, marg):
+                        upper_inout[i] = store_upper(u, rel)
+                        lower_inout[i] = store_lower(low, rel)
+                        continue
+                rows[m] = i
+                marg_b[m] = marg_b[r]
+                m += 1
+            if m > 0:
+                block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_b, x_mean)
+                for r in range(m):
+                    i = rows[r]
+                    marg = marg_b[r]
+                    best = np.float64(best_b[r]) + xsq_b[r]
+                    second = np.float64(second_b[r]) + xsq_b[r]
+                    if second - best > marg:
+                        label = np.int32(label_b[r])
+                        u = np.sqrt(sq_dist(X, i, centers, label, x_mean))
+                        upper_inout[i] = store_upper(u, rel)
+                        lower_inout[i] = store_lower(
+                            np.sqrt(max(second - marg, 0.0)), rel
+                        )
+                        if labels_inout[i] != label:
+                            changed += 1
+                            labels_inout[i] = label
+                    else:
+                        # Valid whichever of the near-tied centers Lloyd picks.
+                        flags_out[i] = 1
+                        flagged += 1
+                        u = np.sqrt(max(best + marg, 0.0))
+                        upper_inout[i] = store_upper(u, rel)
+                        lower_inout[i] = store_lower(
+                            np.sqrt(max(best - marg, 0.0)), rel
+                        )
+            inertia = accumulate_block(
+                X,
+                sample_weight,
+                centers,
+                labels_inout,
+                flags_out,
+                b0,
+                b1,
+                c,
+                inertia,
+                sums_out,
+                weights_out,
+                inertia_out,
+                x_mean,
+            )
+        if want_inertia:
+            inertia_out[c] = inertia
+        changed_out[c] = changed
+        flagged_out[c] = flagged
