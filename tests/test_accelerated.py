@@ -27,7 +27,7 @@ from kmeansx._algorithms.hamerly import HamerlyStep
 from kmeansx._algorithms.lloyd import assign_labels
 from kmeansx._algorithms.registry import choose_algorithm, resolve_algorithm
 from kmeansx._algorithms.yinyang import YinyangStep, group_centers, n_groups_for
-from kmeansx._kernels import bounds
+from kmeansx._kernels import bounds, partials
 
 lloyd = functools.partial(registry.run, "lloyd")
 RUNS = {
@@ -224,7 +224,7 @@ def test_label_partials_redo_only_the_chosen_labels_in_row_order(dtype, centered
         sums[c, redo[q]] = np.nan
         weights[c, redo[q]] = np.nan
     extra = () if x_mean is None else (x_mean,)
-    bounds.label_partials(X, w, labels, 100, chunks, redo, sums, weights, *extra)
+    partials.label_partials(X, w, labels, 100, chunks, redo, sums, weights, *extra)
     np.testing.assert_array_equal(sums, want.sums)
     np.testing.assert_array_equal(weights, want.weights)
 

@@ -21,7 +21,7 @@ import numpy as np
 from kmeansx._algorithms.lloyd import assign_labels
 from kmeansx._algorithms.step import InMemoryStep
 from kmeansx._data import take_weights
-from kmeansx._kernels import bounds as _bounds
+from kmeansx._kernels import partials as _partials
 from kmeansx._kernels import stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
 
@@ -267,7 +267,7 @@ class BoundedStep(InMemoryStep):
             # Only the sums of the labels the replayed rows ended in are wrong.
             redo = np.zeros((chunks.shape[0], self.n_clusters), dtype=np.bool_)
             redo[np.searchsorted(chunks, rows // chunk), new] = True
-            _bounds.label_partials(
+            _partials.label_partials(
                 self.X,
                 self.sample_weight,
                 labels,
@@ -281,7 +281,7 @@ class BoundedStep(InMemoryStep):
             return extra
         # A chunk's inertia adds all its rows in order: redo the chunk.
         for c in chunks:
-            _bounds.chunk_partials(
+            _partials.chunk_partials(
                 self.X,
                 self.sample_weight,
                 centers,

@@ -17,6 +17,7 @@ from numba import prange
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.centered import value
+from kmeansx._kernels.partials import accumulate_block, open_chunk
 
 
 @jit()
@@ -79,6 +80,27 @@ def transpose_block(X_b, x_mean, X_T):
 
 
 @jit()
+def select_nearest(dots, c_sqnorm, m, best_out, label_out):
+    """Smallest ``dots[j, r] + c_sqnorm[j]`` of columns ``r < m``, and its ``j``.
+
+    Selects across rows, which vectorize; ``label_out`` holds the index as a float
+    of ``best_out``'s dtype so that the lanes have one width. Ties keep the lowest
+    ``j``.
+    """
+    for r in range(m):
+        best_out[r] = np.inf
+        label_out[r] = 0
+    for j in range(dots.shape[0]):
+        c_sq = c_sqnorm[j]
+        j_as_float = best_out.dtype.type(j)
+        for r in range(m):
+            dist = dots[j, r] + c_sq
+            closer = dist < best_out[r]
+            best_out[r] = dist if closer else best_out[r]
+            label_out[r] = j_as_float if closer else label_out[r]
+
+
+@jit()
 def nearest_block(X_b, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=None):
     """Nearest center of the rows of ``X_b``, a block of dense ``X`` (at most
     ``BLOCK_ROWS`` rows).
@@ -99,17 +121,7 @@ def nearest_block(X_b, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=N
         np.dot(centers_m2, X_T, dots)
     else:
         _small_dot(centers_m2, X_T, m, dots)
-    for r in range(m):
-        best[r] = np.inf
-        label[r] = 0
-    for j in range(n_clusters):
-        c_sq = centers_sqnorm[j]
-        j_as_float = X_b.dtype.type(j)
-        for r in range(m):
-            dist = dots[j, r] + c_sq
-            closer = dist < best[r]
-            best[r] = dist if closer else best[r]
-            label[r] = j_as_float if closer else label[r]
+    select_nearest(dots, centers_sqnorm, m, best, label)
     for r in range(m):
         labels_out[r] = np.int32(label[r])
 
@@ -151,25 +163,19 @@ def assign_update_dense(
     """
     n_samples, n_features = X.shape
     n_clusters = centers.shape[0]
-    update = sums_out.shape[1] > 0
-    want_inertia = inertia_out.shape[0] > 0
     centers_m2, centers_sqnorm = prepare_centers(centers)
     for c in prange(changed_out.shape[0]):
-        start = c * chunk_size
-        stop = min(start + chunk_size, n_samples)
-        if update:
-            sums_out[c][:] = 0.0
-            weights_out[c][:] = 0.0
+        start, stop = open_chunk(c, chunk_size, n_samples, sums_out, weights_out)
         scratch = new_scratch(n_features, n_clusters, X[:1, 0])
         block_labels = np.empty(BLOCK_ROWS, dtype=np.int32)
         inertia = 0.0
         changed = 0
         for b0 in range(start, stop, BLOCK_ROWS):
+            b1 = min(b0 + BLOCK_ROWS, stop)
             # Views of the block indexed from 0: Numba then knows no index is
             # negative and drops its wraparound test from the loops below.
-            X_b = X[b0 : min(b0 + BLOCK_ROWS, stop)]
-            labels_b = labels_inout[b0 : b0 + X_b.shape[0]]
-            weight_b = sample_weight[b0 : b0 + X_b.shape[0]]
+            X_b = X[b0:b1]
+            labels_b = labels_inout[b0:b1]
             nearest_block(
                 X_b, centers_m2, centers_sqnorm, scratch, block_labels, x_mean
             )
@@ -178,29 +184,22 @@ def assign_update_dense(
                 if labels_b[r] != label:
                     changed += 1
                     labels_b[r] = label
-                w = np.float64(weight_b[r])
-                if want_inertia:
-                    sq = 0.0
-                    for f in range(n_features):
-                        diff = np.float64(value(X_b, x_mean, r, f)) - np.float64(
-                            centers[label, f]
-                        )
-                        sq += diff * diff
-                    inertia += sq * w
-                if update:
-                    weights_out[c, label] += w
-                    if n_features == 2:
-                        # Written out, as in transpose_block; same sums, same order.
-                        x0 = np.float64(value(X_b, x_mean, r, 0))
-                        x1 = np.float64(value(X_b, x_mean, r, 1))
-                        sums_out[c, label, 0] += w * x0
-                        sums_out[c, label, 1] += w * x1
-                    else:
-                        for f in range(n_features):
-                            sums_out[c, label, f] += w * np.float64(
-                                value(X_b, x_mean, r, f)
-                            )
-        if want_inertia:
+            inertia = accumulate_block(
+                X,
+                sample_weight,
+                centers,
+                labels_inout,
+                None,
+                b0,
+                b1,
+                c,
+                inertia,
+                sums_out,
+                weights_out,
+                inertia_out,
+                x_mean,
+            )
+        if inertia_out.shape[0] > 0:
             inertia_out[c] = inertia
         changed_out[c] = changed
 
@@ -250,11 +249,7 @@ def assign_update_csr(
     centers_T = np.ascontiguousarray(centers.T)
     centers_sqnorm = sq_norms(centers, np.zeros(1))
     for c in prange(changed_out.shape[0]):
-        start = c * chunk_size
-        stop = min(start + chunk_size, n_samples)
-        if update:
-            sums_out[c][:] = 0.0
-            weights_out[c][:] = 0.0
+        start, stop = open_chunk(c, chunk_size, n_samples, sums_out, weights_out)
         dots = np.empty(n_clusters, dtype=np.float64)
         inertia = 0.0
         changed = 0

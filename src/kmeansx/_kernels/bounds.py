@@ -21,14 +21,14 @@ rounding decides its near-ties. The bound-based kernels reproduce its labels:
   valid for any of the near-tied centers; the driver then asks Lloyd's own kernel
   for the label (see ``kmeansx._accelerated``). Exact ties are always ambiguous.
 
-Partial sums mirror Lloyd's: the same fixed chunks, rows added in order, the same
-float64 expressions, so the centers are the same bit for bit.
+Partial sums are Lloyd's own code (:mod:`kmeansx._kernels.partials`): the same
+fixed chunks, rows added in order, the same float64 expressions, so the centers
+are the same bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
@@ -157,142 +157,6 @@ def new_scratch(n_features, n_clusters, dtype_like):
             np.empty(BLOCK_ROWS, dtype=dtype),
         ),
     )
-
-
-@jit()
-def accumulate_block(
-    X,
-    b0,
-    b1,
-    sample_weight,
-    centers,
-    labels,
-    flags,
-    c,
-    want_inertia,
-    update,
-    sums_out,
-    weights_out,
-    inertia,
-    x_mean=None,
-):
-    """Lloyd's M-step sums of rows ``b0:b1`` into chunk ``c``; returns the inertia.
-
-    The expressions and their order are those of Lloyd's kernel, so the partial
-    sums (and so the centers) are the same bit for bit. Flagged rows are skipped
-    (after the replay the caller resums their labels, :func:`label_partials`, or
-    their chunk when its inertia is wanted, :func:`chunk_partials`).
-    """
-    n_features = X.shape[1]
-    # Views of the rows indexed from 0: Numba then knows no index is negative and
-    # drops its wraparound test from the loops.
-    X_b = X[b0:b1]
-    labels_b = labels[b0:b1]
-    flags_b = flags[b0:b1]
-    weight_b = sample_weight[b0:b1]
-    for r in range(X_b.shape[0]):
-        if flags_b[r] != 0:
-            continue
-        label = labels_b[r]
-        w = np.float64(weight_b[r])
-        if want_inertia:
-            sq = 0.0
-            for f in range(n_features):
-                diff = np.float64(value(X_b, x_mean, r, f)) - np.float64(
-                    centers[label, f]
-                )
-                sq += diff * diff
-            inertia += sq * w
-        if update:
-            weights_out[c, label] += w
-            for f in range(n_features):
-                sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
-    return inertia
-
-
-@jit()
-def chunk_partials(
-    X,
-    sample_weight,
-    centers,
-    labels,
-    flags,
-    chunk_size,
-    c,
-    sums_out,
-    weights_out,
-    inertia_out,
-    x_mean=None,
-):
-    """Recompute chunk ``c``'s partial sums from final labels (after a replay)."""
-    start = c * chunk_size
-    stop = min(start + chunk_size, X.shape[0])
-    update = sums_out.shape[1] > 0
-    want_inertia = inertia_out.shape[0] > 0
-    if update:
-        sums_out[c][:] = 0.0
-        weights_out[c][:] = 0.0
-    inertia = accumulate_block(
-        X,
-        start,
-        stop,
-        sample_weight,
-        centers,
-        labels,
-        flags,
-        c,
-        want_inertia,
-        update,
-        sums_out,
-        weights_out,
-        0.0,
-        x_mean,
-    )
-    if want_inertia:
-        inertia_out[c] = inertia
-
-
-@jit(parallel=True)
-def label_partials(
-    X,
-    sample_weight,
-    labels,
-    chunk_size,
-    chunks,
-    redo,
-    sums_out,
-    weights_out,
-    x_mean=None,
-):
-    """Recompute, in chunk ``chunks[q]``, the partial sums of the labels ``j`` with
-    ``redo[q, j]`` (after a replay settled rows the pass left out).
-
-    A chunk's sums of label ``j`` add its rows of label ``j`` in row order, and no
-    other row: the pass already summed every label no replayed row ended in, as
-    Lloyd's kernel would, so only the replayed rows' labels need redoing, and only
-    their rows are read.
-    """
-    n_samples, n_features = X.shape
-    for q in prange(chunks.shape[0]):
-        c = chunks[q]
-        start = c * chunk_size
-        stop = min(start + chunk_size, n_samples)
-        for j in range(redo.shape[1]):
-            if redo[q, j]:
-                sums_out[c, j, :] = 0.0
-                weights_out[c, j] = 0.0
-        # Views indexed from 0: Numba then drops its negative-index tests.
-        X_b = X[start:stop]
-        labels_b = labels[start:stop]
-        weight_b = sample_weight[start:stop]
-        for r in range(X_b.shape[0]):
-            label = labels_b[r]
-            if not redo[q, label]:
-                continue
-            w = np.float64(weight_b[r])
-            weights_out[c, label] += w
-            for f in range(n_features):
-                sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
 
 
 @jit()

@@ -16,7 +16,6 @@ from numba import prange
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.bounds import (
-    accumulate_block,
     block_margins,
     block_scan,
     new_scratch,
@@ -25,6 +24,7 @@ from kmeansx._kernels.bounds import (
     store_lower,
     store_upper,
 )
+from kmeansx._kernels.partials import accumulate_block
 
 
 @jit()
@@ -177,18 +177,17 @@ def elkan_pass(
                     upper_inout[i] = store_upper(np.sqrt(max(best + marg, 0.0)), rel)
             inertia = accumulate_block(
                 X,
-                b0,
-                b1,
                 sample_weight,
                 centers,
                 labels_inout,
                 flags_out,
+                b0,
+                b1,
                 c,
-                want_inertia,
-                update,
+                inertia,
                 sums_out,
                 weights_out,
-                inertia,
+                inertia_out,
                 x_mean,
             )
         if want_inertia:

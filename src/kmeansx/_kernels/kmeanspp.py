@@ -17,7 +17,7 @@ from numba import prange
 
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
-from kmeansx._kernels.assign import transpose_block
+from kmeansx._kernels.assign import select_nearest, transpose_block
 from kmeansx._kernels.centered import value
 
 
@@ -355,17 +355,7 @@ def kpar_nearest_dense(
                 dots = np.empty((n_cands, m), dtype=X.dtype)
             transpose_block(X[b0 : b0 + m], x_mean, X_T)
             np.dot(cands_m2, X_T, dots)
-            for r in range(m):
-                best[r] = np.inf
-                label[r] = 0
-            for j in range(n_cands):
-                c_sq = c_sqnorm[j]
-                j_as_float = X.dtype.type(j)
-                for r in range(m):
-                    v = dots[j, r] + c_sq
-                    closer = v < best[r]
-                    best[r] = v if closer else best[r]
-                    label[r] = j_as_float if closer else label[r]
+            select_nearest(dots, c_sqnorm, m, best, label)
             for r in range(m):
                 i = b0 + r
                 d = max(x_sqnorm[i] + np.float64(best[r]), 0.0)

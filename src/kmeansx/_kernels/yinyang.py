@@ -24,7 +24,6 @@ from numba import prange
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.bounds import (
-    accumulate_block,
     block_margins,
     prunable,
     row_sqnorm,
@@ -33,6 +32,7 @@ from kmeansx._kernels.bounds import (
     store_upper,
 )
 from kmeansx._kernels.centered import value
+from kmeansx._kernels.partials import accumulate_block
 
 # Above this share of (pending row, group) pairs to evaluate, one GEMM over all
 # centers beats a GEMM per group over the rows that need it.
@@ -382,18 +382,17 @@ def yinyang_pass(
                 glower_inout[i] = store_lower(low, rel)
             inertia = accumulate_block(
                 X,
-                b0,
-                b1,
                 sample_weight,
                 centers,
                 labels_inout,
                 flags_out,
+                b0,
+                b1,
                 c,
-                want_inertia,
-                update,
+                inertia,
                 sums_out,
                 weights_out,
-                inertia,
+                inertia_out,
                 x_mean,
             )
         if want_inertia:

@@ -1,0 +1,182 @@
+"""Lloyd's M-step partial sums, per fixed-size chunk of rows.
+
+One implementation serves Lloyd's pass, the bound-based passes and the replay of
+their ambiguous rows, so that every algorithm adds the same rows in the same
+order with the same float64 expressions, and its centers are Lloyd's bit for bit.
+Each chunk owns one slot of the outputs (sums ``(n_chunks, k, d)``, weights
+``(n_chunks, k)``, inertia ``(n_chunks,)``); the caller adds the slots in chunk
+order. Sums of shape ``(n_chunks, 0, 0)`` skip the M-step (prediction and the
+final assignment) and an inertia of shape ``(0,)`` skips the inertia.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from kmeansx._kernels._jit import jit
+from kmeansx._kernels.centered import value
+
+
+@jit()
+def open_chunk(c, chunk_size, n_samples, sums_out, weights_out):
+    """Rows ``start:stop`` of chunk ``c``, returned once its sums slot is zeroed."""
+    start = c * chunk_size
+    stop = min(start + chunk_size, n_samples)
+    if sums_out.shape[1] > 0:
+        sums_out[c][:] = 0.0
+        weights_out[c][:] = 0.0
+    return start, stop
+
+
+@jit()
+def _left_out(flags_b, r):
+    # Lloyd's pass has no flags (None): Numba then compiles the test away.
+    if flags_b is None:
+        return False
+    return flags_b[r] != 0
+
+
+@jit()
+def _rows_of(flags, b0, b1):
+    # A view indexed from 0 (see accumulate_block), or None.
+    if flags is None:
+        return None
+    return flags[b0:b1]
+
+
+@jit()
+def accumulate_block(
+    X,
+    sample_weight,
+    centers,
+    labels,
+    flags,
+    b0,
+    b1,
+    c,
+    inertia,
+    sums_out,
+    weights_out,
+    inertia_out,
+    x_mean=None,
+):
+    """Add rows ``b0:b1`` to chunk ``c``'s sums; returns ``inertia`` plus theirs.
+
+    Rows with ``flags[i] != 0`` are left out (their labels await the replay, after
+    which :func:`chunk_partials` or :func:`label_partials` sums them); ``flags=None``
+    keeps every row.
+    """
+    n_features = X.shape[1]
+    update = sums_out.shape[1] > 0
+    want_inertia = inertia_out.shape[0] > 0
+    # Views of the rows indexed from 0: Numba then knows no index is negative and
+    # drops its wraparound test from the loops.
+    X_b = X[b0:b1]
+    labels_b = labels[b0:b1]
+    weight_b = sample_weight[b0:b1]
+    flags_b = _rows_of(flags, b0, b1)
+    for r in range(X_b.shape[0]):
+        if _left_out(flags_b, r):
+            continue
+        label = labels_b[r]
+        w = np.float64(weight_b[r])
+        if want_inertia:
+            sq = 0.0
+            for f in range(n_features):
+                diff = np.float64(value(X_b, x_mean, r, f)) - np.float64(
+                    centers[label, f]
+                )
+                sq += diff * diff
+            inertia += sq * w
+        if update:
+            weights_out[c, label] += w
+            if n_features == 2:
+                # Written out (a loop of two costs several times the sums); the
+                # same sums in the same order.
+                x0 = np.float64(value(X_b, x_mean, r, 0))
+                x1 = np.float64(value(X_b, x_mean, r, 1))
+                sums_out[c, label, 0] += w * x0
+                sums_out[c, label, 1] += w * x1
+            else:
+                for f in range(n_features):
+                    sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
+    return inertia
+
+
+@jit()
+def chunk_partials(
+    X,
+    sample_weight,
+    centers,
+    labels,
+    flags,
+    chunk_size,
+    c,
+    sums_out,
+    weights_out,
+    inertia_out,
+    x_mean=None,
+):
+    """Recompute chunk ``c``'s partial sums from final labels (after a replay)."""
+    start, stop = open_chunk(c, chunk_size, X.shape[0], sums_out, weights_out)
+    inertia = accumulate_block(
+        X,
+        sample_weight,
+        centers,
+        labels,
+        flags,
+        start,
+        stop,
+        c,
+        0.0,
+        sums_out,
+        weights_out,
+        inertia_out,
+        x_mean,
+    )
+    if inertia_out.shape[0] > 0:
+        inertia_out[c] = inertia
+
+
+@jit(parallel=True)
+def label_partials(
+    X,
+    sample_weight,
+    labels,
+    chunk_size,
+    chunks,
+    redo,
+    sums_out,
+    weights_out,
+    x_mean=None,
+):
+    """Recompute, in chunk ``chunks[q]``, the partial sums of the labels ``j`` with
+    ``redo[q, j]`` (after a replay settled rows the pass left out).
+
+    A chunk's sums of label ``j`` add its rows of label ``j`` in row order, and no
+    other row: the pass already summed every label no replayed row ended in, as
+    Lloyd's kernel would, so only the replayed rows' labels need redoing, and only
+    their rows are read.
+    """
+    n_samples, n_features = X.shape
+    for q in prange(chunks.shape[0]):
+        c = chunks[q]
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        for j in range(redo.shape[1]):
+            if redo[q, j]:
+                sums_out[c, j, :] = 0.0
+                weights_out[c, j] = 0.0
+        # Views indexed from 0: Numba then drops its negative-index tests.
+        X_b = X[start:stop]
+        labels_b = labels[start:stop]
+        weight_b = sample_weight[start:stop]
+        for r in range(X_b.shape[0]):
+            label = labels_b[r]
+            if not redo[q, label]:
+                continue
+            w = np.float64(weight_b[r])
+            weights_out[c, label] += w
+            for f in range(n_features):
+                sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
