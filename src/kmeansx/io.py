@@ -8,11 +8,16 @@ A model file (``.kmx``) is a zip archive holding ``header.json`` (format name an
 version, the kmeansx version, the parameters, the fitted scalars, the column names
 and the scaling) and plain ``.npy`` arrays (centers, labels, history, scaling),
 read back with ``allow_pickle=False``.
+
+Several writes can be made one (:func:`all_or_nothing`): each file is written to its
+temporary, and the temporaries are renamed over their targets only when all were
+written; on failure they, and the directories made for them, are removed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import io as _io
 import json
 import os
@@ -22,7 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["read_table", "write_table", "atomic_write", "save", "load", "FORMAT"]
+__all__ = [
+    "read_table",
+    "write_table",
+    "atomic_write",
+    "all_or_nothing",
+    "save",
+    "load",
+    "FORMAT",
+]
 
 FORMAT = "kmeansx-model"
 FORMAT_VERSION = 1
@@ -109,14 +122,103 @@ def check_output(path, *, force: bool = False, inputs=()) -> Path:
             )
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory; give a file name.")
+    check_parent(path)
     if path.exists() and not force:
         raise FileExistsError(
             f"{path} already exists; pass force=True (--force) to replace it."
         )
-    if not path.parent.exists():
-        raise FileNotFoundError(
-            f"directory {path.parent} does not exist; create it first."
-        )
+    return path
+
+
+def check_parent(path, *, create: bool = False) -> None:
+    """Refuse a path whose folder is missing (unless ``create``) or is a file."""
+    path = Path(path)
+    parent = path.parent
+    if not create:
+        if parent.is_file():
+            raise NotADirectoryError(
+                f"cannot write {path}: {parent} is a file, not a directory."
+            )
+        if not parent.is_dir():
+            raise FileNotFoundError(
+                f"directory {parent} does not exist; create it first."
+            )
+        return
+    for above in [path, *path.parents]:
+        if above.is_file():
+            raise NotADirectoryError(
+                f"cannot make the directory {path}: {above} is a file."
+            )
+        if above.is_dir():
+            return
+
+
+class _Staged:
+    """The writes of one :func:`all_or_nothing` block: (temporary, target) pairs
+    and the directories made for them, in order."""
+
+    def __init__(self):
+        self.files: list[tuple[Path, Path]] = []
+        self.dirs: list[Path] = []
+
+
+_STAGED: contextvars.ContextVar[_Staged | None] = contextvars.ContextVar(
+    "kmeansx_staged", default=None
+)
+
+
+@contextlib.contextmanager
+def all_or_nothing():
+    """Make every :func:`atomic_write` (and :func:`make_directory`) inside one write.
+
+    Each file goes to its temporary as usual, but is renamed over its target only
+    when the whole block succeeds; if anything raises, the temporaries and the
+    directories made inside are removed, and no target is touched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kmeansx.io import all_or_nothing, atomic_write
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> try:
+    ...     with all_or_nothing():
+    ...         with atomic_write(d / "a.txt") as tmp:
+    ...             _ = tmp.write_text("a")
+    ...         raise RuntimeError("later failure")
+    ... except RuntimeError:
+    ...     pass
+    >>> list(d.iterdir())
+    []
+    """
+    staged = _Staged()
+    token = _STAGED.set(staged)
+    try:
+        yield staged
+    except BaseException:
+        _STAGED.reset(token)
+        for tmp, _ in staged.files:
+            tmp.unlink(missing_ok=True)
+        for d in reversed(staged.dirs):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        raise
+    _STAGED.reset(token)
+    for tmp, path in staged.files:
+        os.replace(tmp, path)
+
+
+def make_directory(path) -> Path:
+    """``mkdir -p path``; inside :func:`all_or_nothing`, undone on failure."""
+    path = Path(path)
+    missing = []
+    p = path
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    path.mkdir(parents=True, exist_ok=True)
+    staged = _STAGED.get()
+    if staged is not None:
+        staged.dirs.extend(reversed(missing))
     return path
 
 
@@ -148,12 +250,17 @@ def atomic_write(path, *, force: bool = False, inputs=()):
     )
     os.close(fd)
     tmp = Path(tmp)
+    staged = _STAGED.get()
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        if staged is None:
+            os.replace(tmp, path)
+        else:  # renamed with the others at the end of all_or_nothing
+            staged.files.append((tmp, path))
+            tmp = None
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
 
 
