@@ -301,3 +301,20 @@ def test_all_or_nothing_renames_at_the_end_and_undoes_on_failure(tmp_path):
         raise OSError("late")
     assert (tmp_path / "a.csv").read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.txt"]
+
+
+@pytest.mark.parametrize(
+    "header, fragment",
+    [("a,a,b", "'a' twice"), ("x,b,x", "'x' twice"), ('"a","a",b', "'a' twice")],
+)
+def test_a_column_named_twice_in_a_csv_header_is_refused(tmp_path, header, fragment):
+    path = tmp_path / "t.csv"
+    path.write_text(f"{header}\n1,2,3\n4,5,6\n")
+    with pytest.raises(ValueError, match=fragment):
+        read_table(path)
+
+
+def test_a_real_column_named_like_pandas_renaming_is_kept(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,a.1,b\n1,2,3\n")
+    assert list(read_table(path).columns) == ["a", "a.1", "b"]

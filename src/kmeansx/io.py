@@ -99,9 +99,39 @@ def read_table(path):
     except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(f"{path} could not be read as {kind}: {first}") from None
+    if kind == "csv":
+        _check_header(path, df.columns, sep)
     if df.shape[0] == 0:
         raise ValueError(f"{path} has a header but no rows.")
     return df
+
+
+def _check_header(path: Path, columns, sep: str) -> None:
+    """Refuse a CSV header that names a column twice.
+
+    pandas renames the second ``a`` to ``a.1``; only where such a name sits next
+    to its base is the header itself read, so that a real column ``a.1`` beside
+    ``a`` is kept.
+    """
+    import csv
+    import re
+
+    names = {str(c) for c in columns}
+    mangled = [
+        c for c in names if (m := re.fullmatch(r"(.*)\.\d+", c)) and m[1] in names
+    ]
+    if not mangled:
+        return
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        header = next((row for row in csv.reader(f, delimiter=sep) if row), [])
+    seen = set()
+    for name in header:
+        if name in seen:
+            raise ValueError(
+                f"{path}: the header names column {name!r} twice; give each column "
+                "its own name."
+            )
+        seen.add(name)
 
 
 def _same_file(a: Path, b: Path) -> bool:
