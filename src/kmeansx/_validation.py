@@ -164,6 +164,12 @@ def check_object_array(X, *, name: str = "X") -> None:
         arr = np.asarray(X)
     except Exception:  # ragged lists: let the shape checks speak
         return
+    if arr.dtype.kind == "c":
+        # Else scikit-learn's "Complex data not supported" prints the whole array.
+        raise ValueError(
+            f"{name} holds complex numbers (dtype {arr.dtype}); k-means needs real "
+            "numbers: keep the real part or the modulus (np.abs) first."
+        )
     if arr.dtype.kind not in "OUS":
         return
     if arr.ndim != 2:
