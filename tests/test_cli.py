@@ -412,6 +412,25 @@ def test_predict_checks_its_output_first(tmp_path, data):
     assert listing(tmp_path) == before
 
 
+def test_a_python_warning_reaches_the_user_as_one_plain_line(data, monkeypatch):
+    import warnings
+
+    from kmeansx import io as kio
+
+    real = kio.read_table
+
+    def read_and_warn(path):
+        for _ in range(3):
+            warnings.warn("some library\nchanged its mind", FutureWarning, stacklevel=1)
+        return real(path)
+
+    monkeypatch.setattr(kio, "read_table", read_and_warn)
+    result = invoke("fit", data, "-c", COLS, "-k", 3, "--n-init", 1, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "kmeansx: note: some library changed its mind\n"
+    assert json.loads(result.stdout)["n_clusters"] == 3
+
+
 # -- the demo -------------------------------------------------------------------------
 
 
