@@ -9,6 +9,7 @@ so in its comment.
 """
 
 import warnings
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -337,6 +338,30 @@ def _bytes(content):
     return lambda path: path.write_bytes(content)
 
 
+def _raw_entry(name, content):
+    def damage(path):
+        with zipfile.ZipFile(path) as zf:
+            entries = {n: zf.read(n) for n in zf.namelist()}
+        entries[name] = content
+        with zipfile.ZipFile(path, "w") as zf:
+            for n, data in entries.items():
+                zf.writestr(n, data)
+
+    return damage
+
+
+def _corrupt_deflated_header(path):
+    with zipfile.ZipFile(path) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in entries.items():
+            zf.writestr(n, data)
+    data = bytearray(path.read_bytes())
+    start = 30 + len("header.json")  # the first entry's compressed stream
+    data[start : start + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+
+
 DAMAGED = "not a kmeansx model file or is damaged"
 MODELS = {
     "empty file": (_bytes(b""), DAMAGED),
@@ -372,7 +397,21 @@ MODELS = {
         "columns is not a list of 2",
     ),
     "unknown model kind": (_header(lambda h: h.update(kind="forest")), "kind 'forest'"),
-    "header without fitted part": (_header(lambda h: h.pop("fitted")), "KeyError"),
+    "header without fitted part": (
+        _header(lambda h: h.pop("fitted")),
+        "'fitted' is missing",
+    ),
+    # Found by tests/test_fuzz.py: each was a traceback (AttributeError,
+    # zlib.error) out of kmeansx predict.
+    "params is null": (
+        _header(lambda h: h.update(params=None)),
+        "'params' is missing or not a mapping",
+    ),
+    "corrupt compressed stream": (_corrupt_deflated_header, DAMAGED),
+    "an array that is not .npy": (
+        _raw_entry("arrays/labels.npy", b"junk"),
+        "array 'labels'",
+    ),
 }
 
 

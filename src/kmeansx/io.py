@@ -23,6 +23,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -452,14 +453,18 @@ def _read(path: Path) -> tuple[dict, dict]:
             arrays = {}
             for name in header["arrays"]:
                 with zf.open(f"arrays/{name}.npy") as f:
-                    arrays[name] = np.lib.format.read_array(
-                        _io.BytesIO(f.read()), allow_pickle=False
-                    )
+                    raw = _io.BytesIO(f.read())
+                try:
+                    arrays[name] = np.lib.format.read_array(raw, allow_pickle=False)
+                except ValueError as e:
+                    raise ValueError(f"{damaged}: array {name!r}: {e}") from None
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such file.") from None
     except IsADirectoryError:
         raise IsADirectoryError(f"{path} is a directory, not a model file.") from None
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as e:
+        # A damaged archive: bad CRC or compressed stream, or flipped bits that
+        # claim an unknown compression method or a password.
         raise ValueError(f"{damaged} ({e}).") from None
     except (KeyError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
         raise ValueError(f"{damaged} ({type(e).__name__}: {e}).") from None
@@ -485,6 +490,9 @@ def _expect(arrays: dict, name: str, shape: tuple, kinds: str = "f") -> np.ndarr
 def _check_model(header: dict, arrays: dict) -> None:
     """Every array against the header, so that a damaged or hand-edited file is
     refused on loading instead of predicting wrong labels later."""
+    for part in ("params", "fitted") + (("scaler",) if "scaler" in header else ()):
+        if not isinstance(header.get(part), dict):
+            raise ValueError(f"the header's {part!r} is missing or not a mapping")
     fitted, params = header["fitted"], header["params"]
     d, k = fitted["n_features_in"], params.get("n_clusters")
     for name, value in (("n_features_in", d), ("n_clusters", k)):
