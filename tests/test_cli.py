@@ -322,6 +322,115 @@ def test_input_is_never_the_output(data):
     assert digest(data) == before
 
 
+def listing(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def fail_late(*args, **kwargs):
+    raise OSError("disk full (a late failure)")
+
+
+def test_fit_is_all_or_nothing_when_the_last_picture_fails(tmp_path, data, monkeypatch):
+    # The GIF is written last, after the table, the model and the PNGs.
+    monkeypatch.setattr("kmeansx.plot.animate", fail_late)
+    before = listing(tmp_path)
+    result = invoke(
+        "fit", data, "-c", COLS, "-k", 3, "--n-init", 1, "-o", tmp_path / "out.csv",
+        "--model", tmp_path / "m.kmx", "--plots", tmp_path / "p" / "q",
+    )  # fmt: skip
+    assert_one_line_error(result, "disk full")
+    assert listing(tmp_path) == before  # no table, model, picture or folder
+
+
+def test_fit_with_force_keeps_the_old_files_when_it_fails(tmp_path, data, monkeypatch):
+    out, model = tmp_path / "out.csv", tmp_path / "m.kmx"
+    out.write_text("old table\n")
+    model.write_text("old model")
+    monkeypatch.setattr("kmeansx.plot.animate", fail_late)
+    result = invoke(
+        "fit", data, "-c", COLS, "-k", 3, "--n-init", 1, "-o", out, "--model", model,
+        "--plots", tmp_path / "p", "--force",
+    )  # fmt: skip
+    assert_one_line_error(result, "disk full")
+    assert out.read_text() == "old table\n" and model.read_text() == "old model"
+    assert listing(tmp_path) == ["customers.csv", "m.kmx", "out.csv"]
+
+
+def test_choose_k_plot_is_not_left_half_made(tmp_path, data, monkeypatch):
+    monkeypatch.setattr("kmeansx.plot.scores", fail_late)
+    result = invoke(
+        "choose-k", data, "-c", COLS, "--k-max", 4, "--n-init", 1, "--plot",
+        tmp_path / "k.png",
+    )  # fmt: skip
+    assert_one_line_error(result, "disk full")
+    assert listing(tmp_path) == ["customers.csv"]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--plots", "{data}/plots"], "is a file"),
+        (["--plots", "{data}"], "own directory"),
+        (["--plots", "{tmp}/out.csv", "-o", "{tmp}/out.csv"], "own directory"),
+        (["-o", "{tmp}/no/out.csv"], "does not exist"),
+        (["-o", "{data}/out.csv"], "is a file, not a directory"),
+        (["--model", "{data}/m.kmx"], "is a file, not a directory"),
+        (["-o", "{tmp}/x.csv", "--model", "{tmp}/x.csv"], "same file"),
+        (["-o", "{tmp}"], "is a directory"),
+        (["-o", "{tmp}/out.json"], "unknown table format"),
+    ],
+    ids=[
+        "plots under a file",
+        "plots is the input",
+        "plots is the output",
+        "output folder missing",
+        "output under a file",
+        "model under a file",
+        "output is the model",
+        "output is a folder",
+        "output format unknown",
+    ],
+)
+def test_fit_checks_every_output_before_any_work(tmp_path, data, args, fragment):
+    before = listing(tmp_path)
+    args = [a.format(data=data, tmp=tmp_path) for a in args]
+    result = invoke("fit", data, "-c", COLS, "-k", 3, "--n-init", 1, *args)
+    assert_one_line_error(result, fragment)
+    assert listing(tmp_path) == before
+
+
+def test_predict_checks_its_output_first(tmp_path, data):
+    model = tmp_path / "m.kmx"
+    assert invoke("fit", data, "-c", COLS, "-k", 3, "--model", model).exit_code == 0
+    before = listing(tmp_path)
+    for out, fragment in [
+        (data / "x.csv", "is a file, not a directory"),
+        (model, "input"),
+        (tmp_path / "none" / "x.csv", "does not exist"),
+    ]:
+        assert_one_line_error(invoke("predict", model, data, "-o", out), fragment)
+    assert listing(tmp_path) == before
+
+
+def test_a_python_warning_reaches_the_user_as_one_plain_line(data, monkeypatch):
+    import warnings
+
+    from kmeansx import io as kio
+
+    real = kio.read_table
+
+    def read_and_warn(path):
+        for _ in range(3):
+            warnings.warn("some library\nchanged its mind", FutureWarning, stacklevel=1)
+        return real(path)
+
+    monkeypatch.setattr(kio, "read_table", read_and_warn)
+    result = invoke("fit", data, "-c", COLS, "-k", 3, "--n-init", 1, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "kmeansx: note: some library changed its mind\n"
+    assert json.loads(result.stdout)["n_clusters"] == 3
+
+
 # -- the demo -------------------------------------------------------------------------
 
 
@@ -361,6 +470,13 @@ def test_demo_refuses_a_foreign_directory_without_force(tmp_path):
     (out / "clusters.png").write_text("not the demo's")
     assert_one_line_error(invoke("demo", "--output", out), "clusters.png", "--force")
     assert (out / "clusters.png").read_text() == "not the demo's"
+
+
+def test_demo_leaves_nothing_when_it_fails_late(tmp_path, monkeypatch):
+    monkeypatch.setattr("kmeansx.save", fail_late)
+    out = tmp_path / "new" / "demo"
+    assert_one_line_error(invoke("demo", "--output", out), "disk full")
+    assert listing(tmp_path) == []
 
 
 # -- formatting, apart ----------------------------------------------------------------

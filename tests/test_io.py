@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from kmeansx import KMeans, load, save, segment
-from kmeansx.io import atomic_write, read_table, write_table
+from kmeansx.io import (
+    all_or_nothing,
+    atomic_write,
+    make_directory,
+    read_table,
+    write_table,
+)
 from kmeansx.segment import SegmentModel
 
 
@@ -275,3 +281,40 @@ def test_headers_that_disagree_with_their_arrays_are_refused(tmp_path, edit, mes
     _rewrite_header(path, edit)
     with pytest.raises(ValueError, match=message):
         load(path)
+
+
+def test_all_or_nothing_renames_at_the_end_and_undoes_on_failure(tmp_path):
+    table = pd.DataFrame({"a": [1, 2]})
+    with all_or_nothing():
+        write_table(table, tmp_path / "a.csv")
+        assert not (tmp_path / "a.csv").exists()  # staged, not yet renamed
+        with atomic_write(tmp_path / "b.txt") as tmp:
+            tmp.write_text("b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.txt"]
+
+    (tmp_path / "a.csv").write_text("old\n")
+    with pytest.raises(OSError, match="late"), all_or_nothing():
+        write_table(table, tmp_path / "a.csv", force=True)
+        make_directory(tmp_path / "new" / "deeper")
+        with atomic_write(tmp_path / "new" / "deeper" / "c.txt") as tmp:
+            tmp.write_text("c")
+        raise OSError("late")
+    assert (tmp_path / "a.csv").read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.txt"]
+
+
+@pytest.mark.parametrize(
+    "header, fragment",
+    [("a,a,b", "'a' twice"), ("x,b,x", "'x' twice"), ('"a","a",b', "'a' twice")],
+)
+def test_a_column_named_twice_in_a_csv_header_is_refused(tmp_path, header, fragment):
+    path = tmp_path / "t.csv"
+    path.write_text(f"{header}\n1,2,3\n4,5,6\n")
+    with pytest.raises(ValueError, match=fragment):
+        read_table(path)
+
+
+def test_a_real_column_named_like_pandas_renaming_is_kept(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,a.1,b\n1,2,3\n")
+    assert list(read_table(path).columns) == ["a", "a.1", "b"]

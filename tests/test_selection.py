@@ -192,3 +192,16 @@ def test_progress_bar_off_the_terminal_prints_nothing(capsys):
     choose_k(X, range(1, 4), methods=("elbow",), random_state=0, progress=True)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+@pytest.mark.parametrize(
+    "X", [[[1.0, 2.0], [3.0, 5.0]], [[1.0], [2.0], [3.0]]], ids=["2 rows", "3 rows"]
+)
+def test_gap_where_a_dispersion_is_zero_is_undefined_not_a_warning(X):
+    # k = n leaves W_k = 0 in the data and in every reference set: log(0) used to
+    # raise "divide by zero" warnings (errors here) and end as -inf - -inf.
+    X = np.array(X)
+    choice = choose_k(X, range(1, len(X) + 1), ["gap"], random_state=0)
+    gap = choice.table["gap"].to_numpy()
+    assert np.isnan(gap[-1]) and np.isfinite(gap[0])
+    assert choice.recommended["gap"] in range(1, len(X))

@@ -164,6 +164,14 @@ def check_object_array(X, *, name: str = "X") -> None:
         arr = np.asarray(X)
     except Exception:  # ragged lists: let the shape checks speak
         return
+    if arr.dtype.kind == "c":
+        # Else scikit-learn's message prints the whole array; its first words stay
+        # (its estimator checks match them).
+        raise ValueError(
+            f"Complex data not supported: {name} holds complex numbers (dtype "
+            f"{arr.dtype}); k-means needs real numbers: keep the real part or the "
+            "modulus (np.abs) first."
+        )
     if arr.dtype.kind not in "OUS":
         return
     if arr.ndim != 2:

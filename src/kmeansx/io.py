@@ -8,21 +8,35 @@ A model file (``.kmx``) is a zip archive holding ``header.json`` (format name an
 version, the kmeansx version, the parameters, the fitted scalars, the column names
 and the scaling) and plain ``.npy`` arrays (centers, labels, history, scaling),
 read back with ``allow_pickle=False``.
+
+Several writes can be made one (:func:`all_or_nothing`): each file is written to its
+temporary, and the temporaries are renamed over their targets only when all were
+written; on failure they, and the directories made for them, are removed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import io as _io
 import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["read_table", "write_table", "atomic_write", "save", "load", "FORMAT"]
+__all__ = [
+    "read_table",
+    "write_table",
+    "atomic_write",
+    "all_or_nothing",
+    "save",
+    "load",
+    "FORMAT",
+]
 
 FORMAT = "kmeansx-model"
 FORMAT_VERSION = 1
@@ -86,9 +100,39 @@ def read_table(path):
     except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(f"{path} could not be read as {kind}: {first}") from None
+    if kind == "csv":
+        _check_header(path, df.columns, sep)
     if df.shape[0] == 0:
         raise ValueError(f"{path} has a header but no rows.")
     return df
+
+
+def _check_header(path: Path, columns, sep: str) -> None:
+    """Refuse a CSV header that names a column twice.
+
+    pandas renames the second ``a`` to ``a.1``; only where such a name sits next
+    to its base is the header itself read, so that a real column ``a.1`` beside
+    ``a`` is kept.
+    """
+    import csv
+    import re
+
+    names = {str(c) for c in columns}
+    mangled = [
+        c for c in names if (m := re.fullmatch(r"(.*)\.\d+", c)) and m[1] in names
+    ]
+    if not mangled:
+        return
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        header = next((row for row in csv.reader(f, delimiter=sep) if row), [])
+    seen = set()
+    for name in header:
+        if name in seen:
+            raise ValueError(
+                f"{path}: the header names column {name!r} twice; give each column "
+                "its own name."
+            )
+        seen.add(name)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -109,14 +153,103 @@ def check_output(path, *, force: bool = False, inputs=()) -> Path:
             )
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory; give a file name.")
+    check_parent(path)
     if path.exists() and not force:
         raise FileExistsError(
             f"{path} already exists; pass force=True (--force) to replace it."
         )
-    if not path.parent.exists():
-        raise FileNotFoundError(
-            f"directory {path.parent} does not exist; create it first."
-        )
+    return path
+
+
+def check_parent(path, *, create: bool = False) -> None:
+    """Refuse a path whose folder is missing (unless ``create``) or is a file."""
+    path = Path(path)
+    parent = path.parent
+    if not create:
+        if parent.is_file():
+            raise NotADirectoryError(
+                f"cannot write {path}: {parent} is a file, not a directory."
+            )
+        if not parent.is_dir():
+            raise FileNotFoundError(
+                f"directory {parent} does not exist; create it first."
+            )
+        return
+    for above in [path, *path.parents]:
+        if above.is_file():
+            raise NotADirectoryError(
+                f"cannot make the directory {path}: {above} is a file."
+            )
+        if above.is_dir():
+            return
+
+
+class _Staged:
+    """The writes of one :func:`all_or_nothing` block: (temporary, target) pairs
+    and the directories made for them, in order."""
+
+    def __init__(self):
+        self.files: list[tuple[Path, Path]] = []
+        self.dirs: list[Path] = []
+
+
+_STAGED: contextvars.ContextVar[_Staged | None] = contextvars.ContextVar(
+    "kmeansx_staged", default=None
+)
+
+
+@contextlib.contextmanager
+def all_or_nothing():
+    """Make every :func:`atomic_write` (and :func:`make_directory`) inside one write.
+
+    Each file goes to its temporary as usual, but is renamed over its target only
+    when the whole block succeeds; if anything raises, the temporaries and the
+    directories made inside are removed, and no target is touched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kmeansx.io import all_or_nothing, atomic_write
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> try:
+    ...     with all_or_nothing():
+    ...         with atomic_write(d / "a.txt") as tmp:
+    ...             _ = tmp.write_text("a")
+    ...         raise RuntimeError("later failure")
+    ... except RuntimeError:
+    ...     pass
+    >>> list(d.iterdir())
+    []
+    """
+    staged = _Staged()
+    token = _STAGED.set(staged)
+    try:
+        yield staged
+    except BaseException:
+        _STAGED.reset(token)
+        for tmp, _ in staged.files:
+            tmp.unlink(missing_ok=True)
+        for d in reversed(staged.dirs):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        raise
+    _STAGED.reset(token)
+    for tmp, path in staged.files:
+        os.replace(tmp, path)
+
+
+def make_directory(path) -> Path:
+    """``mkdir -p path``; inside :func:`all_or_nothing`, undone on failure."""
+    path = Path(path)
+    missing = []
+    p = path
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    path.mkdir(parents=True, exist_ok=True)
+    staged = _STAGED.get()
+    if staged is not None:
+        staged.dirs.extend(reversed(missing))
     return path
 
 
@@ -148,12 +281,17 @@ def atomic_write(path, *, force: bool = False, inputs=()):
     )
     os.close(fd)
     tmp = Path(tmp)
+    staged = _STAGED.get()
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        if staged is None:
+            os.replace(tmp, path)
+        else:  # renamed with the others at the end of all_or_nothing
+            staged.files.append((tmp, path))
+            tmp = None
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
 
 
@@ -315,14 +453,18 @@ def _read(path: Path) -> tuple[dict, dict]:
             arrays = {}
             for name in header["arrays"]:
                 with zf.open(f"arrays/{name}.npy") as f:
-                    arrays[name] = np.lib.format.read_array(
-                        _io.BytesIO(f.read()), allow_pickle=False
-                    )
+                    raw = _io.BytesIO(f.read())
+                try:
+                    arrays[name] = np.lib.format.read_array(raw, allow_pickle=False)
+                except ValueError as e:
+                    raise ValueError(f"{damaged}: array {name!r}: {e}") from None
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such file.") from None
     except IsADirectoryError:
         raise IsADirectoryError(f"{path} is a directory, not a model file.") from None
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as e:
+        # A damaged archive: bad CRC or compressed stream, or flipped bits that
+        # claim an unknown compression method or a password.
         raise ValueError(f"{damaged} ({e}).") from None
     except (KeyError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
         raise ValueError(f"{damaged} ({type(e).__name__}: {e}).") from None
@@ -348,6 +490,9 @@ def _expect(arrays: dict, name: str, shape: tuple, kinds: str = "f") -> np.ndarr
 def _check_model(header: dict, arrays: dict) -> None:
     """Every array against the header, so that a damaged or hand-edited file is
     refused on loading instead of predicting wrong labels later."""
+    for part in ("params", "fitted") + (("scaler",) if "scaler" in header else ()):
+        if not isinstance(header.get(part), dict):
+            raise ValueError(f"the header's {part!r} is missing or not a mapping")
     fitted, params = header["fitted"], header["params"]
     d, k = fitted["n_features_in"], params.get("n_clusters")
     for name, value in (("n_features_in", d), ("n_clusters", k)):

@@ -359,9 +359,18 @@ def _reference_log_inertia(Z, ks, B: int, fit, seed: int, bar) -> np.ndarray:
     for b in range(B):
         R = rng.uniform(low, high, size=Z.shape)
         for i, k in enumerate(ks):
-            ref_logw[b, i] = np.log(fit(R, k, (seed + b + 1) % 2**32).inertia_)
+            ref_logw[b, i] = _log_dispersion(fit(R, k, (seed + b + 1) % 2**32).inertia_)
             bar.advance()
     return ref_logw
+
+
+def _log_dispersion(inertia):
+    """log W_k, NaN where W_k is 0 (k >= the distinct rows): the gap is undefined
+    there, and log(0) = -inf would turn into -inf - -inf downstream."""
+    w = np.asarray(inertia, dtype=float)
+    out = np.full(w.shape, np.nan)
+    np.log(w, out=out, where=w > 0)
+    return out if out.ndim else float(out)
 
 
 def _recommendations(ks, methods, scores: dict, ref_logw) -> tuple[pd.DataFrame, dict]:
@@ -374,9 +383,8 @@ def _recommendations(ks, methods, scores: dict, ref_logw) -> tuple[pd.DataFrame,
             table["elbow"] = diff
             recommended[m] = knee
         elif m == "gap":
-            with np.errstate(divide="ignore"):
-                logw = np.log(scores["inertia"])
-            gap = np.where(np.isfinite(logw), ref_logw.mean(axis=0) - logw, np.nan)
+            logw = _log_dispersion(scores["inertia"])
+            gap = ref_logw.mean(axis=0) - logw
             B = ref_logw.shape[0]
             sd = ref_logw.std(axis=0) * np.sqrt(1 + 1 / B)
             table["gap"], table["gap_sd"] = gap, sd

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
 
 import typer
 from typer.core import TyperGroup
@@ -19,19 +21,41 @@ except ImportError:  # pragma: no cover
     from click.exceptions import ClickException
 
 
+@contextlib.contextmanager
+def _warnings_as_notes():
+    """A Python warning reaches the user as one plain line, once, not as
+    ``file:line: SomeWarning: ...`` with a source line under it.
+
+    The known causes on small or odd tables are fixed where they arise; this is
+    the net for the rest (a library's deprecation, say).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            seen = set()
+            for w in caught:
+                text = one_line(str(w.message))
+                if text and text not in seen:
+                    seen.add(text)
+                    typer.echo(f"kmeansx: note: {text}", err=True)
+
+
 class _Group(TyperGroup):
     """Usage errors as one line on stderr (status 2), not a rich panel."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):  # fmt: skip
         try:
-            rv = super().main(
-                args=args,
-                prog_name=prog_name,
-                complete_var=complete_var,
-                standalone_mode=False,
-                **extra,
-            )
+            with _warnings_as_notes():
+                rv = super().main(
+                    args=args,
+                    prog_name=prog_name,
+                    complete_var=complete_var,
+                    standalone_mode=False,
+                    **extra,
+                )
         except ClickException as e:
             # With no arguments the help has just been printed: nothing to add.
             if type(e).__name__ != "NoArgsIsHelpError":

@@ -57,7 +57,7 @@ def choose_k_command(
         from kmeansx import choose_k
         from kmeansx.cli import format as fmt
         from kmeansx.cli.figures import write_choice_figure
-        from kmeansx.io import read_table
+        from kmeansx.io import all_or_nothing, read_table
         from kmeansx.selection import METHODS
 
         check_outputs([plot], force=force, inputs=[data])
@@ -75,7 +75,8 @@ def choose_k_command(
             n_init=n_init,
         )
         if plot is not None:
-            write_choice_figure(choice, plot, force=force)
+            with all_or_nothing():
+                write_choice_figure(choice, plot, force=force)
     if json:
         typer.echo(fmt.to_json(fmt.choice_json(choice)))
         return

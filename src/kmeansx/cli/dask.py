@@ -96,6 +96,9 @@ def _check_output(output: Path, files, force: bool) -> None:
         raise ValueError(f"--output {output} would overwrite the input data.")
     if output.exists() and not force:
         raise FileExistsError(f"{output} exists; pass --force to replace it.")
+    from kmeansx.io import check_parent
+
+    check_parent(output)
 
 
 def _label_rows(part, names, dtype, mean, std, centers):

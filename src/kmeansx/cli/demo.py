@@ -33,6 +33,8 @@ def claim_directory(output: Path, *, force: bool) -> None:
     saying so), but it refuses, without ``force``, a directory it did not create
     where one of its file names is already taken.
     """
+    from kmeansx.io import atomic_write, check_parent, make_directory
+
     output = Path(output)
     if output.exists() and not output.is_dir():
         raise NotADirectoryError(f"--output {output} is a file, not a directory.")
@@ -43,10 +45,13 @@ def claim_directory(output: Path, *, force: bool) -> None:
                 f"{output} already holds {taken[0]}, not written by kmeansx demo; "
                 "pass --force to replace it or choose another --output."
             )
-    output.mkdir(parents=True, exist_ok=True)
-    (output / MARKER).write_text(
-        "Written by `kmeansx demo`, which replaces its own files here on each run.\n"
-    )
+    check_parent(output, create=True)
+    make_directory(output)
+    with atomic_write(output / MARKER, force=True) as tmp:
+        tmp.write_text(
+            "Written by `kmeansx demo`, which replaces its own files here on each "
+            "run.\n"
+        )
 
 
 def compare_scaling(tables: dict, cultivar, random_state) -> dict:
@@ -77,17 +82,22 @@ def run_demo(output, *, random_state=0, force=False, console) -> dict:
     """Print the comparison and the workflow; write pictures, table and model."""
     from kmeansx._tables import prepare
     from kmeansx.datasets import load_wine
+    from kmeansx.io import all_or_nothing
 
     output = Path(output)
-    claim_directory(output, force=force)
-    X, cultivar = load_wine()
-    # Each scaling prepared once: the standardized table also serves the workflow
-    # and its pictures.
-    tables = {"unscaled": prepare(X), "standardized": prepare(X, scale="standard")}
-    console.rule("1. Why standardize first")
-    _why_standardize(X, cultivar, tables, random_state, console)
-    console.rule("2. The workflow: choose k, fit, profile, pictures")
-    return _workflow(X, cultivar, tables["standardized"], random_state, output, console)
+    # Every file or none: a failure midway leaves no half-written demo directory.
+    with all_or_nothing():
+        claim_directory(output, force=force)
+        X, cultivar = load_wine()
+        # Each scaling prepared once: the standardized table also serves the
+        # workflow and its pictures.
+        tables = {"unscaled": prepare(X), "standardized": prepare(X, scale="standard")}
+        console.rule("1. Why standardize first")
+        _why_standardize(X, cultivar, tables, random_state, console)
+        console.rule("2. The workflow: choose k, fit, profile, pictures")
+        return _workflow(
+            X, cultivar, tables["standardized"], random_state, output, console
+        )
 
 
 def _why_standardize(X, cultivar, tables, random_state, console) -> None:

@@ -4,6 +4,7 @@ choose-k figure. PNGs and the GIF are written atomically, matplotlib on Agg."""
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 PLOT_FILES = (
@@ -19,7 +20,15 @@ PLOT_FILES = (
 def check_plot_outputs(directory: Path, *, force: bool, inputs) -> None:
     """Refuse, before any work, a file for a directory, or pictures to overwrite."""
     from kmeansx.cli.options import check_outputs
+    from kmeansx.io import check_parent
 
+    for other in inputs:
+        if other is not None and os.path.realpath(other) == os.path.realpath(directory):
+            raise ValueError(
+                f"--plots {directory} is also a file of this command (input or "
+                "output); give the pictures their own directory."
+            )
+    check_parent(directory, create=True)
     if directory.exists():
         if not directory.is_dir():
             raise NotADirectoryError(f"--plots {directory} is a file, not a directory.")
@@ -33,13 +42,17 @@ def write_plots(seg, X, directory: Path, *, force: bool) -> dict:
     :func:`kmeansx._tables.prepare`): then no picture prepares or scales it again.
     """
     from kmeansx import plot
+    from kmeansx.io import make_directory
 
-    directory.mkdir(parents=True, exist_ok=True)
+    make_directory(directory)
     drawings = {
         "silhouette.png": lambda ax: plot.silhouette(seg, X, ax),
         "clusters.png": lambda ax: plot.clusters(seg, X, ax),
         "centroid_paths.png": lambda ax: plot.centroid_paths(seg, X, ax),
     }
+    if not _silhouette_defined(seg.labels):
+        # Silhouettes need 2 <= clusters < rows; there is nothing to draw otherwise.
+        del drawings["silhouette.png"]
     if seg.choice is not None:
         drawings = {
             "elbow.png": lambda ax: plot.elbow(seg.choice, ax),
@@ -54,6 +67,12 @@ def write_plots(seg, X, directory: Path, *, force: bool) -> dict:
     gif = directory / "animation.gif"
     written["animation.gif"] = plot.animate(seg, X, gif, force=force)
     return written
+
+
+def _silhouette_defined(labels) -> bool:
+    import numpy as np
+
+    return 2 <= len(np.unique(labels)) <= len(labels) - 1
 
 
 def write_choice_figure(choice, path: Path, *, force: bool) -> None:

@@ -82,11 +82,11 @@ def _fit_in_memory(data, params, output, model, plots, force):
     from kmeansx import save, segment
     from kmeansx._tables import prepare
     from kmeansx.cli.figures import check_plot_outputs, write_plots
-    from kmeansx.io import read_table, write_table
+    from kmeansx.io import all_or_nothing, read_table, write_table
 
     check_outputs([output, model], force=force, inputs=[data])
     if plots is not None:
-        check_plot_outputs(plots, force=force, inputs=[data])
+        check_plot_outputs(plots, force=force, inputs=[data, output, model])
     df = read_table(data)
     # The one preparation of this command: segment and every picture take it.
     prepared = prepare(
@@ -94,14 +94,16 @@ def _fit_in_memory(data, params, output, model, plots, force):
     )
     seg = segment(prepared, **params, record_history=plots is not None)
     outputs = {}
-    if output is not None:
-        rows = df.copy()
-        rows["cluster"] = seg.labels
-        outputs["output"] = write_table(rows, output, force=force, inputs=[data])
-    if model is not None:
-        outputs["model"] = save(seg, model, force=force)
-    if plots is not None:
-        outputs.update(write_plots(seg, prepared, plots, force=force))
+    # Every file or none: a late failure (a picture, say) leaves no table behind.
+    with all_or_nothing():
+        if output is not None:
+            rows = df.copy()
+            rows["cluster"] = seg.labels
+            outputs["output"] = write_table(rows, output, force=force, inputs=[data])
+        if model is not None:
+            outputs["model"] = save(seg, model, force=force)
+        if plots is not None:
+            outputs.update(write_plots(seg, prepared, plots, force=force))
     return seg, outputs
 
 

@@ -4,6 +4,7 @@ boundary where bad input becomes one line on stderr and status 2."""
 from __future__ import annotations
 
 import contextlib
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -98,6 +99,14 @@ def check_outputs(paths, *, force: bool, inputs) -> None:
     """Refuse, before any work, outputs that exist (without --force) or are inputs."""
     from kmeansx.io import check_output
 
+    seen = {}
     for p in paths:
-        if p is not None:
-            check_output(p, force=force, inputs=inputs)
+        if p is None:
+            continue
+        check_output(p, force=force, inputs=inputs)
+        key = os.path.realpath(p)
+        if key in seen:
+            raise ValueError(
+                f"{seen[key]} and {p} are the same file; give each output its own path."
+            )
+        seen[key] = p

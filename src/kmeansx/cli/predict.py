@@ -36,7 +36,7 @@ def predict(
     with user_errors():
         from kmeansx import load
         from kmeansx.cli import format as fmt
-        from kmeansx.io import read_table, write_table
+        from kmeansx.io import all_or_nothing, read_table, write_table
         from kmeansx.segment import SegmentModel
 
         check_outputs([output], force=force, inputs=[data, model])
@@ -52,7 +52,8 @@ def predict(
         if output is not None:
             table = df.copy()
             table["cluster"] = labels
-            out = write_table(table, output, force=force, inputs=[data, model])
+            with all_or_nothing():
+                out = write_table(table, output, force=force, inputs=[data, model])
     if json:
         typer.echo(fmt.to_json(fmt.predictions_json(labels, out)))
         return
