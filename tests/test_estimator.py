@@ -75,8 +75,8 @@ def blobs():
 
 def test_parameters_and_defaults_equal_sklearn():
     ours, theirs = KMeans().get_params(), SKKMeans().get_params()
-    # record_history and refine are ours alone; "elkan" is accepted as in scikit-learn (it is
-    # exact, so results equal Lloyd's).
+    # record_history and refine are ours alone; "elkan" is accepted as in
+    # scikit-learn (it is exact, so results equal Lloyd's).
     assert set(ours) - set(theirs) == {"record_history", "refine"}
     assert set(theirs) <= set(ours)
     # algorithm defaults to "auto" (an exact choice among lloyd/hamerly/yinyang).

@@ -127,3 +127,55 @@ def test_dask_is_refused():
     X = da.from_array(blobs(100, 2, 2, seed=0), chunks=50)
     with pytest.raises(ValueError, match="not available on Dask"):
         KMeans(2, refine="hartigan").fit(X)
+
+
+def _table(seed=0):
+    import pandas as pd
+
+    X = blobs(150, 2, 3, seed=seed, spread=4.0)
+    return pd.DataFrame({"Annual Income": X[:, 0], "Spending Score": X[:, 1]})
+
+
+def test_choose_k_and_segment_pass_refine():
+    from kmeansx import choose_k, segment
+
+    df = _table()
+    a = choose_k(df, range(2, 5), ["elbow"], random_state=0, n_init=1, progress=False)
+    b = choose_k(
+        df, range(2, 5), ["elbow"], random_state=0, n_init=1, progress=False,
+        refine="hartigan",
+    )  # fmt: skip
+    assert (b.table["inertia"] <= a.table["inertia"] * (1 + 1e-12)).all()
+    seg = segment(df, n_clusters=3, random_state=0, n_init=1, refine="hartigan")
+    assert seg.model.refine == "hartigan"
+    assert hasattr(seg.model, "n_moves_")
+
+
+def test_cli_refine_option(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from kmeansx.cli import app
+
+    path = tmp_path / "t.csv"
+    _table().to_csv(path, index=False)
+    runner = CliRunner()
+    fit = runner.invoke(
+        app, ["fit", str(path), "-k", "3", "--random-state", "0", "--refine",
+              "hartigan", "--json"],
+    )  # fmt: skip
+    assert fit.exit_code == 0, fit.output
+    assert json.loads(fit.stdout)["n_clusters"] == 3
+    choose = runner.invoke(
+        app, ["choose-k", str(path), "--k-max", "4", "--methods", "elbow",
+              "--random-state", "0", "--refine", "hartigan", "--json"],
+    )  # fmt: skip
+    assert choose.exit_code == 0, choose.output
+    bad = runner.invoke(app, ["fit", str(path), "-k", "3", "--refine", "lloyd"])
+    assert bad.exit_code == 2
+    dask = runner.invoke(
+        app, ["fit", str(path), "-k", "3", "--dask", "--refine", "hartigan"]
+    )
+    assert dask.exit_code == 2
+    assert "--refine hartigan is not available with --dask" in dask.stderr

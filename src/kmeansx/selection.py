@@ -213,6 +213,7 @@ def choose_k(
     gap_references: int = 10,
     silhouette_sample_size: int = 10_000,
     progress: bool | None = None,
+    refine: str | None = None,
 ) -> KChoice:
     """Fit k-means for every k in ``k_range`` and recommend how many clusters.
 
@@ -263,6 +264,9 @@ def choose_k(
         Show a progress bar on the terminal; None shows it only for sweeps large
         enough to take more than a moment (and never when stderr is not a
         terminal).
+    refine : {None, "hartigan"}, default=None
+        Passed to :class:`kmeansx.KMeans` for every fit (the gap's reference data
+        included): "hartigan" refines each run by Hartigan's moves.
 
     Returns
     -------
@@ -299,7 +303,9 @@ def choose_k(
         progress = Z.shape[0] * len(ks) * (1 + B) >= _PROGRESS_WORK
 
     def fit(data, k, s):
-        km = KMeans(k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=s)
+        km = KMeans(
+            k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=s, refine=refine
+        )
         return km.fit(data)
 
     with _Progress(len(ks) * (1 + B), "choosing k", progress) as bar:
