@@ -118,3 +118,25 @@ def test_bad_parameters_are_refused():
 
 def test_parameters_equal_sklearn():
     assert BisectingKMeans().get_params() == SKBisectingKMeans().get_params()
+
+
+def test_choose_k_bisecting_scores_every_k_from_one_tree():
+    from kmeansx import choose_k
+
+    corners = [[0, 0], [10, 0], [0, 10], [10, 10]]
+    X, _ = make_blobs(300, centers=corners, cluster_std=1.0, random_state=5)
+    choice = choose_k(
+        X, range(1, 7), random_state=0, n_init=1, progress=False,
+        strategy="bisecting", gap_references=3,
+    )  # fmt: skip
+    assert choice.recommended == dict.fromkeys(choice.methods, 4)
+    tree = BisectingKMeans(6, n_init=1, random_state=0).fit(X)
+    np.testing.assert_allclose(
+        choice.table["inertia"], [tree.inertia_for(k) for k in range(1, 7)]
+    )
+    with pytest.raises(ValueError, match="strategy must be"):
+        choose_k(X, range(1, 3), strategy="tree", progress=False)
+    with pytest.raises(ValueError, match="refine is for strategy='kmeans'"):
+        choose_k(
+            X, range(1, 3), strategy="bisecting", refine="hartigan", progress=False
+        )
