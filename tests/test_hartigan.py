@@ -65,8 +65,9 @@ def test_a_point_alone_never_moves():
     centers = np.array([[0.0], [10.5]])
     weights_ = np.array([1.0, 3.0])
     sizes = np.array([1, 3], dtype=np.int64)
+    state = (np.zeros(1, np.int64), np.full(4, -1, np.int64), np.full(2, -1, np.int64))
     moved = _hartigan.hartigan_pass(
-        X, np.ones(4), labels, centers, weights_, sizes, None
+        X, np.ones(4), labels, centers, weights_, sizes, None, state
     )
     assert moved == 0
     assert labels.tolist() == [0, 1, 1, 1]

@@ -35,10 +35,16 @@ def refine_hartigan(
     weights = np.empty(n_clusters)
     _hartigan.weighted_means(X, weight, labels, x_mean, centers, weights)
     sizes = np.bincount(labels, minlength=n_clusters).astype(np.int64)
+    # Visits so far, each point's last check and each cluster's last change.
+    state = (
+        np.zeros(1, dtype=np.int64),
+        np.full(X.shape[0], -1, dtype=np.int64),
+        np.full(n_clusters, -1, dtype=np.int64),
+    )
     n_moves = 0
     for _ in range(max_passes):
         moved = _hartigan.hartigan_pass(
-            X, weight, labels, centers, weights, sizes, x_mean
+            X, weight, labels, centers, weights, sizes, x_mean, state
         )
         n_moves += moved
         if moved == 0:
