@@ -373,3 +373,83 @@ def kpar_keep(sample_weight, closest, first_row, seed, scale) -> np.ndarray:
     u = uniform_of_row(seed, np.arange(len(closest)) + first_row)
     p = scale * np.asarray(sample_weight, float) * np.asarray(closest, float)
     return np.flatnonzero(u < p)
+
+
+@dataclass
+class HartiganResult:
+    labels: np.ndarray
+    centers: np.ndarray
+    inertia: float
+    n_moves: int
+
+
+def hartigan(X, sample_weight, labels, *, max_passes=100) -> HartiganResult:
+    """Hartigan's single-point moves from ``labels``, written out point by point.
+
+    Each pass visits the points in index order; point ``x`` (weight ``w``) in
+    cluster ``i`` moves to the cluster ``j`` with the lowest
+    ``w n_j / (n_j + w) d2(x, c_j)`` when that is below ``w n_i / (n_i - w)
+    d2(x, c_i)`` (weighted sizes ``n``; ties to the lowest index), and both
+    centers are updated at once. A point alone in its cluster, or holding all of
+    its weight, stays; clusters of weight 0 take no point. Passes repeat until one
+    moves nothing. Centers and inertia are then those of the final labels.
+    """
+    Xd = np.asarray(dense(X), dtype=np.float64)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    n_samples, n_features = Xd.shape
+    labels = np.array(labels, dtype=np.int32)
+    k = int(labels.max()) + 1 if n_samples else 0
+
+    def means(labels, k):
+        centers = np.zeros((k, n_features))
+        weights = np.zeros(k)
+        for r in range(n_samples):
+            weights[labels[r]] += w[r]
+            centers[labels[r]] += w[r] * Xd[r]
+        full = weights > 0
+        centers[full] /= weights[full, None]
+        return centers, weights
+
+    def d2(x, c):
+        acc = 0.0
+        for f in range(n_features):
+            acc += (x[f] - c[f]) * (x[f] - c[f])
+        return acc
+
+    k = max(k, 1)
+    centers, weights = means(labels, k)
+    sizes = np.bincount(labels, minlength=k)
+    n_moves = 0
+    for _ in range(max_passes):
+        moved = 0
+        for r in range(n_samples):
+            x, i = Xd[r], labels[r]
+            if sizes[i] <= 1 or weights[i] - w[r] <= 0:
+                continue
+            best, best_cost = (
+                -1,
+                w[r] * weights[i] / (weights[i] - w[r]) * d2(x, centers[i]),
+            )
+            for j in range(k):
+                if j == i or weights[j] <= 0:
+                    continue
+                cost = w[r] * weights[j] / (weights[j] + w[r]) * d2(x, centers[j])
+                if cost < best_cost:
+                    best, best_cost = j, cost
+            if best < 0:
+                continue
+            j = best
+            centers[i] += w[r] / (weights[i] - w[r]) * (centers[i] - x)
+            centers[j] += w[r] / (weights[j] + w[r]) * (x - centers[j])
+            weights[i] -= w[r]
+            weights[j] += w[r]
+            sizes[i] -= 1
+            sizes[j] += 1
+            labels[r] = j
+            moved += 1
+        n_moves += moved
+        if moved == 0:
+            break
+    centers, _ = means(labels, k)
+    inertia = float(sum(w[r] * d2(Xd[r], centers[labels[r]]) for r in range(n_samples)))
+    return HartiganResult(labels, centers, inertia, n_moves)

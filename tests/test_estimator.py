@@ -75,9 +75,9 @@ def blobs():
 
 def test_parameters_and_defaults_equal_sklearn():
     ours, theirs = KMeans().get_params(), SKKMeans().get_params()
-    # record_history is ours alone; "elkan" is accepted as in scikit-learn (it is
-    # exact, so results equal Lloyd's).
-    assert set(ours) - set(theirs) == {"record_history"}
+    # record_history and refine are ours alone; "elkan" is accepted as in
+    # scikit-learn (it is exact, so results equal Lloyd's).
+    assert set(ours) - set(theirs) == {"record_history", "refine"}
     assert set(theirs) <= set(ours)
     # algorithm defaults to "auto" (an exact choice among lloyd/hamerly/yinyang).
     assert {k: ours[k] for k in theirs if k != "algorithm"} == {
@@ -85,6 +85,7 @@ def test_parameters_and_defaults_equal_sklearn():
     }
     assert ours["algorithm"] == "auto"
     assert ours["record_history"] is False
+    assert ours["refine"] is None
     assert KMeans(algorithm="elkan").get_params()["algorithm"] == "elkan"
 
 

@@ -7,6 +7,7 @@ parts (plots, Dask) import their dependencies only when called.
 # choose_k, segment, save and load are imported eagerly (they add only pandas,
 # already loaded) so that ``kmeansx.segment`` is always the function, never the
 # module of that name; plot and datasets load on first use (see __getattr__).
+from kmeansx._bisecting import BisectingKMeans
 from kmeansx._estimator import KMeans
 from kmeansx._history import KMeansHistory
 from kmeansx._version import __version__
@@ -15,7 +16,7 @@ from kmeansx.segment import segment
 from kmeansx.selection import choose_k
 from kmeansx.steps import kmeans_plusplus
 
-__all__ = ["KMeans", "KMeansHistory", "kmeans_plusplus"]
+__all__ = ["KMeans", "BisectingKMeans", "KMeansHistory", "kmeans_plusplus"]
 __all__ += ["choose_k", "segment", "save", "load", "plot", "datasets", "__version__"]
 
 

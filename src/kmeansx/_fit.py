@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from kmeansx._algorithms.hartigan import refine_hartigan
 from kmeansx._algorithms.loop import Callback, LoopOptions, run_loop
 from kmeansx._history import KMeansHistory
 from kmeansx._kernels._jit import single_threaded_blas
@@ -31,6 +32,7 @@ class FitResult:
     inertia: float
     n_iter: int
     history: KMeansHistory | None
+    n_moves: int | None = None
 
 
 def same_clustering(labels1, labels2, n_clusters: int) -> bool:
@@ -52,12 +54,18 @@ def fit_kmeans(
     record_history: bool,
     algorithm: str = "lloyd",
     callback: Callback | None = None,
+    refine: str | None = None,
 ) -> FitResult:
     """Run ``n_init`` runs of ``algorithm`` on a prepared source; keep the lowest
     inertia (a later run must also be a different clustering, as in scikit-learn).
 
     ``tol`` is relative: it is scaled by the mean variance of the features.
     Centers, history included, come back in the data's own coordinates.
+
+    ``refine="hartigan"`` refines every run by Hartigan's moves
+    (:func:`kmeansx._algorithms.hartigan.refine_hartigan`, in-memory dense
+    sources only) before the best run is chosen; the result's ``n_moves`` counts
+    the moves of the kept run (None without refinement).
     """
     tol_abs = source.mean_variance * tol if tol > 0 else 0.0
     loop = LoopOptions(max_iter, tol_abs, bool(verbose), record_history, callback)
@@ -70,11 +78,18 @@ def fit_kmeans(
             if verbose:
                 print("Initialization complete")
             run = run_loop(source.new_step(algorithm, n_clusters), centers_init, loop)
+            moves = None
+            if refine == "hartigan":
+                run, moves = refine_hartigan(
+                    source.X, source.sample_weight, run, source.mean
+                )
+                if verbose:
+                    print(f"Hartigan refinement: {moves} moves, inertia {run.inertia}")
             if best is None or (
                 run.inertia < best.inertia
                 and not same_clustering(run.labels, best.labels, n_clusters)
             ):
-                best = run
+                best, best_moves = run, moves
 
     distinct = np.count_nonzero(np.bincount(best.labels, minlength=n_clusters))
     if distinct < n_clusters:
@@ -92,7 +107,7 @@ def fit_kmeans(
             history = history.shifted(mean)
     if source.exponent:
         centers, inertia, history = _unscaled(centers, inertia, history, source)
-    return FitResult(centers, best.labels, inertia, best.n_iter, history)
+    return FitResult(centers, best.labels, inertia, best.n_iter, history, best_moves)
 
 
 def _unscaled(centers, inertia, history, source):

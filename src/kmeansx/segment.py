@@ -238,6 +238,7 @@ def segment(
     methods=METHODS,
     record_history: bool = False,
     progress: bool | None = None,
+    refine: str | None = None,
 ) -> Segmentation:
     """Cluster the rows of a table and describe the segments in original units.
 
@@ -258,7 +259,7 @@ def segment(
     dropna : bool, default=False
         Drop rows with a missing value in ``columns`` (their label is ``<NA>``)
         instead of raising.
-    n_init, max_iter, tol, record_history
+    n_init, max_iter, tol, record_history, refine
         Passed to :class:`kmeansx.KMeans` (``record_history=True`` keeps
         ``model.history_``, in scaled units, for the plots of iterations).
     k_range, methods, progress
@@ -284,6 +285,7 @@ def segment(
     _check_n_clusters(n_clusters)
     prepared = as_prepared(df, columns, dropna=dropna, scale=scale)
     fit = dict(n_init=n_init, max_iter=max_iter, tol=tol, random_state=random_state)
+    fit["refine"] = refine
     choice = None
     if isinstance(n_clusters, str):
         choice = _choose_k(prepared, k_range, methods, progress=progress, **fit)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import numbers
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
+from kmeansx._bisecting import BisectingKMeans
 from kmeansx._estimator import KMeans
 from kmeansx._knee import find_knee
 from kmeansx._tables import as_prepared, check_scale
@@ -213,6 +215,8 @@ def choose_k(
     gap_references: int = 10,
     silhouette_sample_size: int = 10_000,
     progress: bool | None = None,
+    refine: str | None = None,
+    strategy: str = "kmeans",
 ) -> KChoice:
     """Fit k-means for every k in ``k_range`` and recommend how many clusters.
 
@@ -263,6 +267,15 @@ def choose_k(
         Show a progress bar on the terminal; None shows it only for sweeps large
         enough to take more than a moment (and never when stderr is not a
         terminal).
+    refine : {None, "hartigan"}, default=None
+        Passed to :class:`kmeansx.KMeans` for every fit (the gap's reference data
+        included): "hartigan" refines each run by Hartigan's moves.
+    strategy : {"kmeans", "bisecting"}, default="kmeans"
+        "kmeans" fits :class:`kmeansx.KMeans` once per k; "bisecting" fits one
+        :class:`kmeansx.BisectingKMeans` up to the largest k (per data set, the
+        gap's references included) and scores every k on its tree
+        (``labels_for(k)``, ``inertia_for(k)``): one pass instead of one fit per
+        k. Not with ``refine``.
 
     Returns
     -------
@@ -298,8 +311,30 @@ def choose_k(
     if progress is None:
         progress = Z.shape[0] * len(ks) * (1 + B) >= _PROGRESS_WORK
 
+    if strategy not in ("kmeans", "bisecting"):
+        raise ValueError(f"strategy must be 'kmeans' or 'bisecting', got {strategy!r}.")
+    if strategy == "bisecting" and refine is not None:
+        raise ValueError("refine is for strategy='kmeans' only; use refine=None.")
+    fits_at = {}
+
+    def fit_bisecting(data, k, s):
+        # One tree per data set and seed serves every k.
+        key = (id(data), s)
+        if key not in fits_at:
+            fits_at.clear()
+            bkm = BisectingKMeans(
+                ks[-1], n_init=n_init, max_iter=max_iter, tol=tol, random_state=s
+            )
+            fits_at[key] = (data, bkm.fit(data))  # data held: its id stays its own
+        bkm = fits_at[key][1]
+        return SimpleNamespace(labels_=bkm.labels_for(k), inertia_=bkm.inertia_for(k))
+
     def fit(data, k, s):
-        km = KMeans(k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=s)
+        if strategy == "bisecting":
+            return fit_bisecting(data, k, s)
+        km = KMeans(
+            k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=s, refine=refine
+        )
         return km.fit(data)
 
     with _Progress(len(ks) * (1 + B), "choosing k", progress) as bar:

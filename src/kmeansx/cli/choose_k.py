@@ -15,12 +15,14 @@ from kmeansx.cli.options import (
     Json,
     NInit,
     RandomState,
+    RefineOpt,
     Scale,
     ScaleOpt,
     check_outputs,
     console,
     fail,
     parse_list,
+    refine_value,
     scale_value,
     user_errors,
 )
@@ -49,6 +51,7 @@ def choose_k_command(
     ] = None,
     json: Json = False,
     force: Force = False,
+    refine: RefineOpt = None,
 ):
     """How many clusters? Five methods side by side, and one recommendation."""
     if k_max < k_min:
@@ -73,6 +76,7 @@ def choose_k_command(
             dropna=dropna,
             random_state=random_state,
             n_init=n_init,
+            refine=refine_value(refine),
         )
         if plot is not None:
             with all_or_nothing():

@@ -21,12 +21,15 @@ from kmeansx.cli.options import (
     NInit,
     Output,
     RandomState,
+    RefineOpt,
     Scale,
     ScaleOpt,
     check_outputs,
     console,
+    fail,
     parse_list,
     parse_n_clusters,
+    refine_value,
     scale_value,
     user_errors,
 )
@@ -59,6 +62,7 @@ def fit(
         str | None,
         typer.Option("--scheduler", help="Dask scheduler address (default: local)."),
     ] = None,
+    refine: RefineOpt = None,
 ):
     """Segment a table: choose k (or take yours), fit, profile, save."""
     params = dict(
@@ -70,8 +74,11 @@ def fit(
         dropna=dropna,
     )
     if dask or scheduler is not None:
+        if refine is not None:
+            fail(f"--refine {refine.value} is not available with --dask.")
         _fit_on_dask(data, params, output, model, plots, json, force, scheduler)
         return
+    params["refine"] = refine_value(refine)
     with user_errors():
         seg, outputs = _fit_in_memory(data, params, output, model, plots, force)
     _print(seg, outputs, json)

@@ -18,6 +18,10 @@ class Scale(str, Enum):
     none = "none"
 
 
+class Refine(str, Enum):
+    hartigan = "hartigan"
+
+
 # Options shared by several commands, with the API's names.
 Data = Annotated[Path, typer.Argument(help="Input table: .csv, .tsv or .parquet.")]
 Columns = Annotated[
@@ -40,6 +44,15 @@ Output = Annotated[
 ]
 Force = Annotated[bool, typer.Option("--force", help="Replace existing outputs.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+RefineOpt = Annotated[
+    Refine | None,
+    typer.Option("--refine", help="Refine each fit by Hartigan's moves (hartigan)."),
+]
+
+
+def refine_value(refine: Refine | None) -> str | None:
+    """The API's ``refine``: None, or the option's value."""
+    return None if refine is None else refine.value
 
 
 def one_line(message: str) -> str:
