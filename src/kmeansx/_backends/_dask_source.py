@@ -153,7 +153,6 @@ class DaskSource:
         self.data = data
         self.runner = runner
         self.dtype = data.dtype
-        self.n_features = data.n_features
         self.mean = data.mean
         self.mean_variance = data.mean_variance
         self.exponent = data.exponent

@@ -44,7 +44,6 @@ class MemorySource:
         self.X = X
         self.sample_weight = sample_weight
         self.dtype = X.dtype
-        self.n_features = X.shape[1]
         self.mean = None if is_sparse(X) else column_means(X)
         # Variances are invariant under the centering; on centered data they take
         # one pass instead of np.var's two.
