@@ -1,0 +1,361 @@
+"""kmeansx against every exact peer: per iteration, k-means++ seeding, whole fit.
+
+The peers: scikit-learn (lloyd, elkan), scikit-learn-intelex (oneDAL), mlpack
+(naive, elkan, hamerly, dual-tree; float64 only) and FAISS (no subsampling;
+float32 only). Each (library, size, dtype) runs in a process of its own: their
+OpenMP runtimes disturb one another in one process, and each gets a cold start of
+its own. Every child makes the same blob data (``_common.make_data``) and the same
+k-means++ initial centers (scikit-learn's ``kmeans_plusplus``, seed 0).
+
+- **per iteration**: ``(t(M) - t(1)) / (M - 1)`` from the same initial centers at
+  ``tol=0``, each time the best of several runs, so that fixed costs (copies,
+  validation, the final labelling pass) do not count. ``floor`` is one streaming
+  read of X (a column sum) in the same process as kmeansx: a pass that reads
+  every row once cannot beat it.
+- **k-means++**: seeding alone; oneDAL's draws by its own law (its rows differ).
+- **whole fit**: ``KMeans(n_clusters=k, random_state=s).fit(X)`` as a user writes
+  it, the median over seeds, with the median inertia.
+
+The load average is printed with every table; the machine is shared, so run it
+when it is quiet and say so with the figures. Peers need the ``bench`` extra
+(``pip install -e ".[bench]"``, best in a virtual environment of its own: oneDAL
+brings TBB, which Numba would then pick as its threading layer); a peer that is
+not installed reads ``n/a``.
+
+    python benchmarks/bench_peers.py                       # A-D, float32 and float64
+    python benchmarks/bench_peers.py --sizes A,B --parts iter --dtypes float64
+    python benchmarks/bench_peers.py --quick               # sizes / 10, one seed
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+from _common import SIZES, machine_line, make_data, print_table
+
+PEERS_ITER = [
+    "kmeansx",
+    "sklearn-lloyd",
+    "sklearn-elkan",
+    "sklearnex",
+    "mlpack-naive",
+    "mlpack-elkan",
+    "mlpack-hamerly",
+    "mlpack-dualtree",
+    "faiss",
+]
+PEERS_INIT = ["kmeansx", "sklearn", "sklearnex"]
+PEERS_FIT = ["kmeansx", "sklearn", "sklearnex"]
+
+
+def _best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def _init_centers(X, k):
+    from sklearn.cluster import kmeans_plusplus
+
+    return kmeans_plusplus(X, k, random_state=0)[0].astype(X.dtype)
+
+
+class _OneDALCheck(logging.Handler):
+    """Records whether scikit-learn-intelex says it ran the accelerated version."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.accelerated = False
+        self.fallback = False
+
+    def emit(self, record):
+        text = record.getMessage()
+        self.accelerated |= "running accelerated version" in text
+        self.fallback |= "fallback to original Scikit-learn" in text
+
+
+def _onedal_logger():
+    handler = _OneDALCheck()
+    logger = logging.getLogger("sklearnex")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    return handler
+
+
+def _iter_runner(lib, X, init):
+    """A function ``run(M)`` that does M iterations from ``init``; None if n/a."""
+    k = len(init)
+    if lib == "kmeansx":
+        from kmeansx import KMeans
+
+        def run(m):
+            km = KMeans(k, init=init, n_init=1, max_iter=m, tol=0.0).fit(X)
+            return km.n_iter_
+
+        return run
+    if lib.startswith("sklearn-"):
+        from sklearn.cluster import KMeans
+
+        algorithm = lib.split("-")[1]
+
+        def run(m):
+            km = KMeans(
+                k, init=init, n_init=1, max_iter=m, tol=0.0, algorithm=algorithm
+            )
+            return km.fit(X).n_iter_
+
+        return run
+    if lib == "sklearnex":
+        from sklearnex.cluster import KMeans
+
+        def run(m):
+            km = KMeans(k, init=init, n_init=1, max_iter=m, tol=0.0).fit(X)
+            return km.n_iter_
+
+        return run
+    if lib.startswith("mlpack-"):
+        if X.dtype != np.float64:
+            return None
+        import mlpack
+
+        algorithm = lib.split("-")[1]
+        algorithm = "dualtree-covertree" if algorithm == "dualtree" else algorithm
+
+        def run(m):
+            # mlpack writes its result into initial_centroids and the returned
+            # centroids may alias it: give it a fresh copy each time, kept alive.
+            start = init.copy()
+            out = mlpack.kmeans(
+                input_=X,
+                clusters=k,
+                algorithm=algorithm,
+                initial_centroids=start,
+                max_iterations=m,
+                labels_only=True,
+            )
+            np.array(out["centroid"], copy=True)
+            return m  # mlpack does not report how many it ran
+
+        return run
+    if lib == "faiss":
+        if X.dtype != np.float32:
+            return None
+        import faiss
+
+        X32 = np.ascontiguousarray(X)
+        d = X.shape[1]
+
+        def run(m):
+            km = faiss.Kmeans(d, k, niter=m, max_points_per_centroid=X.shape[0])
+            km.train(X32, init_centroids=np.ascontiguousarray(init))
+            return m
+
+        return run
+    raise ValueError(lib)
+
+
+def child_iter(lib, X, init, iters, repeat):
+    try:
+        run = _iter_runner(lib, X, init)
+    except ImportError:
+        return {"value": None, "note": "not installed"}
+    if run is None:
+        return {"value": None, "note": "dtype not supported"}
+    onedal = _onedal_logger() if lib == "sklearnex" else None
+    run(1)  # compile, allocate, warm caches
+    ran = run(iters)
+    t1 = _best(lambda: run(1), repeat)
+    tm = _best(lambda: run(iters), repeat)
+    result = {"value": (tm - t1) / (ran - 1), "n_iter": ran}
+    if onedal is not None:
+        result["onedal"] = onedal.accelerated and not onedal.fallback
+    if lib == "kmeansx":
+        result["floor"] = _best(lambda: np.add.reduce(X, axis=0), max(repeat, 5))
+    return result
+
+
+def child_init(lib, X, k, repeat):
+    if lib == "kmeansx":
+        from kmeansx._init import kmeans_plusplus_init
+        from kmeansx._kernels._jit import single_threaded_blas
+
+        w = np.ones(X.shape[0], dtype=X.dtype)
+
+        def run():
+            with single_threaded_blas():
+                kmeans_plusplus_init(X, k, w, np.random.RandomState(0))
+
+    elif lib == "sklearn":
+        from sklearn.cluster import kmeans_plusplus
+
+        def run():
+            kmeans_plusplus(X, k, random_state=0)
+
+    elif lib == "sklearnex":
+        try:
+            import daal4py
+        except ImportError:
+            return {"value": None, "note": "not installed"}
+        fptype = "float" if X.dtype == np.float32 else "double"
+
+        def run():
+            engine = daal4py.engines_mt19937(seed=0)
+            daal4py.kmeans_init(
+                k, method="plusPlusDense", fptype=fptype, engine=engine
+            ).compute(X)
+
+    else:
+        raise ValueError(lib)
+    run()
+    return {"value": _best(run, repeat)}
+
+
+def child_fit(lib, X, k, seeds):
+    try:
+        if lib == "kmeansx":
+            from kmeansx import KMeans
+        elif lib == "sklearn":
+            from sklearn.cluster import KMeans
+        else:
+            from sklearnex.cluster import KMeans
+    except ImportError:
+        return {"value": None, "note": "not installed"}
+    onedal = _onedal_logger() if lib == "sklearnex" else None
+    KMeans(n_clusters=k, random_state=10_000).fit(X[: min(len(X), 20_000)])
+    times, inertias = [], []
+    for seed in range(seeds):
+        t0 = time.perf_counter()
+        km = KMeans(n_clusters=k, random_state=seed).fit(X)
+        times.append(time.perf_counter() - t0)
+        inertias.append(float(km.inertia_))
+    result = {"value": statistics.median(times), "inertia": statistics.median(inertias)}
+    if onedal is not None:
+        result["onedal"] = onedal.accelerated and not onedal.fallback
+    return result
+
+
+def child(args) -> None:
+    n, d, k = SIZES[args.size]
+    if args.quick:
+        n, k = n // 10, max(2, k // 4)
+    X, _ = make_data(n, d, k, np.dtype(args.dtype))
+    warnings.simplefilter("ignore")
+    if args.part == "iter":
+        init = _init_centers(X, k)
+        out = child_iter(args.lib, X, init, args.iters, args.repeat)
+    elif args.part == "init":
+        out = child_init(args.lib, X, k, args.repeat)
+    else:
+        out = child_fit(args.lib, X, k, args.seeds)
+    print(json.dumps(out))
+
+
+def run_child(python, part, lib, size, dtype, args) -> dict:
+    cmd = [
+        python,
+        os.path.abspath(__file__),
+        "--child",
+        "--part",
+        part,
+        "--lib",
+        lib,
+        "--size",
+        size,
+        "--dtype",
+        dtype,
+        "--iters",
+        str(args.iters),
+        "--repeat",
+        str(args.repeat),
+        "--seeds",
+        str(args.seeds),
+    ] + (["--quick"] if args.quick else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        return {"value": None, "note": f"failed: {last[:80]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _fmt(x, digits=5):
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def table(part, peers, args) -> None:
+    print(f"\n## {part}  ({machine_line()})")
+    rows = []
+    for size in args.sizes.split(","):
+        for dtype in args.dtypes.split(","):
+            results = {
+                lib: run_child(sys.executable, part, lib, size, dtype, args)
+                for lib in peers
+            }
+            ours = results["kmeansx"]["value"]
+            others = [
+                (r["value"], lib)
+                for lib, r in results.items()
+                if lib != "kmeansx" and r["value"] is not None
+            ]
+            row = {"case": f"{size} {dtype}"}
+            for lib, r in results.items():
+                cell = _fmt(r["value"], 4 if part == "fit" else 5)
+                if r.get("onedal") is False:
+                    cell += " (not oneDAL)"
+                if part == "fit" and r["value"] is not None:
+                    cell += f" [{r['inertia']:.4g}]"
+                row[lib] = cell
+            if part == "iter":
+                row["floor"] = _fmt(results["kmeansx"].get("floor"))
+            if others and ours:
+                best, best_lib = min(others)
+                row["fastest peer"] = best_lib
+                row["ratio"] = f"{best / ours:.2f}x"
+            rows.append(row)
+            print("  ".join(f"{c}: {v}" for c, v in row.items()), flush=True)
+    print()
+    print_table(rows, list(rows[0]))
+    print(f"({machine_line()} at the end)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="A,B,C,D")
+    parser.add_argument("--dtypes", default="float32,float64")
+    parser.add_argument("--parts", default="iter,init,fit")
+    parser.add_argument("--iters", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--part", help=argparse.SUPPRESS)
+    parser.add_argument("--lib", help=argparse.SUPPRESS)
+    parser.add_argument("--size", help=argparse.SUPPRESS)
+    parser.add_argument("--dtype", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    if args.quick:
+        args.seeds = 1
+    print(f"kmeansx against its exact peers ({machine_line()})")
+    print("ratio = fastest peer's time / kmeansx's (above 1: kmeansx is faster)")
+    parts = {"iter": PEERS_ITER, "init": PEERS_INIT, "fit": PEERS_FIT}
+    for part in args.parts.split(","):
+        table(part, parts[part], args)
+
+
+if __name__ == "__main__":
+    main()
