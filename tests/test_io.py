@@ -318,3 +318,45 @@ def test_a_real_column_named_like_pandas_renaming_is_kept(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a,a.1,b\n1,2,3\n")
     assert list(read_table(path).columns) == ["a", "a.1", "b"]
+
+
+def test_hartigan_moves_survive_a_round_trip(tmp_path):
+    X = np.random.default_rng(4).normal(size=(300, 2))
+    km = KMeans(6, refine="hartigan", n_init=1, random_state=2).fit(X)
+    loaded = load(save(km, tmp_path / "h.kmx"))
+    assert loaded.n_moves_ == km.n_moves_
+    assert not hasattr(load(save(KMeans(2).fit(X), tmp_path / "p.kmx")), "n_moves_")
+
+
+def test_bisecting_model_keeps_its_tree(tmp_path):
+    from kmeansx import BisectingKMeans
+
+    X = np.random.default_rng(5).normal(size=(200, 3))
+    bkm = BisectingKMeans(5, random_state=0).fit(X)
+    loaded = load(save(bkm, tmp_path / "b.kmx"))
+    assert type(loaded) is BisectingKMeans
+    assert np.array_equal(loaded.predict(X), bkm.predict(X))
+    for k in range(1, 6):
+        assert np.array_equal(loaded.labels_for(k), bkm.labels_for(k))
+        assert np.array_equal(loaded.centers_for(k), bkm.centers_for(k))
+        assert loaded.inertia_for(k) == bkm.inertia_for(k)
+    assert loaded.get_params() == bkm.get_params()
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("tree_parent", np.full(9, 3), "tree_parent is not a tree"),
+        ("tree_children", np.full((9, 2), 40), "tree_children names a node"),
+        ("row_leaf", np.full(200, 99), "row_leaf names a node"),
+        ("tree_centers", np.zeros((9, 2)), "tree_centers has shape"),
+    ],
+)
+def test_a_damaged_bisecting_tree_is_refused(tmp_path, name, value, message):
+    from kmeansx import BisectingKMeans
+
+    X = np.random.default_rng(5).normal(size=(200, 3))
+    path = save(BisectingKMeans(5, random_state=0).fit(X), tmp_path / "b.kmx")
+    _rewrite_array(path, name, value)
+    with pytest.raises(ValueError, match=message):
+        load(path)

@@ -363,11 +363,25 @@ def _kmeans_payload(km) -> tuple[dict, dict]:
     names = getattr(km, "feature_names_in_", None)
     fitted = {
         "inertia": float(km.inertia_),
-        "n_iter": int(km.n_iter_),
+        # BisectingKMeans runs one fit per split, so it has no n_iter_.
+        "n_iter": int(getattr(km, "n_iter_", 0)),
         "n_features_in": int(km.n_features_in_),
         "feature_names_in": None if names is None else [str(n) for n in names],
     }
+    if getattr(km, "n_moves_", None) is not None:
+        fitted["n_moves"] = int(km.n_moves_)
     return {"params": params, "fitted": fitted, "notes": notes}, arrays
+
+
+_TREE_PARTS = ("parent", "children", "centers", "sizes", "weights", "inertia")
+
+
+def _bisecting_payload(bkm) -> tuple[dict, dict]:
+    payload, arrays = _kmeans_payload(bkm)
+    for part in _TREE_PARTS:
+        arrays[f"tree_{part}"] = getattr(bkm.tree_, part)
+    arrays["row_leaf"] = bkm._row_leaf
+    return payload, arrays
 
 
 def save(model, path, *, force: bool = False) -> Path:
@@ -375,10 +389,11 @@ def save(model, path, *, force: bool = False) -> Path:
 
     Parameters
     ----------
-    model : KMeans, SegmentModel or Segmentation
-        A fitted :class:`kmeansx.KMeans`, or the result of :func:`kmeansx.segment`
-        (its columns and scaling are kept, so the loaded model scales new tables
-        the same way).
+    model : KMeans, BisectingKMeans, SegmentModel or Segmentation
+        A fitted :class:`kmeansx.KMeans` or :class:`kmeansx.BisectingKMeans` (its
+        tree is kept: ``labels_for``, ``centers_for`` and ``predict`` work on the
+        loaded model), or the result of :func:`kmeansx.segment` (its columns and
+        scaling are kept, so the loaded model scales new tables the same way).
     path : path-like
         Conventionally ``*.kmx``.
     force : bool, default=False
@@ -400,6 +415,7 @@ def save(model, path, *, force: bool = False) -> Path:
     >>> (load(p).predict(X) == km.predict(X)).all()
     np.True_
     """
+    from kmeansx._bisecting import BisectingKMeans
     from kmeansx._version import __version__
     from kmeansx.segment import Segmentation, SegmentModel
 
@@ -414,6 +430,9 @@ def save(model, path, *, force: bool = False) -> Path:
         header["scaler"] = {"method": model.scaler.method}
         arrays["scaler_center"] = model.scaler.center
         arrays["scaler_scale"] = model.scaler.scale
+    elif isinstance(model, BisectingKMeans):
+        payload, arrays = _bisecting_payload(model)
+        header["kind"] = "bisecting"
     elif hasattr(model, "cluster_centers_") or hasattr(model, "get_params"):
         payload, arrays = _kmeans_payload(model)
         header["kind"] = "kmeans"
@@ -524,6 +543,13 @@ def _check_model(header: dict, arrays: dict) -> None:
         _expect(arrays, "history_inertia", (t,))
         _expect(arrays, "history_n_changed", (t,), "iu")
         _expect(arrays, "history_centers", (t + 1, k, d))
+    n_moves = fitted.get("n_moves")
+    if n_moves is not None and (
+        not isinstance(n_moves, int) or isinstance(n_moves, bool) or n_moves < 0
+    ):
+        raise ValueError(f"n_moves={n_moves!r} is not an int >= 0")
+    if header.get("kind") == "bisecting":
+        _check_tree(arrays, k, d, labels.shape[0])
     if header.get("kind") == "segment":
         columns = header["columns"]
         if not isinstance(columns, list) or len(columns) != d:
@@ -531,6 +557,40 @@ def _check_model(header: dict, arrays: dict) -> None:
         _expect(arrays, "scaler_center", (d,))
         if not (_expect(arrays, "scaler_scale", (d,)) > 0).all():
             raise ValueError("scaler_scale holds a value <= 0")
+
+
+def _check_tree(arrays: dict, k: int, d: int, n_samples: int) -> None:
+    n_nodes = 2 * k - 1
+    parent = _expect(arrays, "tree_parent", (n_nodes,), "i")
+    children = _expect(arrays, "tree_children", (n_nodes, 2), "i")
+    _expect(arrays, "tree_centers", (n_nodes, d))
+    _expect(arrays, "tree_sizes", (n_nodes,), "iu")
+    _expect(arrays, "tree_weights", (n_nodes,))
+    _expect(arrays, "tree_inertia", (n_nodes,))
+    row_leaf = _expect(arrays, "row_leaf", (n_samples,), "i")
+    if parent[0] != -1 or (parent[1:] < 0).any() or (parent >= n_nodes).any():
+        raise ValueError("tree_parent is not a tree rooted at node 0")
+    if ((children < -1) | (children >= n_nodes)).any():
+        raise ValueError("tree_children names a node outside the tree")
+    if n_samples and ((row_leaf < 0) | (row_leaf >= n_nodes)).any():
+        raise ValueError("row_leaf names a node outside the tree")
+
+
+def _build_bisecting(header: dict, arrays: dict):
+    from kmeansx._bisecting import BisectingKMeans, BisectingTree
+
+    bkm = BisectingKMeans(**header["params"])
+    fitted = header["fitted"]
+    bkm.tree_ = BisectingTree(*(arrays[f"tree_{part}"] for part in _TREE_PARTS))
+    bkm._row_leaf = arrays["row_leaf"].astype(np.int64)
+    bkm.labels_ = arrays["labels"]
+    bkm.cluster_centers_ = arrays["cluster_centers"]
+    bkm.inertia_ = float(fitted["inertia"])
+    bkm._n_features_out = bkm.cluster_centers_.shape[0]
+    bkm.n_features_in_ = int(fitted["n_features_in"])
+    if fitted.get("feature_names_in") is not None:
+        bkm.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+    return bkm
 
 
 def _build_kmeans(header: dict, arrays: dict):
@@ -558,6 +618,7 @@ def _build_kmeans(header: dict, arrays: dict):
             float(fitted["inertia"]),
             int(fitted["n_iter"]),
             history,
+            fitted.get("n_moves"),
         )
     )
     km.n_features_in_ = int(fitted["n_features_in"])
@@ -571,8 +632,9 @@ def load(path):
 
     Returns
     -------
-    KMeans or SegmentModel
-        A fitted :class:`kmeansx.KMeans` for a plain model; a
+    KMeans, BisectingKMeans or SegmentModel
+        A fitted :class:`kmeansx.KMeans` or :class:`kmeansx.BisectingKMeans` for
+        a plain model; a
         :class:`kmeansx.segment.SegmentModel` (``.predict(df)`` picks the same
         columns and applies the same scaling) for a ``segment`` result.
 
@@ -597,6 +659,8 @@ def load(path):
     header, arrays = _read(path)
     try:
         _check_model(header, arrays)
+        if header.get("kind") == "bisecting":
+            return _build_bisecting(header, arrays)
         km = _build_kmeans(header, arrays)
         if header.get("kind") == "kmeans":
             return km
