@@ -490,3 +490,14 @@ def test_animate_holds_the_last_frame(tmp_path):
     assert frame_durations(custom) == [500] * (km.n_iter_ + 1)
     with pytest.raises(ValueError, match="fps"):
         plot.animate(km, X, tmp_path / "c.gif", fps=0)
+
+
+def test_choose_k_without_a_recommendation_says_so():
+    X = blobs(np.random.default_rng(19))
+    choice = choose_k(X, [1, 2], methods=("elbow",), random_state=0, progress=False)
+    assert choice.recommended_k is None  # no knee below three values of k
+    axes = plot.choose_k(choice)
+    assert axes[0].get_title() == "Elbow: no recommendation"
+    assert rings(axes[0]) == []
+    assert axes[0].figure.get_suptitle().endswith("No method recommends a k")
+    assert axes[-1].texts[0].get_text().startswith("No recommendation")

@@ -358,7 +358,10 @@ def choose_k(choice, axes=None, *, title=None):
         for extra in grid[len(methods) + 1 :]:
             fig.delaxes(extra)
         axes = grid[: len(methods) + 1]
-        head = f"How many clusters? Recommended k = {choice.recommended_k}"
+        k = choice.recommended_k
+        head = "How many clusters? " + (
+            "No method recommends a k" if k is None else f"Recommended k = {k}"
+        )
         fig.suptitle(head if name is None else f"{name}\n{head}")
     axes = list(np.ravel(axes))
     if len(axes) not in (len(methods), len(methods) + 1):
@@ -384,11 +387,12 @@ def _columns_line(columns, shown: int = 4) -> str:
 def _summary(ax, choice) -> None:
     """The recommendation in words: the vote, each method's k, the reason."""
     ax.axis("off")
-    lines = [f"Recommended k = {choice.recommended_k}", ""]
+    k = choice.recommended_k
+    lines = ["No recommendation" if k is None else f"Recommended k = {k}", ""]
     for m in choice.methods:
-        k = choice.recommended.get(m)
-        agree = "✓" if k is not None and k == choice.recommended_k else " "
-        lines.append(f"{agree} {LABELS[m]}: {'—' if k is None else k}")
+        said = choice.recommended.get(m)
+        agree = "✓" if said is not None and said == k else " "
+        lines.append(f"{agree} {LABELS[m]}: {'—' if said is None else said}")
     rows = f"{choice.n_samples:,} rows"
     if choice.scale is not None:
         rows += f", {choice.scale}-scaled"
