@@ -64,6 +64,14 @@ def test_scores_one_curve_and_one_star_per_method(choice):
     # stars of methods that agree sit apart, so that none hides another
     spots = [(s.get_xdata()[0], s.get_ydata()[0]) for s in stars]
     assert len(set(spots)) == len(spots)
+    shared = [
+        s for s in stars if round(s.get_xdata()[0]) == round(stars[0].get_xdata()[0])
+    ]
+    assert len(shared) >= 2  # the fixture's methods agree: the case to check
+    px = [s.get_transform().transform(s.get_xydata())[0] for s in shared]
+    width = stars[0].get_markersize() * ax.figure.dpi / 72
+    for a, b in zip(px, px[1:], strict=False):
+        assert abs(a[0] - b[0]) >= 0.8 * width  # side by side, not on top
     for ln in lines:
         assert np.nanmax(ln.get_ydata()) <= 1.0 and np.nanmin(ln.get_ydata()) >= 0.0
     texts = [t.get_text() for t in ax.get_legend().get_texts()]

@@ -229,7 +229,7 @@ def score(choice, method: str, ax=None, *, title=None):
 
 # The normalized overview: stars of methods that agree on a k are spread this far
 # apart around it, so that no star hides another.
-_DODGE = 0.12
+_DODGE = 0.3
 
 
 def scores(choice, ax=None, *, title=None):
@@ -291,7 +291,7 @@ def scores(choice, ax=None, *, title=None):
             same = [j for j, k in enumerate(at) if k == best]
             shift = (same.index(i) - (len(same) - 1) / 2) * _DODGE
             y = r[list(ks).index(best)]
-            ax.plot([best + shift], [y], "*", color=color, markersize=16,
+            ax.plot([best + shift], [y], "*", color=color, markersize=14,
                     markeredgecolor="black", markeredgewidth=0.6)  # fmt: skip
     ax.set_xticks(ks)
     ax.set_ylim(-0.05, 1.1)
