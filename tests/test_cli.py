@@ -164,6 +164,16 @@ def test_pictures_name_the_file_and_the_columns(tmp_path, data, monkeypatch):
         assert titles[name][0].startswith(named + "\n"), name
 
 
+def test_figure_title_names_a_few_columns_and_counts_the_rest():
+    from kmeansx.cli.figures import figure_title
+
+    pixels = [f"pixel_{i}" for i in range(64)]
+    assert figure_title("/data/digits.csv", pixels) == (
+        "digits.csv: pixel_0, pixel_1, pixel_2, pixel_3 and 60 more columns"
+    )
+    assert figure_title("wine.parquet", ["alcohol"]) == "wine.parquet: alcohol"
+
+
 def test_choose_k_table_and_methods(data):
     result = invoke(
         "choose-k", data, "-c", COLS, "--k-max", 5, "--methods",
