@@ -221,8 +221,8 @@ def score(choice, method: str, ax=None, *, title=None):
     _common(ax, ks, method, best, title)
     if method == "silhouette" and choice.silhouette_sample is not None:
         ax.set_xlabel(
-            f"number of clusters k (silhouette on a sample of "
-            f"{choice.silhouette_sample:,} of {choice.n_samples:,} rows)"
+            f"number of clusters k\nsilhouette on a sample of "
+            f"{choice.silhouette_sample:,} of {choice.n_samples:,} rows"
         )
     return ax
 
