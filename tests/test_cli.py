@@ -128,6 +128,52 @@ def test_choose_k_json_and_plot(tmp_path, data):
         assert im.format == "PNG"
 
 
+def saved_titles(monkeypatch):
+    """Every picture the command saves: file name -> its figure's titles."""
+    from kmeansx.cli import figures
+
+    titles, save = {}, figures._save
+
+    def recording(fig, path, **kwargs):
+        heads = [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes]
+        titles[path.name] = [t for t in heads if t]
+        return save(fig, path, **kwargs)
+
+    monkeypatch.setattr(figures, "_save", recording)
+    return titles
+
+
+def test_pictures_name_the_file_and_the_columns(tmp_path, data, monkeypatch):
+    titles = saved_titles(monkeypatch)
+    named = "customers.csv: Annual Income, Spending Score"
+    result = invoke(
+        "choose-k", data, "-c", COLS, "--k-max", 5, "--n-init", 1,
+        "--random-state", 0, "--plot", tmp_path / "k.png",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (suptitle, *panels) = titles["k.png"]
+    assert suptitle.startswith(named + "\nHow many clusters? Recommended k = ")
+    assert [p.split(":")[0] for p in panels[:2]] == ["Elbow", "Silhouette"]
+    result = invoke(
+        "fit", data, "-c", COLS, "-k", "auto", "--n-init", 1,
+        "--random-state", 0, "--plots", tmp_path / "p",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert set(titles) >= {"elbow.png", "scores.png", "clusters.png"}
+    for name in ("elbow.png", "scores.png", "silhouette.png", "clusters.png"):
+        assert titles[name][0].startswith(named + "\n"), name
+
+
+def test_figure_title_names_a_few_columns_and_counts_the_rest():
+    from kmeansx.cli.figures import figure_title
+
+    pixels = [f"pixel_{i}" for i in range(64)]
+    assert figure_title("/data/digits.csv", pixels) == (
+        "digits.csv: pixel_0, pixel_1, pixel_2, pixel_3 and 60 more columns"
+    )
+    assert figure_title("wine.parquet", ["alcohol"]) == "wine.parquet: alcohol"
+
+
 def test_choose_k_table_and_methods(data):
     result = invoke(
         "choose-k", data, "-c", COLS, "--k-max", 5, "--methods",
@@ -357,7 +403,7 @@ def test_fit_with_force_keeps_the_old_files_when_it_fails(tmp_path, data, monkey
 
 
 def test_choose_k_plot_is_not_left_half_made(tmp_path, data, monkeypatch):
-    monkeypatch.setattr("kmeansx.plot.scores", fail_late)
+    monkeypatch.setattr("kmeansx.plot.choose_k", fail_late)
     result = invoke(
         "choose-k", data, "-c", COLS, "--k-max", 4, "--n-init", 1, "--plot",
         tmp_path / "k.png",

@@ -88,6 +88,10 @@ def test_silhouette_is_sampled_above_the_stated_size():
     sampled = metrics.silhouette_score(X, labels, sample_size=40, random_state=5)
     assert choice.table["silhouette"].iloc[0] == pytest.approx(sampled)
     assert sampled != pytest.approx(metrics.silhouette_score(X, labels))
+    # the result says how many rows the silhouette saw, for the pictures to say
+    assert (choice.silhouette_sample, choice.n_samples) == (40, 90)
+    whole = choose_k(X, [3], methods=("silhouette",), random_state=5, progress=False)
+    assert whole.silhouette_sample is None
 
 
 def test_gap_uses_log_inertia_of_reference_sets_and_one_se_rule():
@@ -168,6 +172,10 @@ def test_dataframe_columns_and_dropna():
         random_state=0, progress=False,
     )  # fmt: skip
     assert choice.n_samples == len(df) - 1
+    assert choice.columns == ("a", "b")
+    # an array's columns are named as the tables' module names them
+    array = df[["a", "b"]].dropna().to_numpy()
+    assert choose_k(array, [1], methods=("elbow",)).columns == ("x0", "x1")
 
 
 @pytest.mark.parametrize(

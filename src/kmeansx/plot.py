@@ -1,9 +1,11 @@
 """Pictures of k-means results.
 
 Every function takes fitted results, draws on ``ax`` (a new figure when None) and
-returns the Axes, except :func:`animate`, which writes a GIF; none calls
-``plt.show()``. matplotlib is imported inside the functions, so ``import kmeansx``
-never loads it.
+returns the Axes, except :func:`animate`, which writes a GIF, and
+:func:`choose_k`, which draws one panel per method; none calls ``plt.show()``.
+matplotlib is imported inside the functions, so ``import kmeansx`` never loads it.
+Every picture takes a ``title``: a first title line naming the data (the command
+line passes the file's name and the columns).
 
 Drawing takes some work of its own: the points are labeled with the model's
 ``predict``, more than two columns are projected on their first two principal
@@ -14,7 +16,10 @@ The ``model`` arguments accept a fitted :class:`kmeansx.KMeans`, a
 :func:`kmeansx.segment` result or a loaded segment model; for the latter two, ``X``
 is the table (the same columns are picked and scaled as when fitting) or the
 prepared table it was fitted on (:class:`kmeansx._tables.Prepared`, used as it is),
-and the pictures show original units whenever there are two columns.
+and the pictures show original units whenever there are two columns. ``X`` must be
+on the model's scale (for a plain KMeans fitted on standardized data, the
+standardized data): a ValueError says so when the centers lie outside the data's
+range. Standardized data is labeled in z-units.
 """
 
 from __future__ import annotations
@@ -25,17 +30,21 @@ from pathlib import Path
 
 import numpy as np
 
+from kmeansx._plot_choice import axes_or_new as _axes
+from kmeansx._plot_choice import choose_k, elbow, gap, score, scores, set_title
 from kmeansx._tables import Prepared, prepare
 
-__all__ = ["elbow", "scores", "silhouette", "clusters", "centroid_paths", "animate"]
-
-
-def _axes(ax):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(6.4, 4.8))[1]
+__all__ = [
+    "choose_k",
+    "elbow",
+    "gap",
+    "score",
+    "scores",
+    "silhouette",
+    "clusters",
+    "centroid_paths",
+    "animate",
+]
 
 
 def _colors(k: int):
@@ -47,114 +56,18 @@ def _colors(k: int):
 
 # How the centers are marked, on the clusters and in the animation alike.
 _CENTERS = dict(marker="X", s=220, edgecolors="black", linewidths=1.5)
+# A legend's entry for the centers (or a snapshot of them) stands for every
+# cluster: neutral, not the color of the first one.
+_NEUTRAL = "lightgray"
 
 
-# -- choosing k -----------------------------------------------------------------------
-
-
-def elbow(choice, ax=None):
-    """Inertia against k, with the knee (Kneedle) marked.
-
-    Parameters
-    ----------
-    choice : KChoice
-        The result of :func:`kmeansx.choose_k`.
-    ax : matplotlib Axes, default=None
-
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import choose_k, plot
-    >>> X = np.random.default_rng(0).normal(size=(60, 2))
-    >>> ax = plot.elbow(choose_k(X, range(1, 6), random_state=0, progress=False))
-    >>> ax.get_xlabel()
-    'number of clusters k'
-    """
-    from kmeansx._knee import find_knee
-
-    ax = _axes(ax)
-    table = choice.table
-    ks, inertia = table["k"].to_numpy(), table["inertia"].to_numpy()
-    ax.plot(ks, inertia, "o-", color="C0", label="inertia")
-    knee = choice.recommended.get("elbow")
-    if knee is None and "elbow" not in choice.recommended:
-        knee = find_knee(list(ks), inertia)[0]
-    if knee is not None:
-        y = inertia[list(ks).index(knee)]
-        ax.axvline(knee, color="C3", linestyle="--", linewidth=1)
-        ax.plot(
-            [knee], [y], "o", markersize=14, markerfacecolor="none",
-            markeredgecolor="C3", markeredgewidth=2, label=f"knee: k = {knee}",
-        )  # fmt: skip
-    ax.set_xticks(ks)
-    ax.set_xlabel("number of clusters k")
-    ax.set_ylabel("inertia (within-cluster sum of squares)")
-    ax.set_title("Elbow: inertia against k")
-    ax.legend()
-    return ax
-
-
-_SCORES = {
-    "silhouette": ("silhouette", "higher"),
-    "gap": ("gap statistic", "higher"),
-    "calinski_harabasz": ("Calinski-Harabasz", "higher"),
-    "davies_bouldin": ("Davies-Bouldin", "lower"),
-}
-
-
-def scores(choice, ax=None):
-    """Every score against k on one scale (1 = best), each recommendation starred.
-
-    Each score is rescaled to [0, 1] with 1 at its best value (Davies-Bouldin is
-    flipped, since lower is better there), so curves on different scales can be
-    read together; a star marks the k each method recommends.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import choose_k, plot
-    >>> X = np.random.default_rng(0).normal(size=(60, 2))
-    >>> choice = choose_k(X, range(1, 6), random_state=0, progress=False)
-    >>> len(plot.scores(choice).get_lines())
-    8
-    """
-    ax = _axes(ax)
-    table = choice.table
-    ks = table["k"].to_numpy()
-    drawn = 0
-    for i, (method, (label, better)) in enumerate(_SCORES.items()):
-        if method not in table:
-            continue
-        v = table[method].to_numpy(dtype=float)
-        ok = np.isfinite(v)
-        if not ok.any():
-            continue
-        low, high = np.nanmin(v), np.nanmax(v)
-        r = (v - low) / (high - low) if high > low else np.ones_like(v)
-        if better == "lower":
-            r = 1 - r
-        best = choice.recommended.get(method)
-        color = f"C{i}"
-        ax.plot(ks[ok], r[ok], "o-", color=color, label=f"{label} (k = {best})")
-        if best is not None:
-            ax.plot([best], [r[list(ks).index(best)]], "*", color=color, markersize=16)
-        drawn += 1
-    if not drawn:
-        raise ValueError(
-            "this choose_k result has no scores to draw; run it with methods "
-            "including silhouette, gap, calinski_harabasz or davies_bouldin."
-        )
-    ax.set_xticks(ks)
-    ax.set_ylim(-0.05, 1.1)
-    ax.set_xlabel("number of clusters k")
-    ax.set_ylabel("score, rescaled (1 = best)")
-    ax.set_title(f"Scores across k: recommended k = {choice.recommended_k}")
-    ax.legend(fontsize="small")
-    return ax
+def _outside_legend(ax, **kwargs):
+    """A legend right of the Axes, where it covers no point."""
+    legend = ax.legend(
+        loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+        fontsize="small", **kwargs,
+    )  # fmt: skip
+    return legend
 
 
 # -- a fitted model ------------------------------------------------------------------
@@ -170,7 +83,7 @@ class _View:
 
     @cached_property
     def projection(self) -> _Projection:
-        return _Projection(self.Z, self.names, self.scaler)
+        return _Projection(self.Z, self.names, self.scaler, _units(self.Z, self.scaler))
 
 
 def _unwrap(model):
@@ -217,21 +130,97 @@ def _view(model, X) -> _View:
             else [f"x{j}" for j in range(n_features)]
         )
         Z = np.asarray(X[list(names)] if hasattr(X, "columns") else X, dtype=float)
+    centers = np.asarray(km.cluster_centers_, float)
+    _check_scale(Z, centers, names, scaler)
     named = getattr(km, "feature_names_in_", None) is not None
     labels = km.predict(pd.DataFrame(Z, columns=names) if named else Z)
-    return _View(Z, labels, np.asarray(km.cluster_centers_, float), names, scaler)
+    return _View(Z, labels, centers, names, scaler)
+
+
+def _check_scale(Z, centers, names, scaler) -> None:
+    """Refuse data on another scale than the model's: no center within its range.
+
+    Fitted centers are means of the points they were fitted on, so each lies
+    within those points' range; on data of the same kind, some center still does.
+    When none does, the data is on another scale (raw data given to a model
+    fitted on standardized data is the common case), and every picture of it
+    would be wrong: one cluster, or centers off the axes.
+    """
+    if Z.shape[0] == 0:
+        return
+    low, high = Z.min(axis=0), Z.max(axis=0)
+    # 5% of the range, and a little more so that a constant column still matches.
+    pad = 0.05 * (high - low) + 1e-9 * (1.0 + np.maximum(abs(low), abs(high)))
+    inside = ((centers >= low - pad) & (centers <= high + pad)).all(axis=1)
+    if inside.any():
+        return
+    c_low, c_high = centers.min(axis=0), centers.max(axis=0)
+    apart = np.maximum(low - c_high, c_low - high) / (high - low + pad)
+    j = int(np.argmax(apart))
+    what = (
+        f"none of the model's {len(centers)} centers lies within the data's range "
+        f"({names[j]}: the data runs from {low[j]:.4g} to {high[j]:.4g}, the "
+        f"centers from {c_low[j]:.4g} to {c_high[j]:.4g})"
+    )
+    if scaler is not None and scaler.method is not None:
+        fix = (
+            f"this model scales the table itself ({scaler.method} scaling); pass "
+            "the table in its original units, not a scaled copy."
+        )
+    elif _standardized(Z):
+        fix = (
+            "X is standardized but the model was not fitted on standardized data; "
+            "pass the data in the units the model was fitted on, or fit the model "
+            "on the standardized data."
+        )
+    else:
+        fix = (
+            "pass the data the model was fitted on, on the same scale: for a model "
+            "fitted on standardized data, the standardized table (Z in "
+            "`Z, mean, scale = kmeansx.steps.standardize(X)`), not the raw one."
+        )
+    raise ValueError(f"X is on another scale than the model: {what}; {fix}")
+
+
+def _standardized(Z) -> bool:
+    """Whether every column has mean 0 and standard deviation 1.
+
+    Either standard deviation counts (population, as ``steps.standardize`` and
+    scikit-learn's StandardScaler use, or sample); a constant column, centered
+    and left unscaled as they leave it, is allowed.
+    """
+    Z = np.asarray(Z, dtype=float)
+    if Z.shape[0] < 2:
+        return False
+    std0, std1 = Z.std(axis=0), Z.std(axis=0, ddof=1)
+    unit = (abs(std0 - 1) < 1e-6) | (abs(std1 - 1) < 1e-6)
+    return bool(
+        (abs(Z.mean(axis=0)) < 1e-6).all() and (unit | (std0 == 0)).all() and unit.any()
+    )
+
+
+def _units(Z, scaler) -> str | None:
+    """What the model's columns are in: "z", "robust" (scaled) or None (as given)."""
+    if scaler is not None and scaler.method is not None:
+        return "z" if scaler.method == "standard" else scaler.method
+    return "z" if Z is not None and _standardized(Z) else None
 
 
 class _Projection:
-    """Data space -> the 2-D picture: original units for 2 columns, PCA beyond."""
+    """Data space -> the 2-D picture: original units for 2 columns, PCA beyond.
 
-    def __init__(self, Z, names, scaler):
+    ``units`` says what the model's columns are in ("z" for standardized data);
+    the axes say so wherever they show those units rather than the original ones.
+    """
+
+    def __init__(self, Z, names, scaler, units=None):
         self.scaler = scaler if Z.shape[1] <= 2 else None
         self.pca = None
         if Z.shape[1] > 2:
             from sklearn.decomposition import PCA
 
             self.pca = PCA(2).fit(Z)
+            of = {"z": " of z-scores", None: ""}.get(units, f" of {units}-scaled data")
             self.labels = []
             for i, (comp, var) in enumerate(
                 zip(
@@ -242,10 +231,13 @@ class _Projection:
             ):
                 top = [names[j] for j in np.argsort(-np.abs(comp))[:2]]
                 self.labels.append(
-                    f"PC{i + 1} ({var:.0%} of variance): {', '.join(top)}"
+                    f"PC{i + 1}{of} ({var:.0%} of variance): {', '.join(top)}"
                 )
         else:
-            self.labels = list(names) + [""] * (2 - len(names))
+            # A segment model's two columns are drawn back in their own units.
+            own = scaler is not None and scaler.method is not None
+            unit = "" if own or units is None else f" ({units})"
+            self.labels = [f"{n}{unit}" for n in names] + [""] * (2 - len(names))
 
     def __call__(self, Z):
         Z = np.asarray(Z, dtype=float)
@@ -262,8 +254,13 @@ class _Projection:
         ax.set_ylabel(self.labels[1])
 
 
-def silhouette(model_or_labels, X, ax=None, *, sample_size=10_000, random_state=0):
+def silhouette(
+    model_or_labels, X, ax=None, *, sample_size=10_000, random_state=0, title=None
+):
     """Silhouette coefficient of every point, sorted within each cluster.
+
+    The dashed line is the mean silhouette, given in the title; drawn on a sample,
+    the title says how large (e.g. "on a sample of 10,000 of 200,000 rows").
 
     Parameters
     ----------
@@ -275,6 +272,12 @@ def silhouette(model_or_labels, X, ax=None, *, sample_size=10_000, random_state=
         Above this many rows a seeded random sample is drawn (the cost is
         quadratic in the rows).
     random_state : int, default=0
+    title : str, default=None
+        A first title line naming the data.
+
+    Returns
+    -------
+    ax : matplotlib Axes
 
     Examples
     --------
@@ -293,9 +296,10 @@ def silhouette(model_or_labels, X, ax=None, *, sample_size=10_000, random_state=
     else:
         Z = np.asarray(X, dtype=float)
         labels = np.asarray(model_or_labels)
-    if len(labels) > sample_size:
+    n_rows = len(labels)
+    if n_rows > sample_size:
         keep = np.random.default_rng(random_state).choice(
-            len(labels), sample_size, replace=False
+            n_rows, sample_size, replace=False
         )
         Z, labels = Z[keep], labels[keep]
     values = silhouette_samples(Z, labels)
@@ -310,21 +314,38 @@ def silhouette(model_or_labels, X, ax=None, *, sample_size=10_000, random_state=
         ax.text(-0.02, y + len(v) / 2, str(c), ha="right", va="center")
         y += len(v) + gap
     mean = float(values.mean())
-    ax.axvline(mean, color="black", linestyle="--", label=f"mean {mean:.3f}")
+    # The mean is told in the title, not a legend, which would cover bands.
+    ax.axvline(mean, color="black", linestyle="--")
     ax.set_yticks([])
     ax.set_xlabel("silhouette coefficient")
     ax.set_ylabel("cluster")
-    ax.set_title(f"Silhouette per cluster (k = {len(clusters_)})")
-    ax.legend(loc="lower right")
+    own = f"Silhouette per cluster (k = {len(clusters_)}): mean {mean:.3f} (dashed)"
+    if n_rows > sample_size:
+        own += f"\non a sample of {sample_size:,} of {n_rows:,} rows"
+    set_title(ax, own, title)
     return ax
 
 
-def clusters(model, X, ax=None):
+def clusters(model, X, ax=None, *, title=None):
     """The points colored by cluster, with the centers.
 
-    Two columns are drawn as they are (original units for a segment model); more
-    columns are projected on their first two principal components, each axis
-    labeled with the columns that weigh most in it.
+    Two columns are drawn as they are (original units for a segment model; "(z)"
+    on the axes of standardized data); more columns are projected on their first
+    two principal components, each axis labeled with the columns that weigh most
+    in it. The legend sits right of the Axes, off the points.
+
+    Parameters
+    ----------
+    model : fitted KMeans, segment result or segment model
+    X : array-like, DataFrame or Prepared
+        The data, on the model's scale (see the module's notes).
+    ax : matplotlib Axes, default=None
+    title : str, default=None
+        A first title line naming the data.
+
+    Returns
+    -------
+    ax : matplotlib Axes
 
     Examples
     --------
@@ -349,8 +370,9 @@ def clusters(model, X, ax=None):
         )  # fmt: skip
     ax.scatter(centers[:, 0], centers[:, 1], c=colors, label="centers", **_CENTERS)
     proj.label(ax)
-    ax.set_title(f"{k} clusters")
-    ax.legend(fontsize="small")
+    set_title(ax, f"{k} clusters", title)
+    legend = _outside_legend(ax)
+    legend.legend_handles[-1].set_facecolor(_NEUTRAL)
     return ax
 
 
@@ -373,7 +395,7 @@ def _snapshots(n_iter: int) -> dict:
     }
 
 
-def centroid_paths(model, X=None, ax=None):
+def centroid_paths(model, X=None, ax=None, *, title=None):
     """How the centers moved: the lesson's three snapshots on one picture.
 
     Every center's path over the iterations is a line; markers show the start
@@ -384,7 +406,15 @@ def centroid_paths(model, X=None, ax=None):
     ----------
     model : fitted model with ``history_`` (``record_history=True``)
     X : array-like, DataFrame or Prepared, default=None
+        The data on the model's scale: for a KMeans fitted on standardized data,
+        the standardized data (raw data raises a ValueError that says so).
     ax : matplotlib Axes, default=None
+    title : str, default=None
+        A first title line naming the data.
+
+    Returns
+    -------
+    ax : matplotlib Axes
 
     Examples
     --------
@@ -407,7 +437,7 @@ def centroid_paths(model, X=None, ax=None):
             str(c)
             for c in getattr(km, "feature_names_in_", [f"x{j}" for j in range(d)])
         ]
-        proj = _Projection(path.reshape(-1, d), names, scaler)
+        proj = _Projection(path.reshape(-1, d), names, scaler, _units(None, scaler))
     ax = _axes(ax)
     colors = _colors(k)
     if X is not None:
@@ -428,29 +458,44 @@ def centroid_paths(model, X=None, ax=None):
             label=f"{name} (iteration {t})",
         )  # fmt: skip
     proj.label(ax)
-    ax.set_title(f"Centroids from start to convergence ({n_iter} iterations)")
-    legend = ax.legend(fontsize="small")
+    set_title(ax, f"Centroids from start to convergence ({n_iter} iterations)", title)
+    legend = _outside_legend(ax)
     for handle in legend.legend_handles:  # the shape matters there, not the color
-        handle.set_facecolor("lightgray")
+        handle.set_facecolor(_NEUTRAL)
     return ax
 
 
-def animate(model, X, path, *, fps: int = 2, force: bool = False) -> Path:
+def animate(
+    model,
+    X,
+    path,
+    *,
+    fps: int = 2,
+    hold: float = 2.0,
+    force: bool = False,
+    title: str | None = None,
+) -> Path:
     """Save a GIF of the iterations: one frame per set of centers in ``history_``.
 
     Frame t shows every point colored by its nearest center among the centers
     after t updates (frame 0: the initial centers), with the inertia in the
-    title; there are ``n_iter_ + 1`` frames.
+    title; there are ``n_iter_ + 1`` frames. The last frame, the converged
+    centers, stays ``hold`` seconds before the GIF starts over.
 
     Parameters
     ----------
     model : fitted model with ``history_`` (``record_history=True``)
     X : array-like, DataFrame or Prepared
+        The data on the model's scale (see :func:`centroid_paths`).
     path : path-like
         Where to write the GIF (atomically; an existing file only with ``force``).
     fps : int, default=2
         Frames per second.
+    hold : float, default=2.0
+        Seconds the last frame is shown (at least one frame's time).
     force : bool, default=False
+    title : str, default=None
+        A first title line naming the data.
 
     Returns
     -------
@@ -469,10 +514,11 @@ def animate(model, X, path, *, fps: int = 2, force: bool = False) -> Path:
     True
     """
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation, PillowWriter
 
     from kmeansx.io import atomic_write, check_output
 
+    if fps <= 0 or hold < 0:
+        raise ValueError(f"fps must be > 0 and hold >= 0, got fps={fps}, hold={hold}.")
     *_, history = _history(model)
     check_output(path, force=force)  # before any drawing: nothing half-made to undo
     v = _view(model, X)
@@ -480,13 +526,31 @@ def animate(model, X, path, *, fps: int = 2, force: bool = False) -> Path:
     labels, inertias = _iterations(v.Z, centers)
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     try:
-        draw = _first_frame(ax, v, centers, labels, inertias)
-        anim = FuncAnimation(fig, draw, frames=len(labels), blit=False, repeat=False)
-        with atomic_write(path, force=force) as tmp:
-            anim.save(tmp, writer=PillowWriter(fps=fps))
+        draw = _first_frame(ax, v, centers, labels, inertias, title)
+        frames = []
+        for t in range(len(labels)):
+            draw(t)
+            frames.append(_rendered(fig))
     finally:
         plt.close(fig)
+    # One frame's time each; the converged frame held longer, so that the answer
+    # can be seen before the loop starts over.
+    each = int(round(1000 / fps))
+    durations = [each] * (len(frames) - 1) + [max(each, int(round(1000 * hold)))]
+    with atomic_write(path, force=force) as tmp:
+        frames[0].save(
+            tmp, format="GIF", save_all=True, append_images=frames[1:],
+            duration=durations, loop=0,
+        )  # fmt: skip
     return Path(path)
+
+
+def _rendered(fig):
+    """The figure as it is now, as a PIL image."""
+    from PIL import Image
+
+    fig.canvas.draw()
+    return Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
 
 
 def _iterations(Z, centers) -> tuple[list, list]:
@@ -500,7 +564,7 @@ def _iterations(Z, centers) -> tuple[list, list]:
     return labels, inertias
 
 
-def _first_frame(ax, v: _View, centers, labels, inertias):
+def _first_frame(ax, v: _View, centers, labels, inertias, title=None):
     """Draw frame 0 on ``ax``; return the function that turns it into frame t."""
     proj = v.projection
     colors = np.array(_colors(centers.shape[1]))
@@ -518,7 +582,9 @@ def _first_frame(ax, v: _View, centers, labels, inertias):
     def draw(t):
         points.set_facecolor(colors[labels[t]])
         marks.set_offsets(cs[t])
-        ax.set_title(f"iteration {t} of {len(labels) - 1}: inertia {inertias[t]:.4g}")
+        last = len(labels) - 1
+        own = f"iteration {t} of {last}: inertia {inertias[t]:.4g}"
+        set_title(ax, own + (" (final)" if t == last else ""), title)
         return points, marks
 
     return draw

@@ -62,6 +62,13 @@ class KChoice:
         The scaling applied before clustering.
     n_samples : int
         Rows used.
+    methods : tuple of str
+        The methods run, in the order asked.
+    columns : tuple of str
+        The columns clustered (``x0, x1, ...`` for an array), in order.
+    silhouette_sample : int or None
+        How many of the ``n_samples`` rows the silhouette was computed on when it
+        used a sample; None when it used every row (or was not run).
 
     Examples
     --------
@@ -82,6 +89,8 @@ class KChoice:
     scale: str | None = None
     n_samples: int = 0
     methods: tuple = field(default=METHODS)
+    columns: tuple = ()
+    silhouette_sample: int | None = None
 
 
 def _check_k_range(k_range) -> list[int]:
@@ -342,7 +351,18 @@ def choose_k(
         ref_logw = _reference_log_inertia(Z, ks, B, fit, seed, bar)
     table, recommended = _recommendations(ks, methods, scores, ref_logw)
     k, reason = _vote(recommended, methods)
-    return KChoice(table, recommended, k, reason, scale, Z.shape[0], methods)
+    sampled = "silhouette" in methods and Z.shape[0] > silhouette_sample_size
+    return KChoice(
+        table,
+        recommended,
+        k,
+        reason,
+        scale,
+        Z.shape[0],
+        methods,
+        columns=tuple(str(c) for c in prepared.columns),
+        silhouette_sample=silhouette_sample_size if sampled else None,
+    )
 
 
 def _seed(random_state) -> int:

@@ -59,7 +59,7 @@ def choose_k_command(
     with user_errors():
         from kmeansx import choose_k
         from kmeansx.cli import format as fmt
-        from kmeansx.cli.figures import write_choice_figure
+        from kmeansx.cli.figures import figure_title, write_choice_figure
         from kmeansx.io import all_or_nothing, read_table
         from kmeansx.selection import METHODS
 
@@ -80,7 +80,9 @@ def choose_k_command(
         )
         if plot is not None:
             with all_or_nothing():
-                write_choice_figure(choice, plot, force=force)
+                write_choice_figure(
+                    choice, plot, force=force, title=figure_title(data, choice.columns)
+                )
     if json:
         typer.echo(fmt.to_json(fmt.choice_json(choice)))
         return

@@ -35,37 +35,55 @@ def check_plot_outputs(directory: Path, *, force: bool, inputs) -> None:
         check_outputs([directory / n for n in PLOT_FILES], force=force, inputs=inputs)
 
 
-def write_plots(seg, X, directory: Path, *, force: bool) -> dict:
+def figure_title(data, columns, shown: int = 4) -> str:
+    """What the pictures are of: the file's name and the columns clustered.
+
+    Examples
+    --------
+    >>> figure_title("data/mall.csv", ["Annual Income", "Spending Score"])
+    'mall.csv: Annual Income, Spending Score'
+    """
+    cols = [str(c) for c in columns]
+    named = ", ".join(cols[:shown])
+    if len(cols) > shown:
+        named += f" and {len(cols) - shown} more columns"
+    return f"{Path(data).name}: {named}"
+
+
+def write_plots(seg, X, directory: Path, *, force: bool, title=None) -> dict:
     """Write every picture of a segmentation into ``directory``: name -> path.
 
     ``X`` is the table ``seg`` was fitted on, or better its Prepared form (see
     :func:`kmeansx._tables.prepare`): then no picture prepares or scales it again.
+    ``title`` names the data on every picture (see :func:`figure_title`).
+    ``scores.png`` is every method of the choice of k in its own units.
     """
     from kmeansx import plot
     from kmeansx.io import make_directory
 
     make_directory(directory)
+    t = {"title": title}
     drawings = {
-        "silhouette.png": lambda ax: plot.silhouette(seg, X, ax),
-        "clusters.png": lambda ax: plot.clusters(seg, X, ax),
-        "centroid_paths.png": lambda ax: plot.centroid_paths(seg, X, ax),
+        "silhouette.png": lambda ax: plot.silhouette(seg, X, ax, **t),
+        "clusters.png": lambda ax: plot.clusters(seg, X, ax, **t),
+        "centroid_paths.png": lambda ax: plot.centroid_paths(seg, X, ax, **t),
     }
     if not _silhouette_defined(seg.labels):
         # Silhouettes need 2 <= clusters < rows; there is nothing to draw otherwise.
         del drawings["silhouette.png"]
-    if seg.choice is not None:
-        drawings = {
-            "elbow.png": lambda ax: plot.elbow(seg.choice, ax),
-            "scores.png": lambda ax: plot.scores(seg.choice, ax),
-            **drawings,
-        }
     written = {}
+    if seg.choice is not None:
+        with _figure(figsize=(7, 5)) as (fig, ax):
+            plot.elbow(seg.choice, ax, **t)
+            written["elbow.png"] = _save(fig, directory / "elbow.png", force=force)
+        path = directory / "scores.png"
+        written["scores.png"] = write_choice_figure(seg.choice, path, force=force, **t)
     for name, draw in drawings.items():
         with _figure(figsize=(7, 5)) as (fig, ax):
             draw(ax)
             written[name] = _save(fig, directory / name, force=force)
     gif = directory / "animation.gif"
-    written["animation.gif"] = plot.animate(seg, X, gif, force=force)
+    written["animation.gif"] = plot.animate(seg, X, gif, force=force, **t)
     return written
 
 
@@ -75,25 +93,30 @@ def _silhouette_defined(labels) -> bool:
     return 2 <= len(np.unique(labels)) <= len(labels) - 1
 
 
-def write_choice_figure(choice, path: Path, *, force: bool) -> None:
-    """The elbow, and the scores beside it when there are any, in one PNG."""
+def write_choice_figure(choice, path: Path, *, force: bool, title=None) -> Path:
+    """Every method in its own small panel, and the recommendation, in one PNG."""
+    import matplotlib.pyplot as plt
+
     from kmeansx import plot
 
-    has_scores = any(m != "elbow" for m in choice.recommended)
-    with _figure(1, 1 + has_scores, figsize=(6 + 6 * has_scores, 4.5)) as (fig, axes):
-        axes = list(axes) if has_scores else [axes]
-        plot.elbow(choice, axes[0])
-        if has_scores:
-            plot.scores(choice, axes[1])
-        _save(fig, path, force=force)
+    _agg()
+    fig = plot.choose_k(choice, title=title)[0].figure
+    try:
+        return _save(fig, path, force=force)
+    finally:
+        plt.close(fig)
+
+
+def _agg() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no window, whatever the environment says
 
 
 @contextlib.contextmanager
 def _figure(*args, **kwargs):
     """``plt.subplots(...)`` on Agg, closed whatever happens."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, whatever the environment says
+    _agg()
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(*args, **kwargs)

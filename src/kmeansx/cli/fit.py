@@ -88,7 +88,7 @@ def _fit_in_memory(data, params, output, model, plots, force):
     """Check the outputs, read and prepare the table once, segment, write."""
     from kmeansx import save, segment
     from kmeansx._tables import prepare
-    from kmeansx.cli.figures import check_plot_outputs, write_plots
+    from kmeansx.cli.figures import check_plot_outputs, figure_title, write_plots
     from kmeansx.io import all_or_nothing, read_table, write_table
 
     check_outputs([output, model], force=force, inputs=[data])
@@ -110,7 +110,8 @@ def _fit_in_memory(data, params, output, model, plots, force):
         if model is not None:
             outputs["model"] = save(seg, model, force=force)
         if plots is not None:
-            outputs.update(write_plots(seg, prepared, plots, force=force))
+            title = figure_title(data, seg.columns)
+            outputs.update(write_plots(seg, prepared, plots, force=force, title=title))
     return seg, outputs
 
 
