@@ -24,6 +24,7 @@ from kmeansx._data import take_weights
 from kmeansx._kernels import partials as _partials
 from kmeansx._kernels import stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
+from kmeansx._kernels.assign import TIE_FACTOR
 
 # Beyond this share of Lloyd's blocks, one full Lloyd pass settles ambiguous rows
 # faster than gathering the blocks.
@@ -35,10 +36,14 @@ SERIAL_REPLAY_BLOCKS = 32
 
 
 def margin_coef(dtype, n_features: int) -> float:
-    """``coef`` of the rounding margin (see :mod:`kmeansx._kernels.bounds`)."""
+    """``coef`` of the rounding margin (see :mod:`kmeansx._kernels.bounds`), widened
+    by more than Lloyd's tie margins (``kmeansx._kernels.assign.TIE_FACTOR``): a row
+    that Lloyd's tie rule could give to another center than the nearest is then
+    ambiguous, and Lloyd's replay labels it."""
     u = np.finfo(dtype).eps / 2
     m = (n_features + 2) * u
-    return 4.0 * m / (1.0 - m) + 2.0**-40
+    gamma = m / (1.0 - m)
+    return (4.0 + TIE_FACTOR + 1.0) * gamma + 2.0**-40
 
 
 # Bounds are kept in float32 whatever X's dtype, rounded outward by

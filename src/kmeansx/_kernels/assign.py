@@ -37,6 +37,38 @@ def sq_norms(centers, dtype_like):
     return out
 
 
+# Ranking values of two centers that differ by less than their rounding are a tie,
+# which goes to the lower index (as in scikit-learn, and as exact arithmetic would
+# have it for points exactly as far from both). A later center takes a row only
+# when it ranks lower by more than ``tie_margins``: TIE_FACTOR * gamma_{d+2} *
+# (||x||^2 + max_j ||c_j||^2), where each ranking value rounds by at most
+# gamma_{d+2} * (||x|| + ||c||)^2 <= 2 gamma_{d+2} * (||x||^2 + ||c||^2); a factor
+# 2 to spare. The bound kernels widen their ambiguity margins by as much (see
+# ``kmeansx._algorithms.bounded.margin_coef``), so that they leave every row this
+# rule could decide to Lloyd's replay.
+TIE_FACTOR = 8.0
+
+
+@jit()
+def tie_coef(X, n_features):
+    """``TIE_FACTOR * gamma_{d+2}`` in the unit roundoff of ``X``'s dtype."""
+    u = 2.0**-24 if X.itemsize == 4 else 2.0**-53
+    m = (n_features + 2) * u
+    return TIE_FACTOR * m / (1.0 - m)
+
+
+@jit()
+def tie_margins(X_T, m, coef, c_sqmax, tie_out):
+    """``tie_out[r] = coef * (||X_T[:, r]||^2 + c_sqmax)`` for columns ``r < m``."""
+    for r in range(m):
+        tie_out[r] = c_sqmax
+    for f in range(X_T.shape[0]):
+        for r in range(m):
+            tie_out[r] += X_T[f, r] * X_T[f, r]
+    for r in range(m):
+        tie_out[r] *= coef
+
+
 @jit()
 def prepare_centers(centers):
     """``-2 * centers`` and the squared norms of the centers, in their dtype."""
@@ -80,12 +112,13 @@ def transpose_block(X_b, x_mean, X_T):
 
 
 @jit()
-def select_nearest(dots, c_sqnorm, m, best_out, label_out):
+def select_nearest(dots, c_sqnorm, tie, m, best_out, label_out):
     """Smallest ``dots[j, r] + c_sqnorm[j]`` of columns ``r < m``, and its ``j``.
 
     Selects across rows, which vectorize; ``label_out`` holds the index as a float
-    of ``best_out``'s dtype so that the lanes have one width. Ties keep the lowest
-    ``j``.
+    of ``best_out``'s dtype so that the lanes have one width. A later ``j`` wins
+    only by more than ``tie[r]`` (zeros: exact comparisons), so ties keep the
+    lowest ``j``.
     """
     for r in range(m):
         best_out[r] = np.inf
@@ -95,7 +128,7 @@ def select_nearest(dots, c_sqnorm, m, best_out, label_out):
         j_as_float = best_out.dtype.type(j)
         for r in range(m):
             dist = dots[j, r] + c_sq
-            closer = dist < best_out[r]
+            closer = dist < best_out[r] - tie[r]
             best_out[r] = dist if closer else best_out[r]
             label_out[r] = j_as_float if closer else label_out[r]
 
@@ -105,11 +138,12 @@ def nearest_block(X_b, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=N
     """Nearest center of the rows of ``X_b``, a block of dense ``X`` (at most
     ``BLOCK_ROWS`` rows).
 
-    ``scratch = (X_T, dots, best, label)`` are per-thread buffers of shapes
-    (d, BLOCK_ROWS), (k, BLOCK_ROWS), (BLOCK_ROWS,), (BLOCK_ROWS,), all of X's dtype
-    (labels are held as floats so the selects work on lanes of one width).
+    ``scratch = (X_T, dots, best, label, tie)`` are per-thread buffers of shapes
+    (d, BLOCK_ROWS), (k, BLOCK_ROWS) and (BLOCK_ROWS,), all of X's dtype (labels are
+    held as floats so the selects work on lanes of one width). Near-ties go to the
+    lower index (``TIE_FACTOR``).
     """
-    X_T, dots, best, label = scratch
+    X_T, dots, best, label, tie = scratch
     n_clusters, n_features = centers_m2.shape
     m = X_b.shape[0]
     if m < X_T.shape[1]:
@@ -121,7 +155,8 @@ def nearest_block(X_b, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=N
         np.dot(centers_m2, X_T, dots)
     else:
         _small_dot(centers_m2, X_T, m, dots)
-    select_nearest(dots, centers_sqnorm, m, best, label)
+    tie_margins(X_T, m, tie_coef(X_b, n_features), np.max(centers_sqnorm), tie)
+    select_nearest(dots, centers_sqnorm, tie, m, best, label)
     for r in range(m):
         labels_out[r] = np.int32(label[r])
 
@@ -131,6 +166,7 @@ def new_scratch(n_features, n_clusters, dtype_like):
     return (
         np.empty((n_features, BLOCK_ROWS), dtype=dtype_like.dtype),
         np.empty((n_clusters, BLOCK_ROWS), dtype=dtype_like.dtype),
+        np.empty(BLOCK_ROWS, dtype=dtype_like.dtype),
         np.empty(BLOCK_ROWS, dtype=dtype_like.dtype),
         np.empty(BLOCK_ROWS, dtype=dtype_like.dtype),
     )
@@ -205,8 +241,9 @@ def assign_update_dense(
 
 
 @jit()
-def _nearest_csr_row(data, indices, lo, hi, centers_T, centers_sqnorm, dots):
-    """Label of one CSR row and its ``||c||^2 - 2 x.c`` to that label."""
+def _nearest_csr_row(data, indices, lo, hi, centers_T, centers_sqnorm, tie, dots):
+    """Label of one CSR row and its ``||c||^2 - 2 x.c`` to that label; a later
+    center wins only by more than ``tie``."""
     n_clusters = centers_sqnorm.shape[0]
     dots[:] = 0.0
     for p in range(lo, hi):
@@ -218,7 +255,7 @@ def _nearest_csr_row(data, indices, lo, hi, centers_T, centers_sqnorm, dots):
     label = 0
     for j in range(n_clusters):
         dist = centers_sqnorm[j] - 2.0 * dots[j]
-        if dist < best:
+        if dist < best - tie:
             best = dist
             label = j
     return label, best
@@ -248,6 +285,9 @@ def assign_update_csr(
     want_inertia = inertia_out.shape[0] > 0
     centers_T = np.ascontiguousarray(centers.T)
     centers_sqnorm = sq_norms(centers, np.zeros(1))
+    # The products are summed in float64 whatever the data's dtype.
+    coef = tie_coef(centers_sqnorm, centers.shape[1])
+    c_sqmax = np.max(centers_sqnorm)
     for c in prange(changed_out.shape[0]):
         start, stop = open_chunk(c, chunk_size, n_samples, sums_out, weights_out)
         dots = np.empty(n_clusters, dtype=np.float64)
@@ -256,17 +296,18 @@ def assign_update_csr(
         for i in range(start, stop):
             lo = indptr[i]
             hi = indptr[i + 1]
+            x_sqnorm = 0.0
+            for p in range(lo, hi):
+                x_sqnorm += np.float64(data[p]) * np.float64(data[p])
+            tie = coef * (x_sqnorm + c_sqmax)
             label, best = _nearest_csr_row(
-                data, indices, lo, hi, centers_T, centers_sqnorm, dots
+                data, indices, lo, hi, centers_T, centers_sqnorm, tie, dots
             )
             if labels_inout[i] != label:
                 changed += 1
                 labels_inout[i] = label
             w = np.float64(sample_weight[i])
             if want_inertia:
-                x_sqnorm = 0.0
-                for p in range(lo, hi):
-                    x_sqnorm += np.float64(data[p]) * np.float64(data[p])
                 inertia += max(x_sqnorm + best, 0.0) * w
             if update:
                 weights_out[c, label] += w

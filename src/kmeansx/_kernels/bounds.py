@@ -12,9 +12,11 @@ rounding decides its near-ties. The bound-based kernels reproduce its labels:
 * A center is pruned only when ``lb^2 - ub^2 > margin_i``, where ``margin_i =
   coef * (||x_i|| + max_j ||c_j||)^2`` bounds (with a factor of 2 to spare) the
   rounding of Lloyd's ranking value and of ours for row ``i``:
-  ``coef = 4 * gamma_{d+2} + 2^-40`` with ``gamma_m = m u / (1 - m u)`` and ``u``
-  the dtype's unit roundoff (the ``2^-40`` covers the absolute error of bounds
-  drifting over many iterations). Lloyd therefore can never pick a pruned center.
+  ``coef = (4 + TIE_FACTOR + 1) * gamma_{d+2} + 2^-40`` with ``gamma_m = m u / (1 -
+  m u)`` and ``u`` the dtype's unit roundoff (the ``2^-40`` covers the absolute
+  error of bounds drifting over many iterations; the ``TIE_FACTOR + 1`` covers
+  Lloyd's tie margins, within which a lower index wins: see
+  :mod:`kmeansx._kernels.assign`). Lloyd therefore can never pick a pruned center.
 * Among the surviving centers, a row whose best and second-best squared
   distances differ by at most ``margin_i`` is *ambiguous*: rounding may decide it.
   The kernels leave its label alone, set ``flags_out[i] = 1`` and make its bounds

@@ -348,6 +348,7 @@ def kpar_nearest_dense(
         dots = np.empty((n_cands, BLOCK_ROWS), dtype=X.dtype)
         best = np.empty(BLOCK_ROWS, dtype=X.dtype)
         label = np.empty(BLOCK_ROWS, dtype=X.dtype)
+        exact = np.zeros(BLOCK_ROWS, dtype=X.dtype)  # the nearest, not a tie rule
         for b0 in range(start, stop, BLOCK_ROWS):
             m = min(b0 + BLOCK_ROWS, stop) - b0
             if m < BLOCK_ROWS:
@@ -355,7 +356,7 @@ def kpar_nearest_dense(
                 dots = np.empty((n_cands, m), dtype=X.dtype)
             transpose_block(X[b0 : b0 + m], x_mean, X_T)
             np.dot(cands_m2, X_T, dots)
-            select_nearest(dots, c_sqnorm, m, best, label)
+            select_nearest(dots, c_sqnorm, exact, m, best, label)
             for r in range(m):
                 i = b0 + r
                 d = max(x_sqnorm[i] + np.float64(best[r]), 0.0)
