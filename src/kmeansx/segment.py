@@ -7,7 +7,7 @@ segment in the columns' own units.
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -166,6 +166,9 @@ class Segmentation:
     columns : list of str
     choice : KChoice or None
         The :func:`choose_k` result when ``n_clusters="auto"``.
+    left_out : dict
+        The columns that ``columns=None`` left out, with the reason (``{"CustomerID":
+        "an identifier", "Gender": "text"}``); empty when the columns were named.
 
     Examples
     --------
@@ -184,6 +187,7 @@ class Segmentation:
     scaler: Scaler
     columns: list
     choice: KChoice | None = None
+    left_out: dict = field(default_factory=dict)
 
     def to_model(self) -> SegmentModel:
         """What labels new tables (and what :func:`kmeansx.save` writes)."""
@@ -248,7 +252,12 @@ def segment(
         A table prepared by :func:`kmeansx._tables.prepare` is used as it is, if
         ``columns``, ``scale`` and ``dropna`` are the ones it was prepared with.
     columns : list of str, default=None
-        The columns to cluster on; None uses all (every one must be numeric).
+        The columns to cluster on. None uses a DataFrame's numeric columns less
+        those that are bookkeeping, not measurements: identifiers (``id``,
+        ``*_id``, ``CustomerID``, one consecutive integer per row), an index column
+        and labels (``target``, ``class``, ``cluster``); text and dates are left
+        out too (see :func:`kmeansx._tables.choose_columns`). ``left_out`` of the
+        result says which and why; naming a column of text or dates is an error.
     n_clusters : int or "auto", default="auto"
         "auto" runs :func:`choose_k` over ``k_range`` (capped at the number of
         distinct points) with ``methods`` and uses its ``recommended_k``.
@@ -280,6 +289,14 @@ def segment(
     >>> seg = segment(df, columns=["income"], n_clusters=2, random_state=0)
     >>> seg.centers.round(1)["income"].sort_values().tolist()
     [16.0, 84.3]
+
+    Without ``columns``, identifiers and text are left out, and said so:
+
+    >>> df["customer_id"] = range(6)
+    >>> df["name"] = list("abcdef")
+    >>> seg = segment(df, n_clusters=2, random_state=0)
+    >>> seg.columns, seg.left_out
+    (['income', 'score'], {'customer_id': 'an identifier', 'name': 'text'})
     """
     scale = check_scale(scale)
     _check_n_clusters(n_clusters)
@@ -304,6 +321,7 @@ def segment(
         scaler=prepared.scaler,
         columns=list(cols),
         choice=choice,
+        left_out=dict(prepared.left_out),
     )
 
 
