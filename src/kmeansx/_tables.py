@@ -105,6 +105,10 @@ _LABEL_NAMES = {"target", "label", "labels", "class", "cluster", "segment", "y"}
 _MIN_ROWS_FOR_RUN = 10
 # Text that is numbers written with a thousands separator or a decimal comma.
 _NUMBER_TEXT = re.compile(r"^\s*[+-]?\d{1,3}([,. \u00a0']\d{3})*([.,]\d+)?\s*$")
+# Text that is dates: 2024-01-31 (and a time), 31/01/2024, 1.2.24.
+_DATE_TEXT = re.compile(
+    r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T][\d:.]+)?|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -117,8 +121,8 @@ class ColumnChoice:
         The columns used, in the table's order (or the order given).
     left_out : dict
         Column -> why it was left out: "an identifier", "an index column", "a
-        label", "text", "numbers written as text", "a date", "a category",
-        "excluded" (asked for). Empty when the columns were named.
+        label", "text", "numbers written as text", "dates, as text", "a date",
+        "a category", "excluded" (asked for). Empty when the columns were named.
 
     Examples
     --------
@@ -186,6 +190,8 @@ def why_left_out(name, column) -> str | None:
         values = column.dropna().astype(str)
         if len(values) and values.str.fullmatch(_NUMBER_TEXT.pattern).all():
             return "numbers written as text"
+        if len(values) and values.str.fullmatch(_DATE_TEXT.pattern).all():
+            return "dates, as text"
         return "text"
     if not isinstance(column, pd.Series):
         if not (

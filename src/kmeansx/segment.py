@@ -215,16 +215,12 @@ def profile_segments(values: np.ndarray, labels: np.ndarray, columns, k: int):
     overall_mean = values.mean(axis=0)
     overall_sd = values.std(axis=0)
     z = (means.to_numpy() - overall_mean) / np.where(overall_sd == 0, 1, overall_sd)
-    out = pd.DataFrame(
-        {"size": size, "share": size / size.sum()},
-        index=pd.RangeIndex(k, name="segment"),
-    )
-    for j, col in enumerate(columns):
-        out[col] = means.iloc[:, j].to_numpy()
-    for j, col in enumerate(columns):
-        out[f"{col} (z)"] = z[:, j]
-    out["distance (z)"] = np.sqrt((z**2).sum(axis=1))
-    return out
+    parts = {"size": size, "share": size / size.sum()}
+    # Built at once: a column at a time fragments a frame of many columns.
+    parts.update({col: means.iloc[:, j].to_numpy() for j, col in enumerate(columns)})
+    parts.update({f"{col} (z)": z[:, j] for j, col in enumerate(columns)})
+    parts["distance (z)"] = np.sqrt((z**2).sum(axis=1))
+    return pd.DataFrame(parts, index=pd.RangeIndex(k, name="segment"))
 
 
 def segment(
@@ -243,6 +239,7 @@ def segment(
     record_history: bool = False,
     progress: bool | None = None,
     refine: str | None = None,
+    callback=None,
 ) -> Segmentation:
     """Cluster the rows of a table and describe the segments in original units.
 
@@ -273,6 +270,10 @@ def segment(
         ``model.history_``, in scaled units, for the plots of iterations).
     k_range, methods, progress
         Passed to :func:`choose_k` when ``n_clusters="auto"``.
+    callback : callable, default=None
+        Passed to :meth:`kmeansx.KMeans.fit` for the final fit (not the choice of
+        k): ``callback(iteration, inertia, n_changed, center_shift)`` after every
+        iteration of every run, for progress bars.
 
     Returns
     -------
@@ -310,7 +311,7 @@ def segment(
     n_clusters = int(n_clusters)
     check_k(n_clusters, prepared)
     model = KMeans(n_clusters, record_history=record_history, **fit)
-    model.fit(prepared.scaled)
+    model.fit(prepared.scaled, callback=callback)
     cols = prepared.columns
     return Segmentation(
         labels=_labels_series(model.labels_, prepared),
