@@ -342,7 +342,9 @@ def test_cli_fits_parquet_files_on_the_cluster(client, parquet_folder, tmp_path)
     assert again.exit_code == 2 and "--force" in again.stderr
     auto = CliRunner().invoke(app, ["fit", str(parquet_folder), "--dask"])
     assert auto.exit_code == 2 and "--n-clusters N" in auto.stderr
-    text = CliRunner().invoke(app, ["fit", str(parquet_folder), "--dask", "-k", "2"])
+    text = CliRunner().invoke(
+        app, ["fit", str(parquet_folder), "--dask", "-k", "2", "-c", "a,name"]
+    )
     assert text.exit_code == 2 and "'name' are not numeric" in text.stderr
 
 
