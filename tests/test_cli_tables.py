@@ -278,6 +278,10 @@ def test_latin1_is_read_and_said(tmp_path):
     assert pd.read_csv(out)["Name"].tolist() == frame["Name"].tolist()
     assert ok(invoke("fit", path, "-k", 2, "--encoding", "latin-1")).stderr == ""
     error(invoke("fit", path, "--encoding", "utf-8"), "byte 0xe9 on line 2")
+    # on an error, the note ends its one line: it may explain it
+    err = error(invoke("fit", path, "-c", "Name,x"), "'Name' holds text ('Jos")
+    assert err.endswith("read it as Latin-1; pass --encoding (e.g. cp1252) if names "
+                        "or text look wrong]")  # fmt: skip
     error(invoke("fit", path, "--encoding", "klingon"), "unknown encoding")
 
 

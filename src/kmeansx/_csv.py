@@ -110,15 +110,19 @@ def _record_lines(text: str, sep: str, n_rows: int) -> np.ndarray | None:
     """
     # The common case, no blank line and no line break inside a quoted field.
     n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if n_lines == n_rows + 1 and "\n\n" not in text and '"' not in text:
+    plain = "\n\n" not in text and '"' not in text and "\r" not in text
+    if plain and n_lines == n_rows + 1:
         return np.arange(2, n_rows + 2)
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     starts, end = [], 0
-    for row in reader:
-        start, end = end + 1, reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        starts.append(start)
+    try:
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            starts.append(start)
+    except csv.Error:  # what pandas read, the csv module refuses: no lines
+        return None
     starts = starts[1:]  # the header
     return np.asarray(starts) if len(starts) == n_rows else None
 

@@ -4,6 +4,7 @@ boundary where bad input becomes one line on stderr and status 2."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import re
 from enum import Enum
@@ -152,9 +153,26 @@ def read_input(path: Path, dialect: dict):
         import pandas as pd
 
         df.index = pd.Index(table.lines, name="line")
-    for note in fmt.reading_notes(path, table):
-        typer.echo(f"kmeansx: note: {note}", err=True)
+    for text in fmt.reading_notes(path, table):
+        note(text)
     return df
+
+
+# Notes raised inside user_errors(): printed when it ends well, else made part of
+# the one line of the error (they may explain it: a file read as Latin-1, say).
+_NOTES: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "kmeansx_notes", default=None
+)
+
+
+def note(text: str) -> None:
+    """A line for stderr, ``kmeansx: note: ...``; inside :func:`user_errors`, held
+    until the command's work has ended (see there)."""
+    pending = _NOTES.get()
+    if pending is None:
+        typer.echo(f"kmeansx: note: {one_line(text)}", err=True)
+    else:
+        pending.append(one_line(text))
 
 
 def refine_value(refine: Refine | None) -> str | None:
@@ -222,11 +240,24 @@ def cli_words(message: str) -> str:
 
 @contextlib.contextmanager
 def user_errors():
-    """Bad input (ValueError, missing or existing files) -> one line, status 2."""
+    """Bad input (ValueError, missing or existing files) -> one line, status 2.
+
+    The notes made inside (:func:`note`) go to stderr once the block ends well;
+    on an error they end its line, in brackets, so that stderr holds one line.
+    """
+    pending = []
+    token = _NOTES.set(pending)
     try:
         yield
     except (ValueError, OSError, ImportError) as e:
-        fail(cli_words(str(e)) or type(e).__name__)
+        message = cli_words(str(e)) or type(e).__name__
+        if pending:
+            message = f"{message.rstrip()} [{'; '.join(pending)}]"
+        fail(message)
+    finally:
+        _NOTES.reset(token)
+    for text in pending:
+        typer.echo(f"kmeansx: note: {text}", err=True)
 
 
 def console():
