@@ -436,3 +436,26 @@ def test_choose_columns_keeps_the_order_given_and_refuses_unknown_names():
     assert choose_columns(df, ["a", "b"]).columns == ["a", "b"]
     with pytest.raises(ValueError, match="'c' not found"):
         choose_columns(df, exclude=["c"])
+
+
+def test_predict_reads_the_same_dialects_and_says_what_it_dropped(tmp_path, mall):
+    path, frame = mall
+    model = tmp_path / "m.kmx"
+    ok(invoke("fit", path, "-k", 3, "--dropna", "--random-state", 0, "--model", model))
+    semi = tmp_path / "new.csv"
+    frame.to_csv(semi, sep=";", decimal=",", index=False)
+    result = ok(invoke("predict", model, semi, "--dropna", "-o", tmp_path / "o.csv"))
+    assert "semicolon-separated, with ',' as the decimal mark" in result.stderr
+    assert "dropped 2 of 60 rows with a missing value" in result.stdout
+    again = pd.read_csv(tmp_path / "o.csv")  # written as plain comma CSV
+    fitted = segment(frame, USED, 3, dropna=True, random_state=0)
+    pd.testing.assert_series_equal(
+        again["cluster"], fitted.labels.reset_index(drop=True).astype(float),
+        check_names=False,
+    )  # fmt: skip
+    error(invoke("predict", model, semi), "'Age' has missing values at line 6, 11")
+
+
+def test_csv_options_are_refused_with_dask(tmp_path):
+    error(invoke("fit", tmp_path, "--dask", "-k", 2, "--decimal", ","),
+          "--decimal is for CSV files")  # fmt: skip
