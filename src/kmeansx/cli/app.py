@@ -109,6 +109,7 @@ app = typer.Typer(
 )
 
 
+# The options of kmeansx itself, before a command (--version).
 @app.callback()
 def _options(
     version: bool = typer.Option(
