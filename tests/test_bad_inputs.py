@@ -255,7 +255,9 @@ API = {
         lambda: segment(DF, n_clusters=2, scale="minmax"), ValueError, "got 'minmax'"
     ),
     "segment: text column": Case(
-        lambda: segment(DF.assign(c=["x"] * 30), n_clusters=2), ValueError, "column 'c'"
+        lambda: segment(DF.assign(c=["x"] * 30), ["a", "c"], n_clusters=2),
+        ValueError,
+        "column 'c'",
     ),
     "segment: NaN without dropna": Case(
         lambda: segment(pd.DataFrame(X_NAN, columns=["a", "b"]), n_clusters=2),
@@ -441,26 +443,26 @@ CLI = {
         ["fit", "{tmp}/d.xlsx"],
         "unknown table format",
     ),
-    "Latin-1 bytes in UTF-8": (
+    "Latin-1 bytes, --encoding utf-8": (
         {"d.csv": "a,b\n1,caf\u00e9\n".encode("latin-1")},
-        ["fit", "{tmp}/d.csv"],
-        "could not be read as csv",
+        ["fit", "{tmp}/d.csv", "--encoding", "utf-8"],
+        "byte 0xe9 on line 2",
     ),
     "unbalanced quote": ({"d.csv": 'a,b\n1,"2\n'}, ["fit", "{tmp}/d.csv"], "csv"),
     "text in a numeric column": (
         {"d.csv": "a,b\n1,2\n3,four\n5,6\n"},
-        ["fit", "{tmp}/d.csv", "-k", "2"],
-        "column 'b'",
+        ["fit", "{tmp}/d.csv", "-c", "a,b", "-k", "2"],
+        "column 'b' holds text ('four' at line 3)",
     ),
     "NaN cell": (
         {"d.csv": "a,b\n1,2\n3,\n5,6\n7,8\n"},
         ["fit", "{tmp}/d.csv", "-k", "2"],
-        "missing values at row 1",
+        "missing values at line 3",
     ),
     "inf cell": (
         {"d.csv": "a,b\n1,2\n3,inf\n5,6\n7,8\n"},
         ["fit", "{tmp}/d.csv", "-k", "2"],
-        "inf",
+        "infinity at line 3",
     ),
     "unknown column, suggestion": (
         {"d.csv": GOOD},

@@ -193,8 +193,8 @@ def test_predict_without_output_prints_sizes_and_dropna(tmp_path, data):
     holes = tmp_path / "holes.csv"
     df.to_csv(holes, index=False)
     assert_one_line_error(
-        invoke("predict", model, holes), "'Spending Score'", "row 4", "--dropna"
-    )
+        invoke("predict", model, holes), "'Spending Score'", "line 6", "--dropna"
+    )  # row 4 sits on line 6: the header is line 1
     result = invoke("predict", model, holes, "--dropna", "--json")
     assert result.exit_code == 0, result.output
     sizes = json.loads(result.stdout)["sizes"]
@@ -265,10 +265,14 @@ def test_text_value_is_located(tmp_path, data):
     bad = tmp_path / "text.csv"
     df.to_csv(bad, index=False)
     assert_one_line_error(
-        invoke("fit", bad, "-c", COLS, "-k", 3), "'Annual Income'", "'twelve'", "row 7"
+        invoke("fit", bad, "-c", COLS, "-k", 3), "'Annual Income'", "'twelve'", "line 9"
     )
-    # all columns by default: the text column is named
-    assert_one_line_error(invoke("fit", data, "-k", 3), "'Genre'")
+    # a text column named explicitly is refused, in the command line's words
+    result = invoke("fit", data, "-c", "Genre,Annual Income", "-k", 3)
+    assert_one_line_error(
+        result, "'Genre'", "holds text", "or leave it out of --columns"
+    )
+    assert "df." not in result.stderr
 
 
 def test_missing_value_is_located_and_dropna_drops_it(tmp_path, data):
@@ -277,7 +281,10 @@ def test_missing_value_is_located_and_dropna_drops_it(tmp_path, data):
     bad = tmp_path / "missing.csv"
     df.to_csv(bad, index=False)
     assert_one_line_error(
-        invoke("fit", bad, "-c", COLS, "-k", 3), "missing values", "3, 9", "--dropna"
+        invoke("fit", bad, "-c", COLS, "-k", 3),
+        "missing values",
+        "line 5, 11",
+        "--dropna",
     )
     out = tmp_path / "out.csv"
     result = invoke("fit", bad, "-c", COLS, "-k", 3, "--dropna", "-o", out)
@@ -310,9 +317,13 @@ def test_unreadable_parquet_and_missing_file(tmp_path):
 
 def test_k_larger_than_rows(data):
     assert_one_line_error(
-        invoke("fit", data, "-c", COLS, "-k", 61), "n_clusters=61", "at most 60"
+        invoke("fit", data, "-c", COLS, "-k", 61), "-k 61", "at most 60"
     )
-    assert_one_line_error(invoke("choose-k", data, "-c", COLS, "--k-max", 80), "80")
+    assert_one_line_error(
+        invoke("choose-k", data, "-c", COLS, "--k-max", 80),
+        "--k-max is 80",
+        "use --k-max 60",
+    )
 
 
 @pytest.mark.parametrize(
@@ -463,14 +474,14 @@ def test_a_python_warning_reaches_the_user_as_one_plain_line(data, monkeypatch):
 
     from kmeansx import io as kio
 
-    real = kio.read_table
+    real = kio.read_table_file
 
-    def read_and_warn(path):
+    def read_and_warn(path, **dialect):
         for _ in range(3):
             warnings.warn("some library\nchanged its mind", FutureWarning, stacklevel=1)
-        return real(path)
+        return real(path, **dialect)
 
-    monkeypatch.setattr(kio, "read_table", read_and_warn)
+    monkeypatch.setattr(kio, "read_table_file", read_and_warn)
     result = invoke("fit", data, "-c", COLS, "-k", 3, "--n-init", 1, "--json")
     assert result.exit_code == 0, result.output
     assert result.stderr == "kmeansx: note: some library changed its mind\n"

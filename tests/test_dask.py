@@ -337,12 +337,35 @@ def test_cli_fits_parquet_files_on_the_cluster(client, parquet_folder, tmp_path)
     np.testing.assert_array_equal(rows["cluster"], ref.labels_)
     assert summary["n_iter"] == ref.n_iter_
     assert summary["sizes"] == np.bincount(ref.labels_).tolist()
+    # Without --columns, the text column is left out, as in memory; the same keys.
+    chosen = CliRunner().invoke(
+        app,
+        ["fit", str(parquet_folder), "--dask", "-k", "3", "--n-init", "1", "--json",
+         "--scheduler", client.scheduler.address],
+    )  # fmt: skip
+    assert chosen.exit_code == 0, chosen.output
+    on_dask = json.loads(chosen.stdout)
+    assert on_dask["columns"] == ["a", "b", "c"]
+    assert on_dask["left_out"] == {"name": "text"}
+    assert on_dask["outputs"] == {} and summary["outputs"] == {"output": str(out)}
+    sample = tmp_path / "sample.parquet"
+    data.to_parquet(sample)
+    memory = CliRunner().invoke(app, ["fit", str(sample), "-k", "3", "--json"])
+    assert memory.exit_code == 0, memory.output
+    in_memory = json.loads(memory.stdout)
+    assert set(on_dask) == set(in_memory)
+    assert in_memory["left_out"] == on_dask["left_out"]
+    assert [list(c) for c in on_dask["centers"]] == [
+        list(c) for c in in_memory["centers"]
+    ]  # the same keys in each center: segment and the columns
     # The output is never overwritten without --force, and bad requests say why.
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 2 and "--force" in again.stderr
     auto = CliRunner().invoke(app, ["fit", str(parquet_folder), "--dask"])
     assert auto.exit_code == 2 and "--n-clusters N" in auto.stderr
-    text = CliRunner().invoke(app, ["fit", str(parquet_folder), "--dask", "-k", "2"])
+    text = CliRunner().invoke(
+        app, ["fit", str(parquet_folder), "--dask", "-k", "2", "-c", "a,name"]
+    )
     assert text.exit_code == 2 and "'name' are not numeric" in text.stderr
 
 

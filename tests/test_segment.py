@@ -132,7 +132,10 @@ def test_dropna_labels_missing_rows_na():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({}, r"column 'name' holds text \('c0' at row row0"),
+        (
+            {"columns": ["income", "name"]},
+            r"column 'name' holds text \('c0' at row row0",
+        ),
         ({"columns": ["income", "Ratio"]}, r"'Ratio' not found; did you mean 'ratio'"),
         (
             {"columns": ["incme"]},

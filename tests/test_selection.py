@@ -164,7 +164,7 @@ def test_dataframe_columns_and_dropna():
     df["name"] = "x"
     df.loc[3, "a"] = np.nan
     with pytest.raises(ValueError, match="'name'"):
-        choose_k(df, range(1, 4), progress=False)
+        choose_k(df, range(1, 4), columns=["a", "name"], progress=False)
     with pytest.raises(ValueError, match=r"missing values at row 3.*dropna"):
         choose_k(df, range(1, 4), columns=["a", "b"], progress=False)
     choice = choose_k(

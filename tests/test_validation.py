@@ -96,7 +96,7 @@ def test_one_message_for_text_columns_in_the_api_and_the_tables(X):
     df = pd.DataFrame(X, columns=["income", "score", "age"])
     df["name"] = ["Ann", "Bo"] * 10
     api = raises_here("non-numeric", KMeans(2).fit, df)
-    table = raises_here("non-numeric", segment, df, n_clusters=2)
+    table = raises_here("non-numeric", segment, df, list(df.columns), n_clusters=2)
     where = "column 'name' holds text ('Ann' at row 0, 1, 2, 3, 4, ... (20 rows"
     assert where in api and where in table
     assert api.removeprefix("X") == table.removeprefix("the table")

@@ -33,6 +33,26 @@ def format_rows(rows: Sequence) -> str:
     return shown + (f", ... ({len(rows)} rows in all)" if more > 0 else "")
 
 
+def format_where(rows, index=None) -> str:
+    """``"row 3, 9"``, or ``"line 5, 11"`` when ``index`` holds a file's line numbers.
+
+    A table read from CSV by the command line is indexed by its lines (the header
+    being line 1) under the name ``"line"``, so that a message points into the
+    file; any other index is spoken of in rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kmeansx._validation import format_where
+    >>> format_where([5, 11], pd.Index([2, 5, 11], name="line"))
+    'line 5, 11'
+    >>> format_where([3])
+    'row 3'
+    """
+    word = "line" if getattr(index, "name", None) == "line" else "row"
+    return f"{word} {format_rows(rows)}"
+
+
 def _column_names(X, n_features: int) -> list[str]:
     names = getattr(X, "columns", None)
     if names is None:
@@ -89,6 +109,8 @@ def _what_it_holds(X, col) -> tuple[str, str]:
     import pandas as pd
 
     column = X.iloc[:, list(X.columns).index(col)]
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return f": column {col!r} holds dates", _drop(col)
     if not (
         pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
     ):
@@ -97,9 +119,9 @@ def _what_it_holds(X, col) -> tuple[str, str]:
     text = (pd.to_numeric(column, errors="coerce").isna() & column.notna()).to_numpy()
     if text.any():
         value = column.to_numpy()[text][0]
-        rows = format_rows(column.index[text])
+        rows = format_where(column.index[text], column.index)
         return (
-            f": column {col!r} holds text ({value!r} at row {rows})",
+            f": column {col!r} holds text ({value!r} at {rows})",
             f"fix or drop those values, {_drop(col)}",
         )
     return (

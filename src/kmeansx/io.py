@@ -30,6 +30,7 @@ import numpy as np
 
 __all__ = [
     "read_table",
+    "read_table_file",
     "write_table",
     "atomic_write",
     "all_or_nothing",
@@ -56,8 +57,31 @@ def _kind(path: Path) -> str:
     )
 
 
-def read_table(path):
+def read_table(
+    path,
+    *,
+    sep: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    encoding: str | None = None,
+    parse_dates=None,
+):
     """Read a CSV (``.csv``, ``.tsv``, ``.txt``) or Parquet (``.parquet``) table.
+
+    A CSV file's dialect is sniffed where not given: the delimiter (comma,
+    semicolon, tab or vertical bar), a decimal comma in a file not separated by
+    commas, and the encoding (UTF-8, else Latin-1). See :func:`read_table_file`
+    for what was assumed.
+
+    Parameters
+    ----------
+    path : path-like
+    sep, decimal, thousands, encoding : str, default=None
+        The CSV delimiter, decimal mark, thousands separator and encoding; None
+        sniffs the first three (no thousands separator by default) and reads
+        UTF-8, or Latin-1 when the file is not UTF-8.
+    parse_dates : list of str, default=None
+        CSV columns to read as dates; no other column is parsed as a date.
 
     Raises
     ------
@@ -74,8 +98,46 @@ def read_table(path):
     >>> _ = p.write_text("a,b\\n1,2\\n3,4\\n")
     >>> read_table(p).shape
     (2, 2)
+    >>> _ = p.write_text("a;b\\n1,5;2\\n")
+    >>> read_table(p)["a"].tolist()
+    [1.5]
+    """
+    dialect = dict(sep=sep, decimal=decimal, thousands=thousands, encoding=encoding)
+    return read_table_file(path, **dialect, parse_dates=parse_dates).frame
+
+
+def read_table_file(
+    path,
+    *,
+    sep: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    encoding: str | None = None,
+    parse_dates=None,
+):
+    """:func:`read_table`, and how the file was read.
+
+    Returns
+    -------
+    CsvTable or ParquetTable
+        ``frame`` (the table); for a CSV file also ``lines`` (each row's line in
+        the file, the header being line 1), ``sep``, ``decimal``, ``thousands``,
+        ``encoding``, whether the delimiter and decimal mark were sniffed, and
+        ``not_utf8`` (where UTF-8 failed, when Latin-1 was used instead).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kmeansx.io import read_table_file
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("name\\tx\\nJos\\xe9\\t1\\n".encode("latin-1"))
+    >>> t = read_table_file(p)
+    >>> t.sep, t.encoding, t.not_utf8, t.frame["name"].tolist()
+    ('\\t', 'latin-1', 'byte 0xe9 on line 2', ['José'])
     """
     import pandas as pd
+
+    from kmeansx._csv import ParquetTable, read_csv
 
     path = Path(path)
     if not path.exists():
@@ -83,14 +145,23 @@ def read_table(path):
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory, not a table file.")
     kind = _kind(path)
+    given = dict(sep=sep, decimal=decimal, thousands=thousands, encoding=encoding)
+    if kind != "csv":
+        if parse_dates:
+            given["parse_dates"] = parse_dates
+        named = [k for k, v in given.items() if v is not None]
+        if named:
+            raise ValueError(
+                f"{named[0]} is for CSV files; {path} is Parquet, which stores its "
+                "types: leave it out."
+            )
     if path.stat().st_size == 0:
         raise ValueError(f"{path} is empty: no header and no rows.")
     try:
         if kind == "csv":
-            sep = "\t" if path.suffix.lower() == ".tsv" else ","
-            df = pd.read_csv(path, sep=sep)
+            table = read_csv(path, **given, parse_dates=parse_dates)
         else:
-            df = pd.read_parquet(path)
+            table = ParquetTable(pd.read_parquet(path))
     except ImportError as e:
         raise ImportError(
             f"reading Parquet needs pyarrow: pip install 'kmeansx[parquet]' ({e})"
@@ -101,13 +172,13 @@ def read_table(path):
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(f"{path} could not be read as {kind}: {first}") from None
     if kind == "csv":
-        _check_header(path, df.columns, sep)
-    if df.shape[0] == 0:
+        _check_header(path, table.frame.columns, table.sep, table.encoding)
+    if table.frame.shape[0] == 0:
         raise ValueError(f"{path} has a header but no rows.")
-    return df
+    return table
 
 
-def _check_header(path: Path, columns, sep: str) -> None:
+def _check_header(path: Path, columns, sep: str, encoding: str) -> None:
     """Refuse a CSV header that names a column twice.
 
     pandas renames the second ``a`` to ``a.1``; only where such a name sits next
@@ -123,7 +194,7 @@ def _check_header(path: Path, columns, sep: str) -> None:
     ]
     if not mangled:
         return
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+    with open(path, newline="", encoding=encoding, errors="replace") as f:
         header = next((row for row in csv.reader(f, delimiter=sep) if row), [])
     seen = set()
     for name in header:

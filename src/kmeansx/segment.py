@@ -7,7 +7,7 @@ segment in the columns' own units.
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -166,6 +166,9 @@ class Segmentation:
     columns : list of str
     choice : KChoice or None
         The :func:`choose_k` result when ``n_clusters="auto"``.
+    left_out : dict
+        The columns that ``columns=None`` left out, with the reason (``{"CustomerID":
+        "an identifier", "Gender": "text"}``); empty when the columns were named.
 
     Examples
     --------
@@ -184,6 +187,7 @@ class Segmentation:
     scaler: Scaler
     columns: list
     choice: KChoice | None = None
+    left_out: dict = field(default_factory=dict)
 
     def to_model(self) -> SegmentModel:
         """What labels new tables (and what :func:`kmeansx.save` writes)."""
@@ -211,16 +215,12 @@ def profile_segments(values: np.ndarray, labels: np.ndarray, columns, k: int):
     overall_mean = values.mean(axis=0)
     overall_sd = values.std(axis=0)
     z = (means.to_numpy() - overall_mean) / np.where(overall_sd == 0, 1, overall_sd)
-    out = pd.DataFrame(
-        {"size": size, "share": size / size.sum()},
-        index=pd.RangeIndex(k, name="segment"),
-    )
-    for j, col in enumerate(columns):
-        out[col] = means.iloc[:, j].to_numpy()
-    for j, col in enumerate(columns):
-        out[f"{col} (z)"] = z[:, j]
-    out["distance (z)"] = np.sqrt((z**2).sum(axis=1))
-    return out
+    parts = {"size": size, "share": size / size.sum()}
+    # Built at once: a column at a time fragments a frame of many columns.
+    parts.update({col: means.iloc[:, j].to_numpy() for j, col in enumerate(columns)})
+    parts.update({f"{col} (z)": z[:, j] for j, col in enumerate(columns)})
+    parts["distance (z)"] = np.sqrt((z**2).sum(axis=1))
+    return pd.DataFrame(parts, index=pd.RangeIndex(k, name="segment"))
 
 
 def segment(
@@ -239,6 +239,7 @@ def segment(
     record_history: bool = False,
     progress: bool | None = None,
     refine: str | None = None,
+    callback=None,
 ) -> Segmentation:
     """Cluster the rows of a table and describe the segments in original units.
 
@@ -248,7 +249,12 @@ def segment(
         A table prepared by :func:`kmeansx._tables.prepare` is used as it is, if
         ``columns``, ``scale`` and ``dropna`` are the ones it was prepared with.
     columns : list of str, default=None
-        The columns to cluster on; None uses all (every one must be numeric).
+        The columns to cluster on. None uses a DataFrame's numeric columns less
+        those that are bookkeeping, not measurements: identifiers (``id``,
+        ``*_id``, ``CustomerID``, one consecutive integer per row), an index column
+        and labels (``target``, ``class``, ``cluster``); text and dates are left
+        out too (see :func:`kmeansx._tables.choose_columns`). ``left_out`` of the
+        result says which and why; naming a column of text or dates is an error.
     n_clusters : int or "auto", default="auto"
         "auto" runs :func:`choose_k` over ``k_range`` (capped at the number of
         distinct points) with ``methods`` and uses its ``recommended_k``.
@@ -264,6 +270,10 @@ def segment(
         ``model.history_``, in scaled units, for the plots of iterations).
     k_range, methods, progress
         Passed to :func:`choose_k` when ``n_clusters="auto"``.
+    callback : callable, default=None
+        Passed to :meth:`kmeansx.KMeans.fit` for the final fit (not the choice of
+        k): ``callback(iteration, inertia, n_changed, center_shift)`` after every
+        iteration of every run, for progress bars.
 
     Returns
     -------
@@ -280,6 +290,14 @@ def segment(
     >>> seg = segment(df, columns=["income"], n_clusters=2, random_state=0)
     >>> seg.centers.round(1)["income"].sort_values().tolist()
     [16.0, 84.3]
+
+    Without ``columns``, identifiers and text are left out, and said so:
+
+    >>> df["customer_id"] = range(6)
+    >>> df["name"] = list("abcdef")
+    >>> seg = segment(df, n_clusters=2, random_state=0)
+    >>> seg.columns, seg.left_out
+    (['income', 'score'], {'customer_id': 'an identifier', 'name': 'text'})
     """
     scale = check_scale(scale)
     _check_n_clusters(n_clusters)
@@ -293,7 +311,7 @@ def segment(
     n_clusters = int(n_clusters)
     check_k(n_clusters, prepared)
     model = KMeans(n_clusters, record_history=record_history, **fit)
-    model.fit(prepared.scaled)
+    model.fit(prepared.scaled, callback=callback)
     cols = prepared.columns
     return Segmentation(
         labels=_labels_series(model.labels_, prepared),
@@ -304,6 +322,7 @@ def segment(
         scaler=prepared.scaler,
         columns=list(cols),
         choice=choice,
+        left_out=dict(prepared.left_out),
     )
 
 

@@ -258,7 +258,8 @@ def choose_k(
     methods : sequence of str, default=all five
         Any of "elbow", "silhouette", "gap", "calinski_harabasz", "davies_bouldin".
     columns : list of str, default=None
-        The DataFrame columns to use; None uses all.
+        The DataFrame columns to use; None uses the numeric columns less
+        identifiers, an index column and labels, as :func:`kmeansx.segment` does.
     scale : {"standard", "robust", None}, default=None
         Scale the columns first: "standard" (mean 0, standard deviation 1) or
         "robust" (median 0, interquartile range 1).

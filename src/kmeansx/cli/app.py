@@ -45,6 +45,16 @@ def _warnings_as_notes():
 class _Group(TyperGroup):
     """Usage errors as one line on stderr (status 2), not a rich panel."""
 
+    def get_help_option(self, ctx):
+        return _no_metavar(super().get_help_option(ctx))
+
+    def get_command(self, ctx, cmd_name):
+        # Every command's --help, whoever registers it, shows no "<bool>".
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _no_metavar(command.get_help_option(ctx))
+        return command
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):  # fmt: skip
         try:
@@ -75,6 +85,20 @@ class _Group(TyperGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
+def _no_metavar(option):
+    if option is not None:
+        option.metavar = ""
+    return option
+
+
+def _version(value: bool) -> None:
+    if value:
+        from kmeansx._version import __version__
+
+        typer.echo(f"kmeansx {__version__}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     cls=_Group,
     name="kmeansx",
@@ -83,6 +107,23 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+# The options of kmeansx itself, before a command (--version).
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print the version and exit.",
+        metavar="",
+    ),
+) -> None:
+    pass
+
+
 # In this order in --help.
 app.command()(fit)
 app.command()(predict)

@@ -10,18 +10,26 @@ import typer
 from kmeansx.cli.options import (
     Columns,
     Data,
+    Decimal,
     Dropna,
+    Encoding,
+    Exclude,
     Force,
     Json,
     NInit,
+    ParseDates,
     RandomState,
     RefineOpt,
     Scale,
     ScaleOpt,
+    Sep,
+    Thousands,
     check_outputs,
     console,
+    csv_dialect,
     fail,
     parse_list,
+    read_input,
     refine_value,
     scale_value,
     user_errors,
@@ -31,6 +39,7 @@ from kmeansx.cli.options import (
 def choose_k_command(
     data: Data,
     columns: Columns = None,
+    exclude: Exclude = None,
     k_min: Annotated[int, typer.Option("--k-min", min=1, help="Smallest k.")] = 1,
     k_max: Annotated[int, typer.Option("--k-max", min=1, help="Largest k.")] = 10,
     methods: Annotated[
@@ -52,26 +61,54 @@ def choose_k_command(
     json: Json = False,
     force: Force = False,
     refine: RefineOpt = None,
+    sep: Sep = None,
+    decimal: Decimal = None,
+    thousands: Thousands = None,
+    encoding: Encoding = None,
+    parse_dates: ParseDates = None,
 ):
-    """How many clusters? Five methods side by side, and one recommendation."""
+    """How many clusters? Five methods side by side, and one recommendation.
+
+    It fits k = --k-min to --k-max (1 to 10) and scores each k by the elbow,
+    silhouette, gap statistic, Calinski-Harabasz and Davies-Bouldin; the k most
+    methods recommend wins. Without --columns it uses every numeric column except
+    identifiers, an index column and labels, and says which.
+
+    Examples:
+
+        kmeansx choose-k customers.csv
+
+        kmeansx choose-k customers.csv --k-max 15 --methods silhouette,gap
+
+        kmeansx choose-k customers.csv --exclude Age --plot k.png --json
+    """
     if k_max < k_min:
         fail(f"--k-max ({k_max}) must be >= --k-min ({k_min}).")
+    dialect = csv_dialect(sep, decimal, thousands, encoding, parse_dates)
+    given = parse_list(columns)
     with user_errors():
         from kmeansx import choose_k
+        from kmeansx._tables import prepare
         from kmeansx.cli import format as fmt
         from kmeansx.cli.figures import figure_title, write_choice_figure
-        from kmeansx.io import all_or_nothing, read_table
+        from kmeansx.io import all_or_nothing
         from kmeansx.selection import METHODS
 
         check_outputs([plot], force=force, inputs=[data])
-        df = read_table(data)
-        choice = choose_k(
+        df = read_input(data, dialect)
+        prepared = prepare(
             df,
+            given,
+            dropna=dropna,
+            scale=scale_value(scale),
+            exclude=parse_list(exclude, "--exclude", "Age"),
+        )
+        choice = choose_k(
+            prepared,
             range(k_min, k_max + 1),
             METHODS
             if methods is None
             else parse_list(methods, "--methods", "silhouette,gap"),
-            columns=parse_list(columns),
             scale=scale_value(scale),
             dropna=dropna,
             random_state=random_state,
@@ -84,9 +121,13 @@ def choose_k_command(
                     choice, plot, force=force, title=figure_title(data, choice.columns)
                 )
     if json:
-        typer.echo(fmt.to_json(fmt.choice_json(choice)))
+        typer.echo(fmt.to_json(fmt.choice_json(choice, prepared)))
         return
     shown = console()
+    lines = [] if given else [fmt.columns_line(prepared.columns, prepared.left_out)]
+    lines.append(fmt.dropped_line(prepared))
+    for line in filter(None, lines):
+        shown.print(line, highlight=False, markup=False, soft_wrap=True)
     for item in fmt.choice_report(choice):
         shown.print(item)
     if plot is not None:

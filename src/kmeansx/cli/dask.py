@@ -49,27 +49,49 @@ def parquet_files(data) -> list[str]:
     return files
 
 
-def _select(ddf, columns):
-    from kmeansx._tables import suggest
+def _select(ddf, columns, exclude=None):
+    """The columns to fit on and those left out, as in memory but by name and dtype.
+
+    The values stay on the cluster, so an identifier is recognised by its name
+    (``id``, ``*_id``, ``CustomerID``, an index column, a label), not by holding
+    one consecutive integer per row.
+    """
+    from kmeansx._tables import suggest, why_left_out
     from kmeansx._validation import non_numeric_columns
 
-    if columns is None:
-        # The backend's check would name these too; this says which option helps.
-        text = non_numeric_columns(ddf)
-        if text:
+    names = [str(c) for c in ddf.columns]
+    for c in [*(columns or []), *(exclude or [])]:
+        if c not in ddf.columns:
             raise ValueError(
-                f"column(s) {', '.join(map(repr, text))} are not numeric; choose the "
-                "columns to cluster on with --columns."
+                f"column {c!r} is not in the data (columns: {', '.join(names)});"
+                f"{suggest(c, ddf.columns)}"
             )
-        return ddf, [str(c) for c in ddf.columns]
-
-    missing = [c for c in columns if c not in ddf.columns]
-    if missing:
+    exclude = set(exclude or [])
+    if columns is not None:
+        chosen = [c for c in columns if c not in exclude]
+        left = {c: "excluded" for c in columns if c in exclude}
+        text = non_numeric_columns(ddf[chosen])
+        if text:
+            # The backend's check would name these too; this says which option helps.
+            raise ValueError(
+                f"column(s) {', '.join(map(repr, text))} are not numeric; leave them "
+                "out of --columns."
+            )
+    else:
+        chosen, left = [], {}
+        for c, dtype in zip(ddf.columns, ddf.dtypes, strict=True):
+            why = "excluded" if c in exclude else why_left_out(c, dtype)
+            if why is None:
+                chosen.append(c)
+            else:
+                left[c] = why
+    if not chosen:
+        listed = ", ".join(f"{c} ({why})" for c, why in left.items())
         raise ValueError(
-            f"column {missing[0]!r} is not in the data (columns: "
-            f"{', '.join(map(str, ddf.columns))});{suggest(missing[0], ddf.columns)}"
+            f"no numeric column to cluster on (left out: {listed}); name the "
+            "columns with --columns."
         )
-    return ddf[list(columns)], list(columns)
+    return ddf[chosen], chosen, left
 
 
 def _standardize(X, scale):
@@ -157,6 +179,7 @@ def fit_command(
     output,
     scheduler,
     force: bool,
+    exclude=None,
     **unsupported,
 ) -> dict:
     """Fit k-means on Parquet data with Dask; return a summary (and write rows).
@@ -178,7 +201,7 @@ def fit_command(
     if output is not None:
         _check_output(Path(output), files, force)
     ddf = dd.read_parquet(files)
-    table, names = _select(ddf, columns)
+    table, names, left_out = _select(ddf, columns, exclude)
     X = backend.as_dask_array(table)
 
     def report(iteration, inertia, n_changed, shift):
@@ -204,7 +227,9 @@ def fit_command(
             written = _write_rows(
                 ddf, names, X.dtype, (mean, std), km, Path(output), force
             )
-    return _summary(km, names, scale, (mean, std), written)
+    summary = _summary(km, names, scale, (mean, std), written)
+    summary["left_out"] = left_out
+    return summary
 
 
 def _refuse_unsupported(n_clusters, unsupported: dict) -> None:

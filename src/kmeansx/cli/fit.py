@@ -15,20 +15,28 @@ import typer
 from kmeansx.cli.options import (
     Columns,
     Data,
+    Decimal,
     Dropna,
+    Encoding,
+    Exclude,
     Force,
     Json,
     NInit,
     Output,
+    ParseDates,
     RandomState,
     RefineOpt,
     Scale,
     ScaleOpt,
+    Sep,
+    Thousands,
     check_outputs,
     console,
+    csv_dialect,
     fail,
     parse_list,
     parse_n_clusters,
+    read_input,
     refine_value,
     scale_value,
     user_errors,
@@ -38,9 +46,19 @@ from kmeansx.cli.options import (
 def fit(
     data: Data,
     columns: Columns = None,
+    exclude: Exclude = None,
     n_clusters: Annotated[
-        str, typer.Option("--n-clusters", "-k", help="A number, or auto to choose it.")
+        str,
+        typer.Option(
+            "--n-clusters",
+            "-k",
+            help="A number, or auto: choose it by five methods over k = 1..--k-max.",
+        ),
     ] = "auto",
+    k_max: Annotated[
+        int,
+        typer.Option("--k-max", min=2, help="Largest k that -k auto tries."),
+    ] = 10,
     scale: ScaleOpt = Scale.standard,
     random_state: RandomState = None,
     n_init: NInit = 10,
@@ -56,15 +74,38 @@ def fit(
     force: Force = False,
     dask: Annotated[
         bool,
-        typer.Option("--dask", help="Parquet files (folder or quoted glob) on Dask."),
+        typer.Option(
+            "--dask", help="Parquet files (folder or quoted glob) on Dask.", metavar=""
+        ),
     ] = False,
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", help="Dask scheduler address (default: local)."),
     ] = None,
     refine: RefineOpt = None,
+    sep: Sep = None,
+    decimal: Decimal = None,
+    thousands: Thousands = None,
+    encoding: Encoding = None,
+    parse_dates: ParseDates = None,
 ):
-    """Segment a table: choose k (or take yours), fit, profile, save."""
+    """Segment a table: choose k (or take yours), fit, profile, save.
+
+    Without --columns it clusters on every numeric column except identifiers,
+    an index column and labels, and says which it used. With -k auto (the
+    default) it tries k = 1 to --k-max (10) and takes the k most of five methods
+    recommend.
+
+    Examples:
+
+        kmeansx fit customers.csv
+
+        kmeansx fit customers.csv -c "Annual Income,Spending Score" -k 5 -o out.csv
+
+        kmeansx fit sales.csv --exclude "Year" --model seg.kmx --plots pictures
+
+        kmeansx fit export.csv --sep ";" --decimal "," --json
+    """
     params = dict(
         n_clusters=parse_n_clusters(n_clusters),
         columns=parse_list(columns),
@@ -73,33 +114,51 @@ def fit(
         n_init=n_init,
         dropna=dropna,
     )
+    dialect = csv_dialect(sep, decimal, thousands, encoding, parse_dates)
+    excluded = parse_list(exclude, "--exclude", "Age")
     if dask or scheduler is not None:
         if refine is not None:
             fail(f"--refine {refine.value} is not available with --dask.")
+        named = [f"--{k.replace('_', '-')}" for k, v in dialect.items() if v]
+        if named:
+            fail(f"{named[0]} is for CSV files; --dask reads Parquet: leave it out.")
+        params["exclude"] = excluded
         _fit_on_dask(data, params, output, model, plots, json, force, scheduler)
         return
     params["refine"] = refine_value(refine)
+    params["k_range"] = range(1, k_max + 1)
+    given = params["columns"] is not None
     with user_errors():
-        seg, outputs = _fit_in_memory(data, params, output, model, plots, force)
-    _print(seg, outputs, json)
+        seg, prepared, outputs = _fit_in_memory(
+            data, dialect, excluded, params, output, model, plots, force
+        )
+    _print(seg, prepared, outputs, json, columns_given=given)
 
 
-def _fit_in_memory(data, params, output, model, plots, force):
+def _fit_in_memory(data, dialect, exclude, params, output, model, plots, force):
     """Check the outputs, read and prepare the table once, segment, write."""
     from kmeansx import save, segment
     from kmeansx._tables import prepare
     from kmeansx.cli.figures import check_plot_outputs, figure_title, write_plots
-    from kmeansx.io import all_or_nothing, read_table, write_table
+    from kmeansx.cli.progress import FitProgress
+    from kmeansx.io import all_or_nothing, write_table
 
     check_outputs([output, model], force=force, inputs=[data])
     if plots is not None:
         check_plot_outputs(plots, force=force, inputs=[data, output, model])
-    df = read_table(data)
+    df = read_input(data, dialect)
     # The one preparation of this command: segment and every picture take it.
     prepared = prepare(
-        df, params["columns"], dropna=params["dropna"], scale=params["scale"]
+        df,
+        params.pop("columns"),
+        dropna=params["dropna"],
+        scale=params["scale"],
+        exclude=exclude,
     )
-    seg = segment(prepared, **params, record_history=plots is not None)
+    with FitProgress(params["n_init"], "fitting") as progress:
+        seg = segment(
+            prepared, **params, record_history=plots is not None, callback=progress
+        )
     outputs = {}
     # Every file or none: a late failure (a picture, say) leaves no table behind.
     with all_or_nothing():
@@ -112,17 +171,21 @@ def _fit_in_memory(data, params, output, model, plots, force):
         if plots is not None:
             title = figure_title(data, seg.columns)
             outputs.update(write_plots(seg, prepared, plots, force=force, title=title))
-    return seg, outputs
+    return seg, prepared, outputs
 
 
-def _print(seg, outputs: dict, json: bool) -> None:
+def _print(seg, prepared, outputs: dict, json: bool, *, columns_given: bool) -> None:
     from kmeansx.cli import format as fmt
 
     if json:
-        typer.echo(fmt.to_json(fmt.segmentation_json(seg, outputs)))
+        typer.echo(fmt.to_json(fmt.segmentation_json(seg, outputs, prepared)))
         return
     out = console()
-    for item in fmt.segmentation_report(seg):
+    lines = [] if columns_given else [fmt.columns_line(seg.columns, seg.left_out)]
+    lines.append(fmt.dropped_line(prepared))
+    for line in filter(None, lines):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    for item in fmt.segmentation_report(seg, width=out.width):
         out.print(item)
     for name, path in outputs.items():
         out.print(f"wrote {name}: {path}", highlight=False)
@@ -144,8 +207,15 @@ def _fit_on_dask(data, params, output, model, plots, json, force, scheduler):
             plots=plots,
         )
     if json:
-        typer.echo(fmt.to_json(summary))
+        typer.echo(fmt.to_json(fmt.dask_fit_json(summary)))
         return
     out = console()
+    if params["columns"] is None:
+        out.print(
+            fmt.columns_line(summary["columns"], summary["left_out"]),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     for item in fmt.dask_fit_report(summary):
         out.print(item, highlight=False)

@@ -78,7 +78,35 @@ def choice_table(choice) -> Table:
 
 
 def choice_summary(choice) -> str:
-    return f"Recommended k = {choice.recommended_k}. {choice.reason}"
+    """The recommendation, and a warning when it sits at an end of the range.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> from kmeansx.cli.format import choice_summary
+    >>> choice = SimpleNamespace(table=pd.DataFrame({"k": [1, 2, 3]}),
+    ...                          recommended_k=3, reason="k = 3: because.")
+    >>> print(choice_summary(choice))  # doctest: +NORMALIZE_WHITESPACE
+    Recommended k = 3. k = 3: because. k = 3 is the largest k searched: there may
+    be more clusters; search further with --k-max 6.
+    """
+    text = f"Recommended k = {choice.recommended_k}. {choice.reason}"
+    ks = [int(k) for k in choice.table["k"]]
+    k = choice.recommended_k
+    if k is None or len(ks) < 2:
+        return text
+    if k == max(ks):
+        text += (
+            f" k = {k} is the largest k searched: there may be more clusters; "
+            f"search further with --k-max {2 * k}."
+        )
+    elif k == min(ks) and k > 1:
+        text += (
+            f" k = {k} is the smallest k searched: there may be fewer clusters; "
+            "search from --k-min 1."
+        )
+    return text
 
 
 def choice_report(choice) -> list:
@@ -86,8 +114,15 @@ def choice_report(choice) -> list:
     return [choice_table(choice), choice_summary(choice)]
 
 
-def choice_json(choice) -> dict:
+def choice_json(choice, prepared=None) -> dict:
+    table = {}
+    if prepared is not None:
+        n_dropped = int((~prepared.kept).sum())
+        table = _table_keys(
+            prepared.columns, prepared.left_out, prepared.values.shape[0], n_dropped
+        )
     return {
+        **table,
         "recommended_k": choice.recommended_k,
         "recommended": choice.recommended,
         "reason": choice.reason,
@@ -97,7 +132,36 @@ def choice_json(choice) -> dict:
     }
 
 
-def profile_table(profile: pd.DataFrame, columns, title: str = "Segments") -> Table:
+Z_CAPTION = (
+    "z: how many overall standard deviations a segment's mean sits from the "
+    "overall mean. distance (z): how far the segment's center sits from the "
+    "overall mean, all columns together (the length of its z's)."
+)
+# A profile of more columns than this lists each segment's most distinct ones.
+MAX_PROFILE_ROWS = 20
+_CELL = 16  # "12,345 (+1.23)" and the table's borders
+
+
+def profile_table(
+    profile: pd.DataFrame, columns, title: str = "Segments", width: int | None = None
+) -> Table:
+    """The profile, laid out to fit ``width`` (see :func:`profile_columns_table`).
+
+    Segments as columns (:func:`profile_columns_table`) while they fit in
+    ``width`` characters and the columns are few; otherwise segments as rows,
+    with each segment's columns furthest from the mean
+    (:func:`profile_rows_table`).
+    """
+    label = max(len(f"{c} (mean, z)") for c in columns) + 4
+    need = label + _CELL * len(profile.index)
+    if len(columns) > MAX_PROFILE_ROWS or (width is not None and need > width):
+        return profile_rows_table(profile, columns, title, width)
+    return profile_columns_table(profile, columns, title)
+
+
+def profile_columns_table(
+    profile: pd.DataFrame, columns, title: str = "Segments"
+) -> Table:
     """Segments as columns; size, share, then each column's mean with its z-score.
 
     Examples
@@ -110,7 +174,7 @@ def profile_table(profile: pd.DataFrame, columns, title: str = "Segments") -> Ta
     >>> seg = segment(pd.DataFrame({"a": [0.0, 1.0, 10.0, 11.0]}), n_clusters=2,
     ...               random_state=0)
     >>> console = Console(width=80, record=True, file=io.StringIO())
-    >>> console.print(profile_table(seg.profile, seg.columns))
+    >>> console.print(profile_columns_table(seg.profile, seg.columns))
     >>> "a (mean, z)" in console.export_text()
     True
     """
@@ -127,27 +191,187 @@ def profile_table(profile: pd.DataFrame, columns, title: str = "Segments") -> Ta
         ]
         table.add_row(f"{c} (mean, z)", *cells)
     table.add_row("distance (z)", *[f"{v:.2f}" for v in profile["distance (z)"]])
-    table.caption = "z: how many overall standard deviations from the overall mean"
+    table.caption = Z_CAPTION
+    table.caption_justify = "left"
     return table
 
 
-def segmentation_report(seg) -> list:
+def _top_count(width: int | None) -> int:
+    """How many columns per segment fit a line: 3 at 80 characters, at most 6."""
+    return max(2, min(6, ((width or 120) - 36) // 24))
+
+
+def profile_rows_table(
+    profile: pd.DataFrame, columns, title: str = "Segments", width: int | None = None
+) -> Table:
+    """Segments as rows: size, share, distance (z), and the columns that set each
+    segment apart (largest |z| first), for profiles too wide to show whole.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np, pandas as pd
+    >>> from rich.console import Console
+    >>> from kmeansx import segment
+    >>> from kmeansx.cli.format import profile_rows_table
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame(rng.normal(size=(60, 8))).add_prefix("c")
+    >>> df.loc[:29, ["c6", "c7"]] += 10
+    >>> seg = segment(df, n_clusters=2, random_state=0)
+    >>> console = Console(width=100, record=True, file=io.StringIO())
+    >>> console.print(profile_rows_table(seg.profile, seg.columns, width=100))
+    >>> "c7" in console.export_text()
+    True
+    """
+    top = min(_top_count(width), len(columns))
+    table = Table(title=title, title_justify="left")
+    table.add_column("segment", justify="right")
+    table.add_column("size", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("distance (z)", justify="right")
+    table.add_column(f"furthest from the mean: column mean (z), top {top}")
+    z = profile[[f"{c} (z)" for c in columns]].to_numpy()
+    for i, s in enumerate(profile.index):
+        order = np.argsort(-np.abs(np.nan_to_num(z[i])), kind="stable")[:top]
+        cells = [
+            f"{columns[j]} {number(profile[columns[j]].iloc[i])} ({z[i, j]:+.2f})"
+            for j in order
+        ]
+        table.add_row(
+            str(s),
+            str(int(profile["size"].iloc[i])),
+            f"{profile['share'].iloc[i]:.0%}",
+            f"{profile['distance (z)'].iloc[i]:.2f}",
+            ", ".join(cells),
+        )
+    table.caption = (
+        f"{top} of {len(columns)} columns shown per segment; every column's mean "
+        "and z: --json (profile), the rows with their cluster: -o FILE. " + Z_CAPTION
+    )
+    table.caption_justify = "left"
+    return table
+
+
+def segmentation_report(seg, width: int | None = None) -> list:
     """What ``fit`` and the demo print: how k was chosen (if it was), the profile."""
     chosen = [] if seg.choice is None else choice_report(seg.choice)
-    return [*chosen, profile_table(seg.profile, seg.columns)]
+    return [*chosen, profile_table(seg.profile, seg.columns, width=width)]
 
 
-def segmentation_json(seg, outputs: dict) -> dict:
+def _shown(columns, most: int = 12) -> str:
+    names = [str(c) for c in columns]
+    if len(names) <= most:
+        return ", ".join(names)
+    return ", ".join(names[: most - 2]) + f", ..., {names[-1]} ({len(names)} columns)"
+
+
+def columns_line(columns, left_out: dict) -> str:
+    """One line: the columns clustered on, and those left out and why.
+
+    Examples
+    --------
+    >>> from kmeansx.cli.format import columns_line
+    >>> columns_line(["Age", "Income"], {"CustomerID": "an identifier"})
+    'using columns: Age, Income; left out: CustomerID (an identifier)'
+    """
+    text = f"using columns: {_shown(columns)}"
+    if left_out:
+        text += "; left out: " + ", ".join(
+            f"{c} ({why})" for c, why in left_out.items()
+        )
+    if any(why == "numbers written as text" for why in left_out.values()):
+        text += " (read them as numbers with --thousands or --decimal)"
+    return text
+
+
+def dropped_line(prepared) -> str | None:
+    """``--dropna``: how many rows were dropped, and where; None if none were."""
+    from kmeansx._validation import format_where
+
+    dropped = ~prepared.kept
+    n = int(dropped.sum())
+    if not prepared.dropna or n == 0:
+        return None
+    where = format_where(prepared.index[dropped], prepared.index)
+    return (
+        f"dropped {n} of {len(dropped)} rows with a missing value ({where}); their "
+        "cluster is left empty"
+    )
+
+
+def reading_notes(path, table) -> list[str]:
+    """What reading a CSV file assumed that a reader might not expect."""
+    from kmeansx._csv import NAMES
+
+    notes = []
+    sep = getattr(table, "sep", ",")
+    if getattr(table, "sniffed_sep", False) and sep not in (",", "\t"):
+        what = f"read {path} as {NAMES.get(sep, repr(sep))}-separated"
+        if table.sniffed_decimal:
+            what += ", with ',' as the decimal mark"
+        notes.append(what + " (--sep and --decimal choose otherwise)")
+    elif getattr(table, "sniffed_sep", False) and sep == "\t":
+        notes.append(f"read {path} as tab-separated (--sep chooses otherwise)")
+    elif getattr(table, "sniffed_decimal", False):
+        notes.append(f"read {path} with ',' as the decimal mark (--decimal .)")
+    if getattr(table, "not_utf8", None):
+        notes.append(
+            f"{path} is not UTF-8 ({table.not_utf8}): read it as Latin-1; pass "
+            "--encoding (e.g. cp1252) if names or text look wrong"
+        )
+    return notes
+
+
+def _table_keys(columns, left_out, n_samples, n_dropped) -> dict:
+    return {
+        "columns": [str(c) for c in columns],
+        "left_out": {str(c): why for c, why in left_out.items()},
+        "n_samples": int(n_samples),
+        "n_dropped": int(n_dropped),
+    }
+
+
+def segmentation_json(seg, outputs: dict, prepared=None) -> dict:
+    """``fit --json``, in memory; :func:`dask_fit_json` gives the same keys."""
+    n_dropped = 0 if prepared is None else int((~prepared.kept).sum())
+    sizes = seg.profile["size"].tolist()
     return {
         "n_clusters": int(len(seg.centers)),
-        "columns": list(seg.columns),
+        **_table_keys(seg.columns, seg.left_out, sum(sizes), n_dropped),
         "scale": seg.scaler.method,
+        "n_iter": int(seg.model.n_iter_),
         "inertia": seg.inertia,
+        "sizes": sizes,
         "recommended_k": None if seg.choice is None else seg.choice.recommended_k,
         "reason": None if seg.choice is None else seg.choice.reason,
-        "profile": seg.profile.reset_index(),
         "centers": seg.centers.reset_index(),
+        "profile": seg.profile.reset_index(),
         "outputs": {k: str(v) for k, v in outputs.items()},
+    }
+
+
+def dask_fit_json(summary: dict) -> dict:
+    """``fit --dask --json``: the keys of :func:`segmentation_json`.
+
+    No k is chosen on Dask (``recommended_k`` and ``reason`` are null), and the
+    profile, which needs every row's column means and deviations, is null.
+    """
+    centers = [
+        {"segment": j, **dict(zip(summary["columns"], center, strict=True))}
+        for j, center in enumerate(summary["centers"])
+    ]
+    return {
+        "n_clusters": summary["n_clusters"],
+        **_table_keys(summary["columns"], summary["left_out"], summary["n_samples"], 0),
+        "scale": summary["scale"],
+        "n_iter": summary["n_iter"],
+        "inertia": summary["inertia"],
+        "sizes": summary["sizes"],
+        "recommended_k": None,
+        "reason": None,
+        "centers": centers,
+        "profile": None,
+        "outputs": {} if not summary["output"] else {"output": summary["output"]},
     }
 
 

@@ -4,7 +4,9 @@ boundary where bad input becomes one line on stderr and status 2."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -22,11 +24,24 @@ class Refine(str, Enum):
     hartigan = "hartigan"
 
 
-# Options shared by several commands, with the API's names.
-Data = Annotated[Path, typer.Argument(help="Input table: .csv, .tsv or .parquet.")]
+# Options shared by several commands, with the API's names. Flags show no metavar
+# (Typer would print <bool>).
+Data = Annotated[
+    Path, typer.Argument(help="Input table: .csv, .tsv or .parquet.", metavar="DATA")
+]
 Columns = Annotated[
     str | None,
-    typer.Option("--columns", "-c", help='Columns to use, e.g. "Annual Income,Age".'),
+    typer.Option(
+        "--columns",
+        "-c",
+        help='Columns to use, e.g. "Annual Income,Age". Default: every numeric '
+        "column except identifiers (id, *_id, CustomerID, 1..n), an index column "
+        "and labels (target, class, cluster); the command says which.",
+    ),
+]
+Exclude = Annotated[
+    str | None,
+    typer.Option("--exclude", help='Columns never to use, e.g. "Age,Region".'),
 ]
 ScaleOpt = Annotated[
     Scale, typer.Option("--scale", help="Scale columns first (standard, robust, none).")
@@ -36,18 +51,128 @@ RandomState = Annotated[
 ]
 NInit = Annotated[int, typer.Option("--n-init", min=1, help="Restarts per fit.")]
 Dropna = Annotated[
-    bool, typer.Option("--dropna", help="Drop rows with missing values in the columns.")
+    bool,
+    typer.Option(
+        "--dropna",
+        help="Drop rows with missing values in the columns (and say how many).",
+        metavar="",
+    ),
 ]
 Output = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write the rows with a cluster column."),
 ]
-Force = Annotated[bool, typer.Option("--force", help="Replace existing outputs.")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Replace existing outputs.", metavar="")
+]
+Json = Annotated[
+    bool, typer.Option("--json", help="Print JSON instead of tables.", metavar="")
+]
 RefineOpt = Annotated[
     Refine | None,
     typer.Option("--refine", help="Refine each fit by Hartigan's moves (hartigan)."),
 ]
+
+
+# How to read a CSV file: sniffed unless given; in their own panel of --help.
+_CSV = "Reading CSV files"
+Sep = Annotated[
+    str | None,
+    typer.Option(
+        "--sep",
+        help="Column delimiter: , ; tab or |. Default: sniffed from the first lines "
+        "(said when not a comma).",
+        rich_help_panel=_CSV,
+    ),
+]
+Decimal = Annotated[
+    str | None,
+    typer.Option(
+        "--decimal",
+        help="Decimal mark. Default: '.', or ',' in a file not separated by commas "
+        "whose numbers are written 1,5.",
+        rich_help_panel=_CSV,
+    ),
+]
+Thousands = Annotated[
+    str | None,
+    typer.Option(
+        "--thousands",
+        help="Thousands separator, e.g. ',' to read 1,234 as a number. Default: none.",
+        rich_help_panel=_CSV,
+    ),
+]
+Encoding = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding, e.g. latin-1 or cp1252. Default: UTF-8, or Latin-1 (said "
+        "on stderr) for a file that is not UTF-8.",
+        rich_help_panel=_CSV,
+    ),
+]
+ParseDates = Annotated[
+    str | None,
+    typer.Option(
+        "--parse-dates",
+        help="Columns to read as dates. Default: none (dates stay text; either way "
+        "they are not clustered on).",
+        rich_help_panel=_CSV,
+    ),
+]
+
+
+def csv_dialect(sep, decimal, thousands, encoding, parse_dates) -> dict:
+    """The CSV options as :func:`kmeansx.io.read_table` takes them."""
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    if sep is not None:
+        sep = named.get(sep.strip().lower(), sep)
+        if len(sep) != 1:
+            fail(f"--sep must be one character (, ; | or tab), got {sep!r}.")
+    return dict(
+        sep=sep,
+        decimal=decimal,
+        thousands=thousands,
+        encoding=encoding,
+        parse_dates=parse_list(parse_dates, "--parse-dates", "Signup"),
+    )
+
+
+def read_input(path: Path, dialect: dict):
+    """Read a table, saying on stderr what was sniffed; CSV rows indexed by line.
+
+    The index of a CSV table is its line numbers (the header is line 1), under the
+    name "line", so that every message about a row names the line to look at.
+    """
+    from kmeansx.cli import format as fmt
+    from kmeansx.io import read_table_file
+
+    table = read_table_file(path, **dialect)
+    df = table.frame
+    if table.lines is not None:
+        import pandas as pd
+
+        df.index = pd.Index(table.lines, name="line")
+    for text in fmt.reading_notes(path, table):
+        note(text)
+    return df
+
+
+# Notes raised inside user_errors(): printed when it ends well, else made part of
+# the one line of the error (they may explain it: a file read as Latin-1, say).
+_NOTES: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "kmeansx_notes", default=None
+)
+
+
+def note(text: str) -> None:
+    """A line for stderr, ``kmeansx: note: ...``; inside :func:`user_errors`, held
+    until the command's work has ended (see there)."""
+    pending = _NOTES.get()
+    if pending is None:
+        typer.echo(f"kmeansx: note: {one_line(text)}", err=True)
+    else:
+        pending.append(one_line(text))
 
 
 def refine_value(refine: Refine | None) -> str | None:
@@ -64,13 +189,75 @@ def fail(message: str):
     raise typer.Exit(2)
 
 
+def _k_max(m: re.Match) -> str:
+    return f"use --k-max {int(m[2]) - 1}"
+
+
+# The library's messages name its parameters (force=True, k_range=range(1, 11));
+# on the command line the same advice names the options.
+CLI_WORDS = [
+    (re.compile(r"pass force=True \(--force\)"), "pass --force"),
+    (re.compile(r"\(dropna=True, or --dropna\)"), "(--dropna)"),
+    (re.compile(r"\(columns=\[\.\.\.\], --columns\)"), "with --columns"),
+    (re.compile(r"use k_range=range\((\d+), (\d+)\)"), _k_max),
+    (re.compile(r"k_range goes up to (\d+)"), r"--k-max is \1"),
+    (re.compile(r"widen k_range"), "widen the range of k (--k-max)"),
+    (re.compile(r"pass n_clusters=<int>"), "pass -k N"),
+    (re.compile(r"n_clusters=(\d+)"), r"-k \1"),
+    (
+        re.compile(
+            r"(, )?select numeric columns, or encode or drop these \(for instance "
+            r"df\.drop\(columns=\[[^]]*\]\)\)"
+        ),
+        lambda m: (
+            ", or leave it out of --columns" if m[1] else "leave it out of --columns"
+        ),
+    ),
+    (
+        re.compile(
+            r"convert it first, e\.g\. df\[[^]]*\] = pd\.to_numeric\(df\[[^]]*\]\)"
+        ),
+        "read it as numbers with --decimal or --thousands, or fix the file",
+    ),
+]
+
+
+def cli_words(message: str) -> str:
+    """A library message as the command line says it: options, not parameters.
+
+    Examples
+    --------
+    >>> from kmeansx.cli.options import cli_words
+    >>> cli_words("x exists; pass force=True (--force) to replace it.")
+    'x exists; pass --force to replace it.'
+    >>> cli_words("only 60 distinct points; use k_range=range(1, 61).")
+    'only 60 distinct points; use --k-max 60.'
+    """
+    for pattern, repl in CLI_WORDS:
+        message = pattern.sub(repl, message)
+    return message
+
+
 @contextlib.contextmanager
 def user_errors():
-    """Bad input (ValueError, missing or existing files) -> one line, status 2."""
+    """Bad input (ValueError, missing or existing files) -> one line, status 2.
+
+    The notes made inside (:func:`note`) go to stderr once the block ends well;
+    on an error they end its line, in brackets, so that stderr holds one line.
+    """
+    pending = []
+    token = _NOTES.set(pending)
     try:
         yield
     except (ValueError, OSError, ImportError) as e:
-        fail(str(e) or type(e).__name__)
+        message = cli_words(str(e)) or type(e).__name__
+        if pending:
+            message = f"{message.rstrip()} [{'; '.join(pending)}]"
+        fail(message)
+    finally:
+        _NOTES.reset(token)
+    for text in pending:
+        typer.echo(f"kmeansx: note: {text}", err=True)
 
 
 def console():

@@ -14,34 +14,60 @@ import typer
 
 from kmeansx.cli.options import (
     Data,
+    Decimal,
     Dropna,
+    Encoding,
     Force,
     Json,
     Output,
+    ParseDates,
+    Sep,
+    Thousands,
     check_outputs,
     console,
+    csv_dialect,
+    read_input,
     user_errors,
 )
 
 
 def predict(
-    model: Annotated[Path, typer.Argument(help="A model file from kmeansx fit.")],
+    model: Annotated[
+        Path,
+        typer.Argument(help="A model file from kmeansx fit --model.", metavar="MODEL"),
+    ],
     data: Data,
     output: Output = None,
     dropna: Dropna = False,
     json: Json = False,
     force: Force = False,
+    sep: Sep = None,
+    decimal: Decimal = None,
+    thousands: Thousands = None,
+    encoding: Encoding = None,
+    parse_dates: ParseDates = None,
 ):
-    """Label the rows of a new table with a saved model."""
+    """Label the rows of a new table with a saved model.
+
+    The model picks its own columns from the table (by name) and scales them as
+    at fit time; other columns are kept in the output.
+
+    Examples:
+
+        kmeansx predict seg.kmx new_customers.csv -o labeled.csv
+
+        kmeansx predict seg.kmx new_customers.csv --dropna --json
+    """
+    dialect = csv_dialect(sep, decimal, thousands, encoding, parse_dates)
     with user_errors():
         from kmeansx import load
         from kmeansx.cli import format as fmt
-        from kmeansx.io import all_or_nothing, read_table, write_table
+        from kmeansx.io import all_or_nothing, write_table
         from kmeansx.segment import SegmentModel
 
         check_outputs([output], force=force, inputs=[data, model])
         fitted = load(model)
-        df = read_table(data)
+        df = read_input(data, dialect)
         if not isinstance(fitted, SegmentModel):
             # Fitted on an array, a model knows no names: it takes every column.
             names = getattr(fitted, "feature_names_in_", None)
@@ -58,6 +84,13 @@ def predict(
         typer.echo(fmt.to_json(fmt.predictions_json(labels, out)))
         return
     shown = console()
+    missing = int(labels.isna().sum())
+    if missing:
+        shown.print(
+            f"dropped {missing} of {len(labels)} rows with a missing value; their "
+            "cluster is left empty",
+            highlight=False,
+        )
     shown.print(fmt.sizes_table(labels))
     if out is not None:
         shown.print(f"wrote output: {out}", highlight=False)
