@@ -39,7 +39,10 @@ def demo(
         ),
     ] = DemoData.wine,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write the pictures.")
+        Path,
+        typer.Option(
+            "--output", "-o", help="Where to write the pictures, table and model."
+        ),
     ] = Path("kmeansx-demo"),
     random_state: RandomState = 0,
     force: Force = False,
