@@ -25,7 +25,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(BENCH_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[test,compare]"
 	touch $@
 
 demo: $(DEMO_STAMP)
