@@ -4,12 +4,12 @@ For each data set and k, every method runs with ``n_init`` 1 and 10 over the sam
 seeds; a fit's inertia is reported as a ratio to the lowest inertia any method
 found on that data set and k (1.000 = the best known), median and worst over the
 seeds, with the median time of one fit. Data: the Mall Customers columns
-"Annual Income" and "Spending Score" standardized (the lesson's CSV; kmeansx.datasets
-ships no loader for it), the wine data standardized (scikit-learn's copy), and
-blobs whose clusters overlap.
+"Annual Income" and "Spending Score" standardized (the lesson's table, as
+kmeansx.datasets ships it, or another copy of it given as a CSV), the wine data
+standardized (scikit-learn's copy), and blobs whose clusters overlap.
 
-    python benchmarks/bench_quality.py /work/shared/data/mall_customers.csv
-    python benchmarks/bench_quality.py mall_customers.csv --quick   # 5 seeds
+    python benchmarks/bench_quality.py
+    python benchmarks/bench_quality.py --quick   # 5 seeds
 
 The target of issue 16: Lloyd + Hartigan at n_init=1 no worse than Lloyd at
 n_init=10 on the median, for at most twice the time of one Lloyd fit.
@@ -28,6 +28,7 @@ from sklearn.datasets import load_wine, make_blobs
 from sklearn.preprocessing import StandardScaler
 
 from kmeansx import BisectingKMeans, KMeans
+from kmeansx.datasets import load_mall_customers
 
 METHODS = {
     "lloyd": lambda k, n_init, seed: KMeans(k, n_init=n_init, random_state=seed),
@@ -41,10 +42,11 @@ METHODS = {
 N_INITS = (1, 10)
 
 
-def datasets(mall_csv: Path, quick: bool):
+def datasets(mall_csv: Path | None, quick: bool):
     """(name, X, ks) for every data set."""
     scale = StandardScaler().fit_transform
-    mall = pd.read_csv(mall_csv)[["Annual Income", "Spending Score"]].to_numpy(float)
+    table = load_mall_customers() if mall_csv is None else pd.read_csv(mall_csv)
+    mall = table[["Annual Income", "Spending Score"]].to_numpy(float)
     wine = load_wine().data
     blobs, _ = make_blobs(
         5000, n_features=2, centers=12, cluster_std=2.0, center_box=(-15, 15),
@@ -74,7 +76,12 @@ def run(X, k: int, seeds: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mall_csv", type=Path, help="the Mall Customers CSV")
+    parser.add_argument(
+        "mall_csv",
+        type=Path,
+        nargs="?",
+        help="a Mall Customers CSV (default: the copy kmeansx ships)",
+    )
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="5 seeds, fewer k")
     args = parser.parse_args()

@@ -10,8 +10,8 @@ blobs`` (pytest puts ``tests/`` on ``sys.path``). Slow NumPy oracles live in
   (test_accelerated, test_kernels).
 - ``groups``: n points around each of given centers in turn (test_plot,
   test_selection).
-- ``MALL_CUSTOMERS``: the lesson's data file in ``../shared/data``, which may be absent
-  (test_lesson, test_segment, test_selection).
+- ``MALL_CUSTOMERS``: the lesson's data file as the package ships it (test_lesson,
+  test_dataset_command); ``kmeansx.datasets.load_mall_customers()`` reads it.
 
 Every generator takes a seed or a ``numpy.random.Generator``; given a Generator it
 draws from it, so that the caller can go on drawing from the same stream.
@@ -19,13 +19,12 @@ draws from it, so that the caller can go on drawing from the same stream.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-MALL_CUSTOMERS = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "mall_customers.csv"
-)
+MALL_CUSTOMERS = Path(str(files("kmeansx") / "data" / "mall_customers.csv"))
 
 
 def blobs(

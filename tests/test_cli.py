@@ -502,6 +502,7 @@ def test_demo_compares_scaling_and_writes_the_workflow(tmp_path):
     assert raw < 0.5 and std > 0.85
     assert "proline" in text and "Recommended k = 3" in text
     written = (
+        "scaling.png",
         "elbow.png",
         "scores.png",
         "silhouette.png",

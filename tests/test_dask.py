@@ -116,7 +116,7 @@ def test_without_dask_the_dask_paths_name_the_extra():
         try:
             KMeans(2).fit(Array())
         except ImportError as e:
-            assert 'pip install "kmeansx[dask]"' in str(e), e
+            assert 'pip install -e ".[dask]"' in str(e), e
         else:
             raise AssertionError("no ImportError")
         """

@@ -1,6 +1,7 @@
 """Tables in and out, atomic writes, and model files without pickle."""
 
 import json
+import sys
 import zipfile
 
 import numpy as np
@@ -48,6 +49,25 @@ def test_bad_csv_files(tmp_path, content, match):
     path.write_bytes(content)
     with pytest.raises(ValueError, match=match):
         read_table(path)
+
+
+def test_without_pyarrow_parquet_names_the_readme_install_command(
+    tmp_path, monkeypatch
+):
+    path = write_table(frame(np.random.default_rng(0)), tmp_path / "t.parquet")
+    # As if the install were broken: no Parquet engine can be imported.
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "fastparquet", None)
+    for action in (
+        lambda: read_table(path),
+        lambda: write_table(frame(np.random.default_rng(1)), tmp_path / "u.parquet"),
+    ):
+        with pytest.raises(ImportError) as e:
+            action()
+        message = str(e.value)
+        assert "pyarrow" in message and message.endswith(": pip install -e .")
+        assert len(message.splitlines()) == 1 and len(message) < 250, message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet"]
 
 
 def test_bad_parquet_missing_file_unknown_suffix(tmp_path):

@@ -3,26 +3,35 @@ spending score, ``KMeans(n_clusters=k, n_init=10, random_state=42)``."""
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import MALL_CUSTOMERS as DATA
 from kmeansx import KMeans
+from kmeansx.datasets import MALL_COLUMNS as COLUMNS
+from kmeansx.datasets import load_mall_customers
 from kmeansx.steps import standardize
 
-COLUMNS = ["Annual Income", "Spending Score"]
-
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"{DATA} is not here")
+SHA256 = "818e6180d460df7097103bf0cf9d20e12a37e4a4461cf9cefadd7a2a0219092a"
 
 
 @pytest.fixture(scope="module")
 def customers():
-    return pd.read_csv(DATA)
+    return load_mall_customers()
+
+
+def test_shipped_file_is_the_documented_copy():
+    # The sha256 kmeansx/data/README.md gives: byte for byte the copy whose
+    # source and changes it records.
+    assert hashlib.sha256(DATA.read_bytes()).hexdigest() == SHA256
+    pd.testing.assert_frame_equal(pd.read_csv(DATA), load_mall_customers())
 
 
 def test_data_is_the_documented_file(customers):
-    # The facts ../shared/data/README.md states about this copy.
+    # The facts kmeansx/data/README.md states about this copy.
     assert list(customers.columns) == ["CustomerID", "Age"] + COLUMNS
     assert len(customers) == 200
     assert customers["CustomerID"].tolist() == list(range(1, 201))

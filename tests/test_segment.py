@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import MALL_CUSTOMERS as MALL
 from kmeansx import KMeans, segment
+from kmeansx.datasets import load_mall_customers
 from kmeansx.segment import Segmentation, SegmentModel
 
 
@@ -165,9 +165,8 @@ def test_auto_k_range_capped_at_distinct_points():
     assert len(seg.centers) == seg.choice.recommended_k
 
 
-@pytest.mark.skipif(not MALL.exists(), reason="../shared/data not present")
 def test_mall_customers_five_segments_reach_the_lesson_inertia():
-    df = pd.read_csv(MALL)
+    df = load_mall_customers()
     seg = segment(df, ["Annual Income", "Spending Score"], 5, random_state=42)
     assert seg.inertia <= 65.57
     assert seg.profile["size"].sum() == 200

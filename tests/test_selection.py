@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from sklearn import metrics
 
-from conftest import MALL_CUSTOMERS as MALL
 from conftest import groups
 from kmeansx import KMeans, choose_k
 from kmeansx._knee import find_knee
+from kmeansx.datasets import load_mall_customers
 from kmeansx.selection import METHODS, _gap_choice, _vote
 
 
@@ -16,9 +16,8 @@ def blobs(rng, centers=((0, 0), (6, 0), (3, 6)), n=40, sd=0.5):
     return groups(rng, centers, n, sd)
 
 
-@pytest.mark.skipif(not MALL.exists(), reason="../shared/data not present")
 def test_mall_customers_recommend_five():
-    df = pd.read_csv(MALL)
+    df = load_mall_customers()
     choice = choose_k(
         df,
         columns=["Annual Income", "Spending Score"],

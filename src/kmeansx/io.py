@@ -42,6 +42,9 @@ __all__ = [
 FORMAT = "kmeansx-model"
 FORMAT_VERSION = 1
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+# pyarrow is a dependency of kmeansx: missing, the install is broken, and the fix is
+# the README's install command (from the checkout).
+PARQUET_HINT = "pip install -e ."
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
@@ -163,9 +166,7 @@ def read_table_file(
         else:
             table = ParquetTable(pd.read_parquet(path))
     except ImportError as e:
-        raise ImportError(
-            f"reading Parquet needs pyarrow: pip install 'kmeansx[parquet]' ({e})"
-        ) from None
+        raise _parquet_engine_missing("reading", e) from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path} is empty: no header and no rows.") from None
     except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError) as e:
@@ -394,8 +395,21 @@ def write_table(df, path, *, force: bool = False, inputs=()) -> Path:
             sep = "\t" if path.suffix.lower() == ".tsv" else ","
             df.to_csv(tmp, index=False, sep=sep)
         else:
-            df.to_parquet(tmp, index=False)
+            try:
+                df.to_parquet(tmp, index=False)
+            except ImportError as e:
+                raise _parquet_engine_missing("writing", e) from None
     return path
+
+
+def _parquet_engine_missing(doing: str, error: ImportError) -> ImportError:
+    """One sentence instead of pandas' paragraph on Parquet engines."""
+    name = getattr(error, "name", None) or "pyarrow"
+    return ImportError(
+        f"{doing} Parquet needs pyarrow, which kmeansx depends on but cannot import "
+        f"here ({name} missing or broken); reinstall kmeansx from its checkout with: "
+        f"{PARQUET_HINT}"
+    )
 
 
 # -- model files --------------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-INSTALL_HINT = 'pip install "kmeansx[dask]"'
+# The README's command (kmeansx installs from its checkout, not from an index).
+INSTALL_HINT = 'pip install -e ".[dask]"'
 
 
 def is_dask_collection(X) -> bool:
@@ -26,7 +27,7 @@ def require_dask(*modules: str) -> None:
         except ImportError as exc:
             raise ImportError(
                 f"kmeansx's Dask backend needs {name.split('.')[0]!r}, which is not "
-                f"installed; install it with: {INSTALL_HINT}"
+                f"installed; install it from the kmeansx checkout with: {INSTALL_HINT}"
             ) from exc
 
 

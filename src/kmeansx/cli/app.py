@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from kmeansx.cli.choose_k import choose_k_command
+from kmeansx.cli.dataset import dataset
 from kmeansx.cli.demo import demo
 from kmeansx.cli.fit import fit
 from kmeansx.cli.options import one_line
@@ -129,6 +130,7 @@ app.command()(fit)
 app.command()(predict)
 app.command("choose-k")(choose_k_command)
 app.command()(demo)
+app.command()(dataset)
 
 
 def main() -> None:

@@ -417,41 +417,84 @@ def dask_fit_report(summary: dict) -> list:
     return [table, totals, *wrote]
 
 
-def comparison_tables(runs: dict, columns) -> tuple[Table, Table]:
-    """Issue 2's wine comparison: summary (sizes, inertia, ARI) and centers.
+def comparison_tables(runs: dict, X: pd.DataFrame, cultivar) -> list:
+    """The wine comparison of the demo, clusters matched to the cultivars.
 
-    ``runs`` maps a name ("unscaled", "standardized") to a dict with ``sizes``,
-    ``inertia``, ``ari`` and ``centers`` (a DataFrame in original units).
+    ``runs`` maps a name ("unscaled", "standardized") to a run of
+    :func:`kmeansx.cli.demo_wine.compare_scaling`: clusters numbered after the
+    cultivar they match, so that column c of every run, and row c, are cultivar
+    c's. Three tables: wines per cultivar and cluster (the diagonal counts the
+    agreements), the summary, and the centers beside the cultivars' means.
     """
-    summary = Table(
-        title="k-means with 3 clusters on the wine data", title_justify="left"
+    cultivar = pd.Series(np.asarray(cultivar))
+    n = len(cultivar)
+    counts = cultivar.value_counts().sort_index()
+    matched = Table(
+        title="Wines per cultivar (rows) and cluster (columns); each cluster "
+        "numbered after the cultivar it matches",
+        title_justify="left",
     )
+    matched.add_column("cultivar")
+    matched.add_column("wines", justify="right")
+    for name, run in runs.items():
+        for c in range(run["contingency"].shape[1]):
+            matched.add_column(f"{name} {c}", justify="right")
+    for c, total in counts.items():
+        row = [str(c), str(int(total))]
+        for run in runs.values():
+            row += [
+                f"[bold]{v}[/bold]" if j == c else str(v)
+                for j, v in enumerate(run["contingency"][c])
+            ]
+        matched.add_row(*row)
+    matched.caption = "On the diagonal (bold): wines in the cluster of their cultivar."
+
+    summary = Table(title="Agreement with the cultivars", title_justify="left")
     for name, justify in [
         ("", "left"),
         ("cluster sizes", "right"),
-        ("inertia (units clustered)", "right"),
-        ("ARI vs cultivars", "right"),
+        ("agree (diagonal)", "right"),
+        ("ARI", "right"),
+        ("inertia on standardized data", "right"),
     ]:
         summary.add_column(name, justify=justify)
     for name, run in runs.items():
+        diagonal = int(np.trace(run["contingency"]))
         summary.add_row(
             name,
             " / ".join(str(int(s)) for s in run["sizes"]),
-            number(run["inertia"]),
+            f"{diagonal} of {n} ({run['agreement']:.0%})",
             f"{run['ari']:.2f}",
+            number(run["inertia_standardized"]),
         )
-    summary.caption = "ARI: adjusted Rand index, 1 = the cultivars exactly, 0 = chance"
-    centers = Table(title="Cluster centers in original units", title_justify="left")
-    centers.add_column("measurement")
-    for name, run in runs.items():
-        for c in range(len(run["centers"])):
-            centers.add_column(f"{name} {c}", justify="right")
-    for col in columns:
+    summary.caption = (
+        "ARI: adjusted Rand index, 1 = the cultivars exactly, 0 = chance. Each fit's "
+        "own inertia is not shown: the unscaled fit sums squared raw units (mostly "
+        f"{X.var(ddof=0).idxmax()}'s) and the standardized one squared standard "
+        "deviations, so the two numbers do not compare; here both partitions are "
+        "scored on the same standardized columns."
+    )
+
+    means = X.groupby(cultivar.to_numpy()).mean()
+    centers = Table(
+        title="Centers in original units beside each cultivar's mean: "
+        "mean / unscaled / standardized",
+        title_justify="left",
+    )
+    centers.add_column("measurement", max_width=28)
+    for c in counts.index:
+        centers.add_column(f"cultivar {c}", justify="right")
+    for col in X.columns:
         row = [str(col)]
-        for run in runs.values():
-            row += [number(v) for v in run["centers"][col]]
+        for c in counts.index:
+            cells = [means.loc[c, col]]
+            cells += [
+                run["centers"].loc[c, col] if c in run["centers"].index else np.nan
+                for run in runs.values()
+            ]
+            row.append(" / ".join(number(v) for v in cells))
         centers.add_row(*row)
-    return summary, centers
+    return [matched, summary, centers]
 
 
 def comparison_verdict(runs: dict, variance_share: pd.Series) -> str:
