@@ -388,6 +388,38 @@ def tiles(n_rows, n_features, rows_per_block, seed):
     )
 
 
+def test_cli_on_dask_keeps_inputs_and_outputs_safe(client, parquet_folder, tmp_path):
+    from typer.testing import CliRunner
+
+    from kmeansx.cli import app
+
+    def fit(*extra):
+        args = ["fit", str(parquet_folder), "--dask", "-k", "3", "-c", "a,b"]
+        args += ["--n-init", "1", "--scheduler", client.scheduler.address, *extra]
+        return CliRunner().invoke(app, args)
+
+    inputs = sorted(p.read_bytes() for p in parquet_folder.iterdir())
+    # The input folder itself, or a file in it, is never an output, even with --force.
+    for target in (parquet_folder, parquet_folder / "part0.parquet"):
+        refused = fit("-o", str(target), "--force")
+        assert refused.exit_code == 2 and "overwrite the input" in refused.output
+    # An existing output is kept without --force, before any work is done.
+    out = tmp_path / "labels.parquet"
+    out.write_text("keep me")
+    kept = fit("-o", str(out))
+    assert kept.exit_code == 2 and "--force" in kept.output
+    assert "iteration" not in kept.stderr and out.read_text() == "keep me"
+    # A folder that does not exist is refused up front too.
+    missing = fit("-o", str(tmp_path / "no" / "such" / "labels.parquet"))
+    assert missing.exit_code == 2 and "iteration" not in missing.stderr
+    # With --force the output is replaced whole, and nothing else is left behind.
+    replaced = fit("-o", str(out), "--force")
+    assert replaced.exit_code == 0, replaced.output
+    assert len(pd.read_parquet(out)) == 1200
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "labels.parquet"]
+    assert sorted(p.read_bytes() for p in parquet_folder.iterdir()) == inputs
+
+
 def test_out_of_core_data_larger_than_the_cluster_memory(client):
     X = tiles(12_582_912, 32, 65_536, seed=11)  # 3 GiB in blocks of 16 MiB
     total_limit = sum(
