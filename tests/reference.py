@@ -453,3 +453,40 @@ def hartigan(X, sample_weight, labels, *, max_passes=100) -> HartiganResult:
     centers, _ = means(labels, k)
     inertia = float(sum(w[r] * d2(Xd[r], centers[labels[r]]) for r in range(n_samples)))
     return HartiganResult(labels, centers, inertia, n_moves)
+
+
+# -- one mini-batch step (_algorithms/minibatch.py) -----------------------------------
+
+
+@dataclass
+class MiniBatchStepResult:
+    labels: np.ndarray  # (n_samples,) int32, on the centers before the step
+    inertia: float  # weighted, on the centers before the step
+    centers: np.ndarray  # (n_clusters, n_features) after the step
+    counts: np.ndarray  # (n_clusters,) the weight each center has absorbed
+
+
+def minibatch_step(X, sample_weight, centers, counts) -> MiniBatchStepResult:
+    """One step of mini-batch k-means (Sculley 2010; scikit-learn's
+    ``_mini_batch_step`` without the random reassignment), in float64.
+
+    Every row goes to its nearest center; a center ``j`` given rows of total
+    weight ``W_j > 0`` moves to ``(n_j c_j + sum_i w_i x_i) / (n_j + W_j)``, the
+    running weighted mean of all it has been given (``n_j = counts[j]``), and its
+    count becomes ``n_j + W_j``; a center given nothing stays.
+    """
+    Xd, C = dense(X), dense(centers)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    labels, _ = nearest(Xd, C)
+    inertia = float(np.sum(w * sq_distance_to_label(Xd, C, labels)))
+    counts = np.array(counts, dtype=np.float64)
+    new = C.copy()
+    for j in range(C.shape[0]):
+        mine = labels == j
+        W = w[mine].sum()
+        if W > 0:
+            new[j] = (counts[j] * C[j] + (w[mine, None] * Xd[mine]).sum(axis=0)) / (
+                counts[j] + W
+            )
+            counts[j] += W
+    return MiniBatchStepResult(labels, inertia, new, counts)

@@ -288,7 +288,8 @@ class MiniBatchKMeans(
             centers = V.check_init_centers(init, k, X.shape[1], X.dtype)
         if x_mean is not None:
             centers = centers - x_mean
-        return np.ascontiguousarray(centers, dtype=X.dtype)
+        # A copy: the steps move the centers in place, never the caller's array.
+        return np.array(centers, dtype=X.dtype, order="C")
 
     # -- fitting ------------------------------------------------------------------
 
