@@ -389,6 +389,18 @@ def test_bad_parameters_are_named(params):
         MiniBatchKMeans(2, **params).fit(np.arange(20.0).reshape(10, 2))
 
 
+def test_explicit_init_with_n_init_warns_once_like_sklearn():
+    X = blobs(300, 2, 3, seed=16)
+    with pytest.warns(RuntimeWarning, match="performing only one init"):
+        MiniBatchKMeans(3, init=X[:3], n_init=3).fit(X)
+    mbk = MiniBatchKMeans(3, init=X[:3], n_init=3)
+    with pytest.warns(RuntimeWarning, match="performing only one init"):
+        mbk.partial_fit(X[:100])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mbk.partial_fit(X[100:])
+
+
 def test_small_init_size_warns_like_sklearn():
     X = blobs(500, 2, 4, seed=15)
     with pytest.warns(RuntimeWarning, match="init_size=2 should be larger"):

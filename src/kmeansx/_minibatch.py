@@ -458,8 +458,11 @@ class MiniBatchKMeans(
             for chunk in X:
                 self.partial_fit(chunk)
             return self
-        self._check_params()
         fitted = hasattr(self, "cluster_centers_")
+        with warnings.catch_warnings():
+            if fitted:  # the n_init warning, as scikit-learn, on the first call only
+                warnings.simplefilter("ignore", RuntimeWarning)
+            self._check_params()
         if fitted:
             self._check_width(X)
         X, sample_weight = self._prepare(X, sample_weight, reset=not fitted)
