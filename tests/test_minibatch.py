@@ -408,3 +408,20 @@ def test_small_init_size_warns_like_sklearn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         MiniBatchKMeans(4, init_size=20, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("scale", [2.0**505, 2.0**-505])
+def test_extreme_magnitudes_are_clustered_exactly_scaled(scale):
+    X = blobs(2000, 3, 4, seed=17)
+    for params in ({}, {"growing_batch": True}):
+        plain = MiniBatchKMeans(4, random_state=0, **params).fit(X)
+        big = MiniBatchKMeans(4, random_state=0, **params).fit(X * scale)
+        assert big._exponent != 0  # clustered as X * 2**exponent
+        np.testing.assert_array_equal(big.labels_, plain.labels_)
+        np.testing.assert_allclose(big.cluster_centers_, plain.cluster_centers_ * scale)
+        np.testing.assert_allclose(big.inertia_, plain.inertia_ * scale**2)
+    stream = MiniBatchKMeans(4, random_state=0)
+    for start in range(0, 2000, 500):
+        stream.partial_fit(X[start : start + 500] * scale)
+    assert np.isfinite(stream.cluster_centers_).all()
+    assert np.abs(stream.cluster_centers_).max() > scale

@@ -24,7 +24,15 @@ from kmeansx._algorithms.lloyd import assign_labels
 from kmeansx._algorithms.registry import run as run_exact
 from kmeansx._backends import is_dask_collection
 from kmeansx._backends.memory import initial_centers
-from kmeansx._data import column_means, mean_variance, row_sq_norms, take_weights
+from kmeansx._data import (
+    column_means,
+    max_abs,
+    mean_variance,
+    row_sq_norms,
+    scale_exponent,
+    scaled,
+    take_weights,
+)
 from kmeansx._estimator import KMeans
 from kmeansx._init import callable_init
 from kmeansx._kernels._jit import single_threaded_blas
@@ -286,6 +294,8 @@ class MiniBatchKMeans(
             centers = callable_init(init, X, k, random_state, X.dtype)
         else:
             centers = V.check_init_centers(init, k, X.shape[1], X.dtype)
+            if self._exponent:
+                centers = np.ldexp(centers, self._exponent).astype(X.dtype)
         if x_mean is not None:
             centers = centers - x_mean
         # A copy: the steps move the centers in place, never the caller's array.
@@ -320,6 +330,7 @@ class MiniBatchKMeans(
         X, sample_weight = self._prepare(X, sample_weight, reset=True)
         n_samples = X.shape[0]
         V.check_n_clusters(self.n_clusters, n_samples)
+        X = self._scale(X, reset=True)
         random_state = check_random_state(self.random_state)
         batch_size, init_size = self._sizes(n_samples)
         self._batch_size, self._init_size = batch_size, init_size
@@ -408,12 +419,26 @@ class MiniBatchKMeans(
         self.__dict__.pop("labels_", None)
         if labels is not None:
             self.labels_ = labels
-        self.inertia_ = float(inertia)
+        self.inertia_ = self._unscaled(inertia)
         return self
+
+    def _scale(self, X, *, reset: bool = False):
+        """``X`` times the power of two that keeps its squared distances in
+        range (``kmeansx._data.scale_exponent``; fixed by the first data seen):
+        exact, and undone on the centers and the inertia."""
+        if reset:
+            self._exponent = scale_exponent(max_abs(X), X.shape[1], X.dtype)
+        return scaled(X, self._exponent) if self._exponent else X
+
+    def _unscaled(self, inertia) -> float:
+        with np.errstate(over="ignore", under="ignore"):
+            return float(np.ldexp(inertia, -2 * self._exponent))
 
     def _set_fitted(self, centers, n_steps: int, n_iter: int | None = None) -> None:
         if self._offset is not None:
             centers = centers + self._offset
+        if self._exponent:
+            centers = np.ldexp(centers, -self._exponent).astype(centers.dtype)
         self.cluster_centers_ = np.array(centers, dtype=centers.dtype)
         self._n_features_out = centers.shape[0]
         self.n_steps_ = n_steps
@@ -472,6 +497,7 @@ class MiniBatchKMeans(
         if not fitted:
             V.check_n_clusters(self.n_clusters, X.shape[0])
             self._batch_size, self._init_size = self._sizes(X.shape[0])
+            X = self._scale(X, reset=True)
             self._offset = None if sp.issparse(X) else column_means(X)
             with single_threaded_blas():
                 self._centers = self._init_centers(
@@ -479,6 +505,8 @@ class MiniBatchKMeans(
                 )
             self._state = mb.MiniBatchState(self.n_clusters)
             self.n_steps_ = 0
+        else:
+            X = self._scale(X)
         centers = self._centers
         if X.dtype != centers.dtype:
             X = X.astype(centers.dtype)
@@ -502,9 +530,8 @@ class MiniBatchKMeans(
             )
         self._set_fitted(centers, self.n_steps_ + 1)
         if self.compute_labels:
-            self.labels_, self.inertia_ = assign_labels(
-                X, sample_weight, centers, offset
-            )
+            self.labels_, inertia = assign_labels(X, sample_weight, centers, offset)
+            self.inertia_ = self._unscaled(inertia)
         return self
 
     def _check_width(self, X) -> None:
