@@ -425,3 +425,23 @@ def test_extreme_magnitudes_are_clustered_exactly_scaled(scale):
         stream.partial_fit(X[start : start + 500] * scale)
     assert np.isfinite(stream.cluster_centers_).all()
     assert np.abs(stream.cluster_centers_).max() > scale
+
+
+def test_verbose_output_matches_sklearn(capsys):
+    X = blobs(600, 3, 4, seed=1)
+    params = dict(random_state=0, verbose=1, batch_size=100, tol=1e-3, n_init=2)
+    lines = []
+    for cls in (MiniBatchKMeans, SKMiniBatchKMeans):
+        cls(4, init="random", **params).fit(X)
+        lines.append(capsys.readouterr().out.splitlines())
+    ours, theirs = lines
+    assert len(ours) == len(theirs) > 5
+    for a, b in zip(ours, theirs, strict=True):
+        # The same words and step numbers; the inertias to float rounding.
+        words_a, words_b = a.split(), b.split()
+        assert len(words_a) == len(words_b)
+        for u, v in zip(words_a, words_b, strict=True):
+            try:
+                assert float(u.rstrip(",")) == pytest.approx(float(v.rstrip(",")))
+            except ValueError:
+                assert u == v
