@@ -89,7 +89,10 @@ class MiniBatchKMeans(
     random_state : int, RandomState instance or None, default=None
     tol : float, default=0.0
         Stop when the summed squared shift of the centers in one step is at most
-        ``tol`` times the mean variance of the features (0: never).
+        ``tol`` times the mean variance of the features (0: never). With
+        ``growing_batch`` or ``final_lloyd``, the same bound ends the Lloyd
+        iterations on all the data, as ``KMeans``'s ``tol`` (0: only when no
+        label changes).
     max_no_improvement : int or None, default=10
         Stop after this many steps without improvement of the smoothed batch
         inertia (None: never). Not used by ``growing_batch``, whose batches double
