@@ -235,6 +235,17 @@ def test_save_refuses_overwrite_and_unfitted(tmp_path):
         save(KMeans(2), tmp_path / "unfitted.kmx")
 
 
+def test_save_refuses_what_load_could_not_rebuild(tmp_path):
+    from kmeansx import MiniBatchKMeans
+
+    X = np.random.default_rng(8).normal(size=(50, 2))
+    with pytest.raises(TypeError, match="MiniBatchKMeans are not supported"):
+        save(MiniBatchKMeans(2, random_state=0).fit(X), tmp_path / "mb.kmx")
+    with pytest.raises(TypeError, match="got|not supported"):
+        save(X, tmp_path / "array.kmx")
+    assert not list(tmp_path.iterdir())
+
+
 def _rewrite_array(path, name, value):
     """Replace one array of a model file, keeping its header."""
     import io

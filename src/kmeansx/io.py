@@ -501,6 +501,7 @@ def save(model, path, *, force: bool = False) -> Path:
     np.True_
     """
     from kmeansx._bisecting import BisectingKMeans
+    from kmeansx._estimator import KMeans
     from kmeansx._version import __version__
     from kmeansx.segment import Segmentation, SegmentModel
 
@@ -518,13 +519,18 @@ def save(model, path, *, force: bool = False) -> Path:
     elif isinstance(model, BisectingKMeans):
         payload, arrays = _bisecting_payload(model)
         header["kind"] = "bisecting"
-    elif hasattr(model, "cluster_centers_") or hasattr(model, "get_params"):
+    elif isinstance(model, KMeans):
         payload, arrays = _kmeans_payload(model)
         header["kind"] = "kmeans"
     else:
+        name = type(model).__name__
         raise TypeError(
-            f"save() takes a fitted KMeans or a segment() result, got "
-            f"{type(model).__name__}."
+            "save() takes a fitted KMeans, BisectingKMeans or segment() result; "
+            + (
+                f"model files of a {name} are not supported yet."
+                if hasattr(model, "cluster_centers_")
+                else f"got {name}."
+            )
         )
     header.update(payload)
     header["arrays"] = sorted(arrays)
