@@ -229,6 +229,20 @@ def check_finite(X, *, name: str = "X", columns=None, index=None) -> None:
         )
 
 
+def check_nonzero_rows(norms, *, name: str = "X", index=None) -> None:
+    """Cosine k-means needs a direction for every row: raise naming the rows of
+    zeros (``norms``: the row norms; ``index``: a DataFrame's row labels)."""
+    zero = np.flatnonzero(norms == 0)
+    if zero.size == 0:
+        return
+    labels = list(np.asarray(index)[zero]) if index is not None else list(zero)
+    raise ValueError(
+        f"{name} has a row of zeros at row(s) {format_rows(labels)}: it has no "
+        "direction, so it has no cosine to any center. Drop those rows (keep "
+        f"{name}[np.abs({name}).sum(axis=1) > 0]) or use KMeans, which takes them."
+    )
+
+
 def check_n_clusters(n_clusters: int, n_samples: int) -> None:
     if n_samples < n_clusters:
         raise ValueError(
