@@ -10,6 +10,7 @@ parts (plots, Dask) import their dependencies only when called.
 from kmeansx._bisecting import BisectingKMeans
 from kmeansx._estimator import KMeans
 from kmeansx._history import KMeansHistory
+from kmeansx._spherical import SphericalKMeans
 from kmeansx._version import __version__
 from kmeansx.io import load, save
 from kmeansx.segment import segment
@@ -17,6 +18,7 @@ from kmeansx.selection import choose_k
 from kmeansx.steps import kmeans_plusplus
 
 __all__ = ["KMeans", "BisectingKMeans", "KMeansHistory", "kmeans_plusplus"]
+__all__ += ["SphericalKMeans"]
 __all__ += ["choose_k", "segment", "save", "load", "plot", "datasets", "__version__"]
 
 
