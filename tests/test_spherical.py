@@ -348,8 +348,41 @@ def test_nan_and_too_many_clusters():
         SphericalKMeans(2).fit(X)
 
 
-def test_dask_is_refused_with_the_alternative():
+# -- Dask (the local scheduler runs the same tasks as a cluster) ---------------------
+
+
+@pytest.mark.parametrize("init", ["array", "random", "k-means||", "k-means++"])
+def test_dask_gives_the_in_memory_fit(init):
     da = pytest.importorskip("dask.array")
-    X = da.from_array(directions(40, 3, 2, seed=33), chunks=20)
-    with pytest.raises(NotImplementedError, match=r"X.compute\(\)"):
-        SphericalKMeans(2).fit(X)
+    X = directions(3000, 6, 8, seed=33, spread=0.8).astype(np.float32)
+    w = np.random.default_rng(34).uniform(0.5, 2.0, 3000).astype(np.float32)
+    start = first_rows(X, 8, seed=35) if init == "array" else init
+    params = {"init": start, "n_init": 1, "random_state": 2, "record_history": True}
+    ours = SphericalKMeans(8, **params).fit(X, sample_weight=w)
+    lazy = SphericalKMeans(8, **params).fit(
+        da.from_array(X, chunks=700), sample_weight=da.from_array(w, chunks=700)
+    )
+    np.testing.assert_array_equal(lazy.labels_, ours.labels_)
+    assert lazy.n_iter_ == ours.n_iter_
+    np.testing.assert_allclose(lazy.inertia_, ours.inertia_, rtol=1e-5)
+    np.testing.assert_allclose(lazy.cluster_centers_, ours.cluster_centers_, atol=1e-6)
+    np.testing.assert_array_equal(lazy.history_.n_changed, ours.history_.n_changed)
+    Xd = da.from_array(X, chunks=700)
+    np.testing.assert_array_equal(lazy.predict(Xd).compute(), ours.predict(X))
+    np.testing.assert_allclose(
+        lazy.transform(Xd).compute(), ours.transform(X), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        lazy.score(Xd, sample_weight=w), ours.score(X, sample_weight=w), rtol=1e-5
+    )
+
+
+def test_dask_rows_of_zeros_are_named_by_position():
+    da = pytest.importorskip("dask.array")
+    X = directions(100, 3, 2, seed=36)
+    X[[12, 77]] = 0.0
+    with pytest.raises(ValueError, match=r"row of zeros at row\(s\) 12, 77"):
+        SphericalKMeans(2).fit(da.from_array(X, chunks=30))
+    skm = SphericalKMeans(2, random_state=0).fit(directions(100, 3, 2, seed=36))
+    with pytest.raises(ValueError, match="row of zeros"):
+        skm.predict(da.from_array(X, chunks=30)).compute()

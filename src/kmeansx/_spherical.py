@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from kmeansx import _validation as V
 from kmeansx._algorithms.lloyd import assign_labels
-from kmeansx._backends import is_dask_collection
+from kmeansx._backends import dask_backend, is_dask_collection
 from kmeansx._backends.memory import MemorySource
 from kmeansx._data import is_sparse, kernel_view, row_norms, unit_rows
 from kmeansx._estimator import KMeans
@@ -93,7 +95,10 @@ class SphericalKMeans(KMeans):
     and in ``predict``, ``transform`` and ``score``. A center whose rows cancel out
     (a weighted sum of zero) keeps its previous position. ``transform`` gives the
     cosine distances ``1 - cos``, and ``score`` the opposite of the inertia. Dask
-    collections are not taken yet: fit on ``X.compute()``.
+    collections run through the same driver, block by block: their rows are
+    scaled to unit length as each block is read (never stored), after one pass
+    that checks for rows of zeros; ``predict``, ``transform`` and ``score`` on
+    them are lazy or computed as :class:`KMeans`'s.
 
     Examples
     --------
@@ -142,9 +147,11 @@ class SphericalKMeans(KMeans):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array or DataFrame} of shape \
+                (n_samples, n_features)
             Training data, no row of zeros. float32 stays float32 (sums are
-            float64); other types become float64.
+            float64); other types become float64. A Dask collection is clustered
+            block by block on the current ``distributed`` client.
         y : Ignored
         sample_weight : array-like of shape (n_samples,) or float, default=None
             Weight of each sample.
@@ -165,37 +172,47 @@ class SphericalKMeans(KMeans):
         True
         """
         n_init = self._check_params()
-        self._no_dask(X)
+        with self._source(X, sample_weight) as (source, init):
+            result = fit_kmeans(
+                source,
+                n_clusters=self.n_clusters,
+                init=init,
+                n_init=n_init,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                verbose=self.verbose,
+                random_state=check_random_state(self.random_state),
+                record_history=self.record_history,
+                algorithm=self._algorithm(),
+                callback=callback,
+                spherical=True,
+            )
+        self._set_fitted(result)
+        return self
+
+    @contextlib.contextmanager
+    def _source(self, X, sample_weight):
+        """The unit rows of ``X`` as a source, and ``init`` checked (unit)."""
+        if is_dask_collection(X):
+            backend = dask_backend()
+            names = backend.names_view(X)
+            columns = X if hasattr(X, "columns") else None
+            X = backend.as_dask_array(X)
+            init = self._check_init(X.shape[1], X.dtype)
+            _check_feature_names(self, names, reset=True)
+            self.n_features_in_ = X.shape[1]
+            with backend.open_source(
+                X, sample_weight, self.n_clusters, columns, spherical=True
+            ) as source:
+                yield source, init
+            return
         index = getattr(X, "index", None)
         X = self._check_X(X, reset=True)
         V.check_n_clusters(self.n_clusters, X.shape[0])
         sample_weight = V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
         init = self._check_init(X.shape[1], X.dtype)
         X = self._unit(X, index, copy=self.copy_x)
-        result = fit_kmeans(
-            MemorySource(X, sample_weight, init, spherical=True),
-            n_clusters=self.n_clusters,
-            init=init,
-            n_init=n_init,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            verbose=self.verbose,
-            random_state=check_random_state(self.random_state),
-            record_history=self.record_history,
-            algorithm=self._algorithm(),
-            callback=callback,
-            spherical=True,
-        )
-        self._set_fitted(result)
-        return self
-
-    def _no_dask(self, X) -> None:
-        if is_dask_collection(X):
-            raise NotImplementedError(
-                "SphericalKMeans does not take Dask collections yet: fit, predict "
-                "and transform in memory (X.compute(), dense or sparse), or use "
-                "KMeans on Dask."
-            )
+        yield MemorySource(X, sample_weight, init, spherical=True), init
 
     def _check_init(self, n_features: int, dtype):
         init = super()._check_init(n_features, dtype)
@@ -236,10 +253,8 @@ class SphericalKMeans(KMeans):
         >>> SphericalKMeans(2, random_state=0).fit_transform([[1, 0], [0, 1]]).shape
         (2, 2)
         """
-        self._no_dask(X)
-        index = getattr(X, "index", None)
         self.fit(X, sample_weight=sample_weight)
-        return self._transform(self._check_X(X, reset=False), index)
+        return self.transform(X)
 
     def predict(self, X, sample_weight=None):
         """The center of largest cosine similarity for each sample.
@@ -262,6 +277,8 @@ class SphericalKMeans(KMeans):
         >>> bool((skm.predict([[5, 1], [1, 5]]) == skm.labels_).all())
         True
         """
+        if is_dask_collection(X):
+            return dask_backend().predict(self, X, spherical=True)
         return self._labels_inertia(X, sample_weight)[0]
 
     def score(self, X, y=None, sample_weight=None):
@@ -274,6 +291,8 @@ class SphericalKMeans(KMeans):
         >>> round(skm.score([[1.0, 0.0], [0.0, 1.0]]), 6)
         -0.585786
         """
+        if is_dask_collection(X):
+            return dask_backend().score(self, X, sample_weight, spherical=True)
         return -self._labels_inertia(X, sample_weight)[1]
 
     def transform(self, X):
@@ -291,13 +310,13 @@ class SphericalKMeans(KMeans):
         >>> skm.transform([[0.0, 2.0], [-3.0, 0.0]]).round(6).tolist()
         [[1.0], [2.0]]
         """
-        self._no_dask(X)
+        if is_dask_collection(X):
+            return dask_backend().transform(self, X, spherical=True)
         check_is_fitted(self)
         index = getattr(X, "index", None)
         return self._transform(self._check_X(X, reset=False), index)
 
     def _labels_inertia(self, X, sample_weight):
-        self._no_dask(X)
         check_is_fitted(self)
         index = getattr(X, "index", None)
         X = self._check_X(X, reset=False)
