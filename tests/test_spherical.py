@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 
 import reference as ref
-from kmeansx import KMeans, SphericalKMeans
+from kmeansx import KMeans, SphericalKMeans, choose_k
 from kmeansx._algorithms.registry import ALGORITHMS
 from kmeansx._kernels import _jit
 
@@ -386,3 +386,26 @@ def test_dask_rows_of_zeros_are_named_by_position():
     skm = SphericalKMeans(2, random_state=0).fit(directions(100, 3, 2, seed=36))
     with pytest.raises(ValueError, match="row of zeros"):
         skm.predict(da.from_array(X, chunks=30)).compute()
+
+
+# -- choose_k ----------------------------------------------------------------------
+
+
+def test_choose_k_by_angle():
+    # Three directions, rows of lengths from 0.01 to 100: by angle, three clusters.
+    X = directions(300, 3, 3, seed=37, spread=0.15)
+    choice = choose_k(X, range(1, 7), metric="cosine", random_state=0, progress=False)
+    assert choice.recommended_k == 3
+    skm = SphericalKMeans(3, n_init=10, random_state=1).fit(X)
+    np.testing.assert_allclose(choice.table["inertia"][2], skm.inertia_, rtol=1e-6)
+
+
+def test_choose_k_metric_checks():
+    X = directions(40, 3, 2, seed=38)
+    with pytest.raises(ValueError, match="metric must be"):
+        choose_k(X, range(1, 3), metric="manhattan", progress=False)
+    with pytest.raises(ValueError, match="strategy='kmeans'"):
+        choose_k(X, range(1, 3), metric="cosine", strategy="bisecting", progress=False)
+    X[3] = 0.0
+    with pytest.raises(ValueError, match=r"row of zeros at row\(s\) 3"):
+        choose_k(X, range(1, 3), metric="cosine", progress=False)
