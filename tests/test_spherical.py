@@ -409,3 +409,15 @@ def test_choose_k_metric_checks():
     X[3] = 0.0
     with pytest.raises(ValueError, match=r"row of zeros at row\(s\) 3"):
         choose_k(X, range(1, 3), metric="cosine", progress=False)
+
+
+def test_a_model_file_keeps_the_cosine(tmp_path):
+    from kmeansx import load, save
+
+    X = directions(200, 4, 3, seed=39)
+    skm = SphericalKMeans(3, random_state=0, record_history=True).fit(X)
+    back = load(save(skm, tmp_path / "sph.kmx"))
+    assert type(back) is SphericalKMeans
+    assert back.get_params() == skm.get_params()
+    np.testing.assert_array_equal(back.transform(X), skm.transform(X))
+    assert back.score(X) == skm.score(X)
