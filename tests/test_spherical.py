@@ -421,3 +421,30 @@ def test_a_model_file_keeps_the_cosine(tmp_path):
     assert back.get_params() == skm.get_params()
     np.testing.assert_array_equal(back.transform(X), skm.transform(X))
     assert back.score(X) == skm.score(X)
+
+
+def test_sparse_rows_are_never_made_dense(monkeypatch):
+    X = directions(3000, 40, 6, seed=40, fmt="csr")
+    ok = sp.csr_matrix.toarray
+
+    def toarray(self, *args, **kwargs):
+        # Single rows (relocation) and a few seeds are fine; X itself never.
+        assert self.shape[0] < 100, f"densified {self.shape}"
+        return ok(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", toarray)
+    for init in ("k-means++", "k-means||", "random"):
+        skm = SphericalKMeans(6, init=init, random_state=0).fit(X)
+        skm.predict(X), skm.transform(X), skm.score(X)
+
+
+def test_the_callback_sees_the_cosine_objective():
+    X = directions(500, 6, 4, seed=41, spread=1.0)
+    seen = []
+    skm = SphericalKMeans(4, random_state=0, record_history=True, tol=0.0)
+    skm.fit(X, callback=lambda i, inertia, n, shift: seen.append(inertia))
+    np.testing.assert_array_equal(seen, skm.history_.inertia)
+    # The last iteration's objective, on the centers before its update.
+    U, C = ref.unit(X), skm.history_.centers[-2]
+    want = (1 - (U @ C.T).max(axis=1)).sum()
+    np.testing.assert_allclose(seen[-1], want, rtol=1e-9)
