@@ -490,3 +490,67 @@ def minibatch_step(X, sample_weight, centers, counts) -> MiniBatchStepResult:
             )
             counts[j] += W
     return MiniBatchStepResult(labels, inertia, new, counts)
+
+
+# -- spherical (cosine) k-means -----------------------------------------------------
+
+
+def unit(X) -> np.ndarray:
+    """Rows of ``X`` divided by their norms, in float64 (dense)."""
+    Xd = dense(X)
+    return Xd / np.linalg.norm(Xd, axis=1)[:, None]
+
+
+def spherical_lloyd(
+    X, sample_weight, centers_init, *, max_iter=300, tol=0.0
+) -> LloydResult:
+    """One spherical (cosine) k-means run, written by its definition.
+
+    The rows of ``X`` and the initial centers are scaled to unit length. Iteration
+    ``t``: give every row the center of largest cosine ``x . c`` (ties to the lowest
+    index), stop at once if no label changed; else relocate empty clusters (the
+    rows of largest ``1 - cos`` to their own centers each seed one), take the
+    weighted means (a still-empty cluster on the heaviest cluster's), scale them to
+    unit length (a zero mean keeps its previous center), and stop if the summed
+    squared center shift is ``<= tol``. The inertia is ``sum w (1 - cos)``.
+    """
+    U = unit(X)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    centers = unit(centers_init)
+    n_samples = U.shape[0]
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    res = LloydResult(labels, 0.0, centers, 0, [centers.copy()])
+    k = centers.shape[0]
+    strict = False
+    for i in range(max_iter):
+        cos = U @ centers.T
+        new_labels = np.argmax(cos, axis=1).astype(np.int32)
+        n_changed = int(np.count_nonzero(new_labels != labels))
+        labels = new_labels
+        inertia = float(w @ (1.0 - cos[np.arange(n_samples), labels]))
+        sums = np.zeros((k, U.shape[1]))
+        np.add.at(sums, labels, U * w[:, None])
+        weights = np.bincount(labels, weights=w, minlength=k).astype(np.float64)
+        relocate_empty_clusters(U, w, centers, labels, sums, weights)
+        means = average_centers(sums, weights)
+        norms = np.linalg.norm(means, axis=1)
+        new_centers = centers.copy()
+        new_centers[norms > 0] = means[norms > 0] / norms[norms > 0, None]
+        shift = float(((new_centers - centers) ** 2).sum())
+        centers = new_centers
+        res.history_centers.append(centers.copy())
+        res.history_inertia.append(inertia)
+        res.history_n_changed.append(n_changed)
+        res.n_iter = i + 1
+        if n_changed == 0:
+            strict = True
+            break
+        if shift <= tol:
+            break
+    cos = U @ centers.T
+    if not strict:
+        labels = np.argmax(cos, axis=1).astype(np.int32)
+    res.labels = labels
+    res.centers = centers
+    res.inertia = float(w @ (1.0 - cos[np.arange(n_samples), labels]))
+    return res

@@ -11,6 +11,7 @@ from kmeansx._bisecting import BisectingKMeans
 from kmeansx._estimator import KMeans
 from kmeansx._history import KMeansHistory
 from kmeansx._minibatch import MiniBatchKMeans
+from kmeansx._spherical import SphericalKMeans
 from kmeansx._version import __version__
 from kmeansx.io import load, save
 from kmeansx.segment import segment
@@ -19,6 +20,7 @@ from kmeansx.steps import kmeans_plusplus
 
 __all__ = ["KMeans", "BisectingKMeans", "KMeansHistory", "kmeans_plusplus"]
 __all__ += ["MiniBatchKMeans"]
+__all__ += ["SphericalKMeans"]
 __all__ += ["choose_k", "segment", "save", "load", "plot", "datasets", "__version__"]
 
 

@@ -169,3 +169,43 @@ def scaled(X, exponent: int):
         out.data = np.ldexp(X.data, exponent).astype(X.dtype, copy=False)
         return out
     return np.ldexp(X, exponent).astype(X.dtype, copy=False)
+
+
+def row_norms(X) -> np.ndarray:
+    """Euclidean norm of every row (dense or CSR), in float64, also for rows whose
+    squares would overflow or underflow float64 (those are scaled by their largest
+    magnitude first); 0 only for rows of zeros."""
+    if sp.issparse(X):
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        data = X.data.astype(np.float64)
+        sq = np.bincount(rows, weights=data * data, minlength=X.shape[0])
+    else:
+        sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    norms = np.sqrt(sq)
+    for i in np.flatnonzero(~((sq > 0) & (sq < np.inf))):
+        row = dense_rows(X, [i])[0].astype(np.float64)
+        largest = float(np.abs(row).max()) if row.size else 0.0
+        if largest > 0:
+            norms[i] = largest * float(np.sqrt(np.sum((row / largest) ** 2)))
+    return norms
+
+
+def unit_rows(X, norms, *, copy: bool = True):
+    """``X`` with every row divided by its norm (``norms``, none zero), in X's
+    dtype: rows of unit length, as cosine (spherical) k-means reads them.
+
+    Dense ``X`` is divided in place when ``copy=False``; a CSR matrix gets a new
+    ``data`` array (its ``indices`` and ``indptr`` are shared), and is never made
+    dense.
+    """
+    if sp.issparse(X):
+        scale = np.repeat(norms, np.diff(X.indptr))
+        data = np.divide(X.data, scale).astype(X.dtype, copy=False)
+        out = sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape, copy=False)
+        out.has_sorted_indices = X.has_sorted_indices
+        return out
+    out = X if not copy else np.empty_like(X, order="C")
+    # float64 division, rounded once to X's dtype (the ufunc casts in buffers, so
+    # float32 data takes no float64 copy).
+    np.divide(X, norms[:, None], out=out, casting="same_kind")
+    return out

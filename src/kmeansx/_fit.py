@@ -21,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from kmeansx._algorithms.hartigan import refine_hartigan
 from kmeansx._algorithms.loop import Callback, LoopOptions, run_loop
+from kmeansx._data import row_norms, unit_rows
 from kmeansx._history import KMeansHistory
 from kmeansx._kernels._jit import single_threaded_blas
 
@@ -55,6 +56,7 @@ def fit_kmeans(
     algorithm: str = "lloyd",
     callback: Callback | None = None,
     refine: str | None = None,
+    spherical: bool = False,
 ) -> FitResult:
     """Run ``n_init`` runs of ``algorithm`` on a prepared source; keep the lowest
     inertia (a later run must also be a different clustering, as in scikit-learn).
@@ -66,15 +68,24 @@ def fit_kmeans(
     (:func:`kmeansx._algorithms.hartigan.refine_hartigan`, in-memory dense
     sources only) before the best run is chosen; the result's ``n_moves`` counts
     the moves of the kept run (None without refinement).
+
+    ``spherical=True`` runs cosine (spherical) k-means on a source of unit rows
+    (not centered): every run starts from its initial centers scaled to unit
+    length, the loop keeps them so (``LoopOptions.spherical``), and the inertia is
+    ``sum w (1 - cos)``.
     """
     tol_abs = source.mean_variance * tol if tol > 0 else 0.0
-    loop = LoopOptions(max_iter, tol_abs, bool(verbose), record_history, callback)
+    loop = LoopOptions(
+        max_iter, tol_abs, bool(verbose), record_history, callback, spherical
+    )
     best = None
     with single_threaded_blas():
         for run_index in range(n_init):
             centers_init = source.initial_centers(
                 init, n_clusters, random_state, last=run_index == n_init - 1
             )
+            if spherical:
+                centers_init = _unit_initial_centers(centers_init)
             if verbose:
                 print("Initialization complete")
             run = run_loop(source.new_step(algorithm, n_clusters), centers_init, loop)
@@ -108,6 +119,19 @@ def fit_kmeans(
     if source.exponent:
         centers, inertia, history = _unscaled(centers, inertia, history, source)
     return FitResult(centers, best.labels, inertia, best.n_iter, history, best_moves)
+
+
+def _unit_initial_centers(centers) -> np.ndarray:
+    """Initial centers scaled to unit length (spherical k-means)."""
+    norms = row_norms(centers)
+    zero = np.flatnonzero(norms == 0)
+    if zero.size:
+        raise ValueError(
+            f"The initial center(s) {zero.tolist()} have zero length: cosine "
+            "k-means needs a direction for every center. Return nonzero centers "
+            "from the init callable, or use init='k-means++'."
+        )
+    return unit_rows(centers, norms)
 
 
 def _unscaled(centers, inertia, history, source):

@@ -296,6 +296,7 @@ def kmeans_parallel(
     random_state,
     n_rounds: int = KPAR_ROUNDS,
     oversampling: float = KPAR_OVERSAMPLING,
+    spherical: bool = False,
 ) -> np.ndarray:
     """The rounds of k-means|| over ``sampler``, then the candidates' reduction.
 
@@ -306,7 +307,8 @@ def kmeans_parallel(
     uniform hashed from ``seed`` and ``i`` is below ``scale * w_i * D(x_i)^2``);
     ``candidate_weights()``, the weight of the rows nearest to each candidate;
     ``candidates()``, the candidates' centered rows; ``rows(rows)``, any centered
-    rows.
+    rows. ``spherical`` (rows of unit length, for cosine k-means) runs the
+    candidates' Lloyd iterations as spherical k-means: unit centers.
     """
     weight = sampler.weight
     n_samples = weight.shape[0]
@@ -329,7 +331,14 @@ def kmeans_parallel(
         cand_weight = np.concatenate([cand_weight, weight[extra]])
     cand_weight = cand_weight.astype(cands.dtype)
     centers = kmeans_plusplus_init(cands, n_clusters, cand_weight, random_state)[0]
-    return run("lloyd", cands, cand_weight, centers, max_iter=KPAR_REFINE_ITER).centers
+    return run(
+        "lloyd",
+        cands,
+        cand_weight,
+        centers,
+        max_iter=KPAR_REFINE_ITER,
+        spherical=spherical,
+    ).centers
 
 
 class MemorySampler:
@@ -399,6 +408,7 @@ def kmeans_parallel_init(
     n_rounds: int = KPAR_ROUNDS,
     oversampling: float = KPAR_OVERSAMPLING,
     x_mean=None,
+    spherical: bool = False,
 ):
     """k-means|| (scalable k-means++, Bahmani et al. 2012) on in-memory ``X``.
 
@@ -411,7 +421,8 @@ def kmeans_parallel_init(
     from ``random_state``: the first center and one seed per round, the round's
     uniform for row ``i`` being a hash of the seed and ``i`` (so a blocked, e.g.
     Dask, run draws the same rows). Returns the centers (not rows of ``X`` after
-    the refinement) in ``X``'s dtype.
+    the refinement) in ``X``'s dtype; ``spherical`` (unit rows) refines them by
+    spherical k-means, so they have unit length.
 
     Examples
     --------
@@ -423,4 +434,6 @@ def kmeans_parallel_init(
     [0.0, 9.0]
     """
     sampler = MemorySampler(X, sample_weight, x_sqnorm, x_mean)
-    return kmeans_parallel(sampler, n_clusters, random_state, n_rounds, oversampling)
+    return kmeans_parallel(
+        sampler, n_clusters, random_state, n_rounds, oversampling, spherical
+    )

@@ -502,6 +502,7 @@ def save(model, path, *, force: bool = False) -> Path:
     """
     from kmeansx._bisecting import BisectingKMeans
     from kmeansx._estimator import KMeans
+    from kmeansx._spherical import SphericalKMeans
     from kmeansx._version import __version__
     from kmeansx.segment import Segmentation, SegmentModel
 
@@ -519,6 +520,11 @@ def save(model, path, *, force: bool = False) -> Path:
     elif isinstance(model, BisectingKMeans):
         payload, arrays = _bisecting_payload(model)
         header["kind"] = "bisecting"
+    elif isinstance(model, SphericalKMeans):
+        # Its own kind: loaded as a KMeans it would predict and transform by
+        # Euclidean distance on rows not scaled to unit length.
+        payload, arrays = _kmeans_payload(model)
+        header["kind"] = "spherical"
     elif isinstance(model, KMeans):
         payload, arrays = _kmeans_payload(model)
         header["kind"] = "kmeans"
@@ -688,11 +694,12 @@ def _build_kmeans(header: dict, arrays: dict):
     from kmeansx._estimator import KMeans
     from kmeansx._fit import FitResult
     from kmeansx._history import KMeansHistory
+    from kmeansx._spherical import SphericalKMeans
 
     params = dict(header["params"])
     if isinstance(params.get("init"), dict):
         params["init"] = arrays[params["init"]["array"]]
-    km = KMeans(**params)
+    km = (SphericalKMeans if header.get("kind") == "spherical" else KMeans)(**params)
     fitted = header["fitted"]
     centers = arrays["cluster_centers"]
     history = None
@@ -753,7 +760,7 @@ def load(path):
         if header.get("kind") == "bisecting":
             return _build_bisecting(header, arrays)
         km = _build_kmeans(header, arrays)
-        if header.get("kind") == "kmeans":
+        if header.get("kind") in ("kmeans", "spherical"):
             return km
         if header.get("kind") != "segment":
             raise ValueError(f"unknown model kind {header.get('kind')!r}")

@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from kmeansx._bisecting import BisectingKMeans
 from kmeansx._estimator import KMeans
 from kmeansx._knee import find_knee
+from kmeansx._spherical import SphericalKMeans
 from kmeansx._tables import as_prepared, check_scale
 
 __all__ = ["KChoice", "choose_k", "METHODS"]
@@ -226,6 +227,7 @@ def choose_k(
     progress: bool | None = None,
     refine: str | None = None,
     strategy: str = "kmeans",
+    metric: str = "euclidean",
 ) -> KChoice:
     """Fit k-means for every k in ``k_range`` and recommend how many clusters.
 
@@ -286,6 +288,13 @@ def choose_k(
         gap's references included) and scores every k on its tree
         (``labels_for(k)``, ``inertia_for(k)``): one pass instead of one fit per
         k. Not with ``refine``.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        "cosine" clusters by angle with :class:`kmeansx.SphericalKMeans` (the
+        inertia is ``sum (1 - cos)``; no row may be all zeros): the silhouette
+        uses cosine distances, Calinski-Harabasz and Davies-Bouldin are computed
+        on the rows scaled to unit length (where squared Euclidean distance is
+        ``2 (1 - cos)``), and the gap's reference rows are drawn in the bounding
+        box of the unit rows. Not with ``strategy="bisecting"`` or ``refine``.
 
     Returns
     -------
@@ -325,6 +334,14 @@ def choose_k(
         raise ValueError(f"strategy must be 'kmeans' or 'bisecting', got {strategy!r}.")
     if strategy == "bisecting" and refine is not None:
         raise ValueError("refine is for strategy='kmeans' only; use refine=None.")
+    if metric not in ("euclidean", "cosine"):
+        raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}.")
+    cosine = metric == "cosine"
+    if cosine and (strategy != "kmeans" or refine is not None):
+        raise ValueError(
+            "metric='cosine' fits SphericalKMeans for every k: use it with "
+            "strategy='kmeans' and refine=None."
+        )
     fits_at = {}
 
     def fit_bisecting(data, k, s):
@@ -342,14 +359,20 @@ def choose_k(
     def fit(data, k, s):
         if strategy == "bisecting":
             return fit_bisecting(data, k, s)
+        if cosine:
+            skm = SphericalKMeans(
+                k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=s
+            )
+            return skm.fit(data)
         km = KMeans(
             k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=s, refine=refine
         )
         return km.fit(data)
 
     with _Progress(len(ks) * (1 + B), "choosing k", progress) as bar:
-        scores = _scores(Z, ks, methods, fit, seed, silhouette_sample_size, bar)
-        ref_logw = _reference_log_inertia(Z, ks, B, fit, seed, bar)
+        scores = _scores(Z, ks, methods, fit, seed, silhouette_sample_size, bar, metric)
+        U = _unit_rows(Z) if cosine else Z
+        ref_logw = _reference_log_inertia(U, ks, B, fit, seed, bar)
     table, recommended = _recommendations(ks, methods, scores, ref_logw)
     k, reason = _vote(recommended, methods)
     sampled = "silhouette" in methods and Z.shape[0] > silhouette_sample_size
@@ -374,8 +397,11 @@ def _seed(random_state) -> int:
     return int(rs.randint(2**31 - 1))
 
 
-def _scores(Z, ks, methods, fit, seed, silhouette_sample_size, bar) -> dict:
-    """Inertia and every score that needs no reference data, one fit per k."""
+def _scores(
+    Z, ks, methods, fit, seed, silhouette_sample_size, bar, metric="euclidean"
+) -> dict:
+    """Inertia and every score that needs no reference data, one fit per k
+    (``metric="cosine"``: see :func:`choose_k`)."""
     from sklearn import metrics
 
     n = Z.shape[0]
@@ -383,8 +409,12 @@ def _scores(Z, ks, methods, fit, seed, silhouette_sample_size, bar) -> dict:
         name: np.full(len(ks), np.nan)
         for name in ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin")
     }
+    # Unit rows for the Euclidean scores of a cosine fit (fit checks for zero rows).
+    U = None
     for i, k in enumerate(ks):
         km = fit(Z, k, seed)
+        if U is None:
+            U = _unit_rows(Z) if metric == "cosine" else Z
         cols["inertia"][i] = km.inertia_
         if 2 <= k <= n - 1:  # the scores need two clusters and a point to spare
             lab = km.labels_
@@ -392,17 +422,22 @@ def _scores(Z, ks, methods, fit, seed, silhouette_sample_size, bar) -> dict:
                 cols["silhouette"][i] = metrics.silhouette_score(
                     Z,
                     lab,
+                    metric=metric,
                     sample_size=silhouette_sample_size
                     if n > silhouette_sample_size
                     else None,
                     random_state=seed,
                 )
             if "calinski_harabasz" in methods:
-                cols["calinski_harabasz"][i] = metrics.calinski_harabasz_score(Z, lab)
+                cols["calinski_harabasz"][i] = metrics.calinski_harabasz_score(U, lab)
             if "davies_bouldin" in methods:
-                cols["davies_bouldin"][i] = metrics.davies_bouldin_score(Z, lab)
+                cols["davies_bouldin"][i] = metrics.davies_bouldin_score(U, lab)
         bar.advance()
     return cols
+
+
+def _unit_rows(Z) -> np.ndarray:
+    return Z / np.linalg.norm(Z, axis=1, keepdims=True)
 
 
 def _reference_log_inertia(Z, ks, B: int, fit, seed: int, bar) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmeansx._algorithms.relocation import average_centers
+from kmeansx._algorithms.relocation import average_centers, unit_centers
 from kmeansx._history import KMeansHistory
 from kmeansx._kernels._jit import single_threaded_blas
 
@@ -38,6 +38,15 @@ class LoopOptions:
     every iteration and why the run stopped; ``record_history`` keeps the centers,
     inertia and changed labels of every iteration; ``callback(iteration, inertia,
     n_changed, center_shift)`` is called after every iteration.
+
+    ``spherical`` runs cosine (spherical) k-means on rows of unit length: every
+    update scales the centers to unit length (after relocation; see
+    :func:`~kmeansx._algorithms.relocation.unit_centers`), and every inertia
+    reported is the cosine objective ``sum w (1 - cos)``, half the squared
+    distances the passes sum (``||x - c||^2 = 2 (1 - cos)`` for unit ``x`` and
+    ``c``). The passes themselves are unchanged: on the unit sphere the nearest
+    center by angle is the nearest by Euclidean distance, so every exact step
+    serves, and the bound steps measure center shifts on the centers they read.
     """
 
     max_iter: int = 300
@@ -45,6 +54,7 @@ class LoopOptions:
     verbose: bool = False
     record_history: bool = False
     callback: Callback | None = None
+    spherical: bool = False
 
     @property
     def wants_inertia(self) -> bool:
@@ -68,15 +78,21 @@ def run_loop(new_step, centers_init: np.ndarray, options: LoopOptions) -> RunRes
 
 def _iterate(step, centers_init, options: LoopOptions) -> RunResult:
     verbose, callback = options.verbose, options.callback
+    # Spherical k-means reports sum w (1 - cos) = half the squared distances.
+    half = 0.5 if options.spherical else 1.0
     centers = np.ascontiguousarray(centers_init, dtype=step.dtype)
     history = _History(centers) if options.record_history else None
     i = 0
     for i in range(options.max_iter):
         sums, weights, inertia, n_changed = step.run(centers)
+        inertia = inertia * half
         if verbose:
             print(f"Iteration {i}, inertia {inertia}.")
         step.relocate_empty(centers, sums, weights)
-        new_centers = average_centers(sums, weights, step.dtype)
+        if options.spherical:
+            new_centers = unit_centers(sums, weights, centers)
+        else:
+            new_centers = average_centers(sums, weights, step.dtype)
         shift_sq = float(((new_centers - centers) ** 2).sum())
         centers = np.ascontiguousarray(new_centers)
         if history is not None:
@@ -96,7 +112,7 @@ def _iterate(step, centers_init, options: LoopOptions) -> RunResult:
             break
     # The labels of a strict convergence already match the centers; otherwise the
     # final pass makes them match. Either way it gives the inertia.
-    inertia = step.run(centers, final=True)[2]
+    inertia = step.run(centers, final=True)[2] * half
     return RunResult(
         step.labels,
         float(inertia),

@@ -59,8 +59,28 @@ def average_centers(sums, weights, dtype) -> np.ndarray:
     but an empty cluster listed before the heaviest one receives that cluster's
     weighted sum instead of its mean; we place it on the mean.
     """
+    return _means(sums, weights).astype(dtype)
+
+
+def _means(sums, weights) -> np.ndarray:
     centers = np.array(sums, dtype=np.float64)
     full = weights > 0
     centers[full] /= weights[full, None]
     centers[~full] = centers[int(np.argmax(weights))]
-    return centers.astype(dtype)
+    return centers
+
+
+def unit_centers(sums, weights, previous) -> np.ndarray:
+    """Spherical k-means' update: :func:`average_centers` scaled to unit length,
+    in ``previous``'s dtype.
+
+    The scaling is done in float64, after any relocation, so that every center a
+    pass reads has unit length. A center whose points cancel out (their weighted
+    sum is zero: it has no direction) keeps its previous position.
+    """
+    centers = _means(sums, weights)
+    norms = np.sqrt(np.einsum("ij,ij->i", centers, centers))
+    moved = norms > 0
+    centers[moved] /= norms[moved, None]
+    centers[~moved] = previous[~moved]
+    return centers.astype(previous.dtype)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from kmeansx._data import max_abs, scale_exponent, scaled
+from kmeansx._data import max_abs, row_norms, scale_exponent, scaled, unit_rows
 from kmeansx._init import KPP_CHUNK_ROWS
 from kmeansx._kernels import assign as _assign
 from kmeansx._kernels import distances as _dist
@@ -246,6 +246,28 @@ def block_stats(x):
     return n, sums, m2, None, largest
 
 
+def zero_rows(x) -> np.ndarray:
+    """The rows of zeros of a block (local positions): spherical k-means' check."""
+    return np.flatnonzero(row_norms(rows(x)) == 0)
+
+
+def unit_block(x):
+    """A block's rows scaled to unit length (spherical k-means), in its dtype.
+
+    A fit checks for rows of zeros first (:func:`zero_rows`, naming them by their
+    global position); this check names a block's own row, for predictions."""
+    x = np.ascontiguousarray(rows(x))
+    norms = row_norms(x)
+    zero = np.flatnonzero(norms == 0)
+    if zero.size:
+        raise ValueError(
+            f"X has a row of zeros at row {int(zero[0])} of one of its blocks: it "
+            "has no direction, so it has no cosine to any center. Drop the rows of "
+            "zeros first."
+        )
+    return unit_rows(x, norms)
+
+
 def weight_stats(w):
     """``(sum, first non-finite row or -1, first negative row or -1)`` of a block."""
     w = rows(w).astype(np.float64)
@@ -366,6 +388,16 @@ def transform_block(x, centers):
         _dist.sq_distances_dense(x, centers, out)
     np.sqrt(out, out=out)
     return np.ldexp(out, -exponent).astype(x.dtype, copy=False)
+
+
+def cosine_block(x, centers):
+    """Cosine distances ``1 - cos`` of a block's rows to unit ``centers``."""
+    x = unit_block(x)
+    out = np.empty((x.shape[0], centers.shape[0]))
+    with kernel_context():
+        _dist.sq_distances_dense(x, centers, out)
+    out *= 0.5
+    return out.astype(x.dtype, copy=False)
 
 
 def score_block(x, w, centers):

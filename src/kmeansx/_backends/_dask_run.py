@@ -89,12 +89,13 @@ class DaskData:
     mean_variance: float
     block_weight: np.ndarray
     exponent: int = 0  # the data is X * 2**exponent (see prepare)
+    spherical: bool = False  # unit rows, read as they are (see prepare)
 
     @property
     def shift(self):
         """What block tasks subtract from their rows as they read them: the mean,
-        in the data's dtype."""
-        return self.mean.astype(self.dtype)
+        in the data's dtype (None for spherical k-means' unit rows)."""
+        return None if self.spherical else self.mean.astype(self.dtype)
 
     @property
     def n_samples(self) -> int:

@@ -153,7 +153,7 @@ class DaskSource:
         self.data = data
         self.runner = runner
         self.dtype = data.dtype
-        self.mean = data.mean
+        self.mean = None if data.spherical else data.mean
         self.mean_variance = data.mean_variance
         self.exponent = data.exponent
 
@@ -169,20 +169,24 @@ class DaskSource:
             > KMEANSPP_MAX_BYTES
         ):
             centers = kmeans_parallel(
-                DaskSampler(data, runner), n_clusters, random_state
+                DaskSampler(data, runner),
+                n_clusters,
+                random_state,
+                spherical=data.spherical,
             )
         elif isinstance(init, str):  # k-means++ on data small enough to fetch
             X = fetch_rows(data, runner, np.arange(data.n_samples))
             weight = all_weights(data, runner)
             centers = kmeans_plusplus_init(X, n_clusters, weight, random_state)[0]
         elif callable(init):
-            centered = data.array - data.shift
+            shift = data.shift
+            centered = data.array if shift is None else data.array - shift
             centers = callable_init(
                 init, centered, n_clusters, random_state, data.dtype
             )
         else:
             init = np.ldexp(np.asarray(init), data.exponent).astype(data.dtype)
-            centers = init - data.shift
+            centers = init if data.shift is None else init - data.shift
         return np.ascontiguousarray(centers, dtype=data.dtype)
 
     def new_step(self, algorithm: str, n_clusters: int):

@@ -134,12 +134,17 @@ def _prepare_weights(sample_weight, counts, dtype, runner):
     return blocks, sums
 
 
-def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskData:
+def prepare(
+    X, sample_weight, n_clusters: int, runner: Runner, columns, spherical=False
+) -> DaskData:
     """One pass for the shape, mean, variance and finiteness; one over the weights.
 
     Data whose squared distances would overflow or underflow is clustered as
     ``X * 2**exponent`` (exact; see ``kmeansx._data.scale_exponent``): a second
-    pass then takes the statistics of the scaled blocks.
+    pass then takes the statistics of the scaled blocks. ``spherical`` (cosine
+    k-means) takes one pass for the rows of zeros instead, and clusters the rows
+    scaled to unit length (lazily, block by block), read as they are (no mean
+    subtracted): the statistics are then those of the unit rows.
     """
     n_features = X.shape[1]
     stats = _block_stats(X, runner)
@@ -163,7 +168,11 @@ def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskD
         offset += count
     V.check_n_clusters(n_clusters, n)
     largest = max(s[4] for s in stats)
-    exponent = scale_exponent(largest, n_features, X.dtype)
+    exponent = 0 if spherical else scale_exponent(largest, n_features, X.dtype)
+    if spherical:
+        _check_nonzero_rows(X, counts, runner)
+        X = X.map_blocks(B.unit_block, dtype=X.dtype)
+        stats = _block_stats(X, runner)
     if exponent:
         X = X.map_blocks(scaled, exponent, dtype=X.dtype)
         stats = _block_stats(X, runner)
@@ -189,7 +198,23 @@ def prepare(X, sample_weight, n_clusters: int, runner: Runner, columns) -> DaskD
         mean_variance=float(np.mean(m2 / n)),
         block_weight=block_weight,
         exponent=exponent,
+        spherical=spherical,
     )
+
+
+def _check_nonzero_rows(X, counts, runner: Runner) -> None:
+    found = runner.compute(
+        [
+            runner.task(B.zero_rows, xb, name=runner.name("zeros"))
+            for xb in block_sources(X)
+        ]
+    )
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    zero = np.concatenate(
+        [z + offset for z, offset in zip(found, offsets, strict=True)]
+    )
+    if zero.size:
+        raise V.zero_rows_error(zero.astype(np.int64))
 
 
 def _block_stats(X, runner: Runner) -> list:
@@ -212,13 +237,15 @@ def names_view(X):
 
 
 @contextlib.contextmanager
-def open_source(X, sample_weight, n_clusters: int, columns=None):
+def open_source(X, sample_weight, n_clusters: int, columns=None, spherical=False):
     """The :class:`~kmeansx._backends._dask_source.DaskSource` of one fit on the
     current client: one pass checks the data (``columns`` names its columns in
-    messages), and the fit's state is dropped from the workers at the end."""
+    messages), and the fit's state is dropped from the workers at the end.
+    ``spherical``: cosine k-means on the unit rows (see :func:`prepare`)."""
     runner = Runner(current_client())
     try:
-        yield DaskSource(prepare(X, sample_weight, n_clusters, runner, columns), runner)
+        data = prepare(X, sample_weight, n_clusters, runner, columns, spherical)
+        yield DaskSource(data, runner)
     finally:
         runner.close()
 
@@ -236,16 +263,21 @@ def _check_fitted_input(estimator, X):
     return X, centers
 
 
-def predict(estimator, X):
-    """Labels of the nearest centers, as a Dask array of int32 (lazy)."""
+def predict(estimator, X, spherical: bool = False):
+    """Labels of the nearest centers, as a Dask array of int32 (lazy);
+    ``spherical``: of the rows scaled to unit length (cosine k-means)."""
     X, centers = _check_fitted_input(estimator, X)
+    if spherical:
+        X = X.map_blocks(B.unit_block, dtype=X.dtype)
     return _by_block(X, B.predict_block, centers, np.dtype(np.int32), columns=None)
 
 
-def transform(estimator, X):
-    """Distances to every center, as a Dask array (lazy), in X's dtype."""
+def transform(estimator, X, spherical: bool = False):
+    """Distances to every center, as a Dask array (lazy), in X's dtype;
+    ``spherical``: cosine distances ``1 - cos`` (cosine k-means)."""
     X, centers = _check_fitted_input(estimator, X)
-    return _by_block(X, B.transform_block, centers, X.dtype, columns=len(centers))
+    fn = B.cosine_block if spherical else B.transform_block
+    return _by_block(X, fn, centers, X.dtype, columns=len(centers))
 
 
 def _by_block(X, fn, centers, dtype, *, columns: int | None):
@@ -264,9 +296,12 @@ def _by_block(X, fn, centers, dtype, *, columns: int | None):
     )
 
 
-def score(estimator, X, sample_weight=None) -> float:
-    """Opposite of the weighted inertia of ``X`` on the fitted centers (computed)."""
+def score(estimator, X, sample_weight=None, spherical: bool = False) -> float:
+    """Opposite of the weighted inertia of ``X`` on the fitted centers (computed);
+    ``spherical``: ``sum w (1 - cos)`` of the unit rows (cosine k-means)."""
     X, centers = _check_fitted_input(estimator, X)
+    if spherical:
+        X = X.map_blocks(B.unit_block, dtype=X.dtype)
     runner = Runner(current_client())
     blocks = block_sources(X)
     counts = np.array([np.nan if np.isnan(c) else c for c in X.chunks[0]])
@@ -288,4 +323,5 @@ def score(estimator, X, sample_weight=None) -> float:
         )
         for b, xb in enumerate(blocks)
     ]
-    return -float(np.sum(runner.compute(tasks)))
+    inertia = float(np.sum(runner.compute(tasks)))
+    return -(0.5 * inertia if spherical else inertia)

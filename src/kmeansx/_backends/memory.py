@@ -33,9 +33,14 @@ class MemorySource:
 
     Only k-means++ and k-means|| need the row norms: they are computed for them
     alone, and dropped once the last run's initialization is done (peak memory).
+
+    ``spherical``: ``X``'s rows have unit length, for cosine k-means; the data is
+    then read as it is (not centered: centering would take the rows off the unit
+    sphere the centers are kept on), and k-means|| refines its candidates by
+    spherical k-means.
     """
 
-    def __init__(self, X, sample_weight, init):
+    def __init__(self, X, sample_weight, init, *, spherical: bool = False):
         # Data whose squared distances would overflow or underflow is clustered
         # as X * 2**exponent (exact), and the driver scales the result back.
         self.exponent = scale_exponent(max_abs(X), X.shape[1], X.dtype)
@@ -44,7 +49,8 @@ class MemorySource:
         self.X = X
         self.sample_weight = sample_weight
         self.dtype = X.dtype
-        self.mean = None if is_sparse(X) else column_means(X)
+        self.spherical = spherical
+        self.mean = None if is_sparse(X) or spherical else column_means(X)
         # Variances are invariant under the centering; on centered data they take
         # one pass instead of np.var's two.
         self.mean_variance = mean_variance(X, x_mean=self.mean)
@@ -63,6 +69,7 @@ class MemorySource:
             random_state,
             self.x_sqnorm,
             self.mean,
+            self.spherical,
         )
         if last:
             self.x_sqnorm = None
@@ -75,10 +82,18 @@ class MemorySource:
 
 
 def initial_centers(
-    X, n_clusters: int, init, sample_weight, random_state, x_sqnorm, x_mean=None
+    X,
+    n_clusters: int,
+    init,
+    sample_weight,
+    random_state,
+    x_sqnorm,
+    x_mean=None,
+    spherical: bool = False,
 ) -> np.ndarray:
     """Centers from ``init`` ("k-means++", "random", "k-means||", an array or a
-    callable), in the space of ``X - x_mean`` when ``x_mean`` is given."""
+    callable), in the space of ``X - x_mean`` when ``x_mean`` is given;
+    ``spherical`` refines k-means||'s candidates by spherical k-means."""
     if isinstance(init, str) and init == "k-means++":
         centers = kmeans_plusplus_init(
             X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm, x_mean=x_mean
@@ -87,7 +102,13 @@ def initial_centers(
         centers = random_init(X, n_clusters, sample_weight, random_state, x_mean)[0]
     elif isinstance(init, str) and init == "k-means||":
         centers = kmeans_parallel_init(
-            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm, x_mean=x_mean
+            X,
+            n_clusters,
+            sample_weight,
+            random_state,
+            x_sqnorm=x_sqnorm,
+            x_mean=x_mean,
+            spherical=spherical,
         )
     elif callable(init):
         # A user's function sees the centered data, as in scikit-learn: only this
