@@ -163,14 +163,9 @@ class BisectingKMeans(KMeans):
         self.bisecting_strategy = bisecting_strategy
 
     def _check_params(self) -> int:
-        for name, low in (("n_clusters", 1), ("max_iter", 1), ("n_init", 1)):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-                raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
-            if value < low:
-                raise ValueError(f"{name} must be >= {low}, got {value}.")
-        if not isinstance(self.tol, numbers.Real) or self.tol < 0:
-            raise ValueError(f"tol must be a float >= 0, got {self.tol!r}.")
+        for name in ("n_clusters", "max_iter", "n_init"):
+            V.check_int(name, getattr(self, name), 1)
+        V.check_tol(self.tol)
         if not (callable(self.init) or self.init in ("k-means++", "random")):
             raise ValueError(
                 f"init must be 'k-means++', 'random' or a callable, got {self.init!r}."

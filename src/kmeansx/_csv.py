@@ -33,6 +33,39 @@ _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+(,\d+)?\s*$")
 
 
 @dataclass(frozen=True)
+class CsvDialect:
+    """How to read a CSV file, as given: None is sniffed (see the module's notes).
+
+    Attributes
+    ----------
+    sep : str or None
+        The delimiter; None sniffs it (a tab for ``.tsv`` files when the sample
+        does not tell).
+    decimal : str or None
+        The decimal mark; None is ``"."``, or ``","`` where the file shows it.
+    thousands : str or None
+        The thousands separator, if the file writes one (``"1,234"``).
+    encoding : str or None
+        None reads UTF-8 (a byte-order mark is skipped), or Latin-1 for a file
+        that is not UTF-8.
+    parse_dates : list of str or None
+        Columns to read as dates; no other column is.
+    """
+
+    sep: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
+    encoding: str | None = None
+    parse_dates: list | None = None
+
+    def given(self) -> list[str]:
+        """The names of the settings given (an empty ``parse_dates`` is none)."""
+        marks = ("sep", "decimal", "thousands", "encoding")
+        given = [k for k in marks if getattr(self, k) is not None]
+        return given + (["parse_dates"] if self.parse_dates else [])
+
+
+@dataclass(frozen=True)
 class CsvTable:
     """A CSV file read: the table, and how it was read.
 
@@ -151,33 +184,15 @@ def _decimal_comma_columns(df) -> list:
     return found
 
 
-def read_csv(
-    path,
-    *,
-    sep: str | None = None,
-    decimal: str | None = None,
-    thousands: str | None = None,
-    encoding: str | None = None,
-    parse_dates=None,
-) -> CsvTable:
-    """Read a CSV file, sniffing what was not given.
+def read_csv(path, dialect: CsvDialect | None = None) -> CsvTable:
+    """Read a CSV file, sniffing what ``dialect`` does not give.
 
     Parameters
     ----------
     path : path-like
-    sep : str, default=None
-        The delimiter; None sniffs it (a tab for ``.tsv`` files when the sample
-        does not tell).
-    decimal : str, default=None
-        The decimal mark; None is ``"."``, or ``","`` where the file shows it
-        (see the module's notes).
-    thousands : str, default=None
-        The thousands separator, if the file writes one (``"1,234"``).
-    encoding : str, default=None
-        None reads UTF-8 (a byte-order mark is skipped), or Latin-1 for a file
-        that is not UTF-8.
-    parse_dates : list of str, default=None
-        Columns to read as dates; no other column is.
+    dialect : CsvDialect, default=None
+        What was given of the delimiter, decimal mark, thousands separator,
+        encoding and date columns; None sniffs all that can be.
 
     Returns
     -------
@@ -201,37 +216,14 @@ def read_csv(
     import pandas as pd
 
     path = Path(path)
-    raw = path.read_bytes()
-    not_utf8 = None
-    if encoding is None and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"  # its byte-order mark says so (Excel's "Unicode text")
-    if encoding is None:
-        if b"\x00" in raw[: 1 << 16]:
-            # Latin-1 would decode it, but no text file holds NUL bytes.
-            raise ValueError(
-                "it holds NUL bytes, so it is not text: is it a spreadsheet or a "
-                "compressed file? Export it as CSV."
-            )
-        not_utf8 = _first_bad_utf8(raw)
-        encoding = "latin-1" if not_utf8 else "utf-8"
-    try:
-        text = raw.decode(encoding)
-    except LookupError:
-        raise ValueError(
-            f"unknown encoding {encoding!r}; try utf-8, latin-1 or cp1252."
-        ) from None
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        raise ValueError(
-            f"it is not {encoding}: byte 0x{raw[e.start]:02x} on line {line} cannot "
-            "be decoded; try another encoding (latin-1 reads any byte)."
-        ) from None
-    text = text.removeprefix("\ufeff")
+    dialect = dialect or CsvDialect()
+    text, encoding, not_utf8 = _decode(path.read_bytes(), dialect.encoding)
+    sep, decimal, thousands = dialect.sep, dialect.decimal, dialect.thousands
     sniffed_sep = sep is None
     if sep is None:
         default = "\t" if path.suffix.lower() == ".tsv" else ","
         sep = sniff_sep(text, default)
-    dates = list(parse_dates or [])
+    dates = list(dialect.parse_dates or [])
 
     def read(dec: str):
         return pd.read_csv(
@@ -261,6 +253,39 @@ def read_csv(
         not_utf8=not_utf8,
         parse_dates=dates,
     )
+
+
+def _decode(raw: bytes, encoding: str | None) -> tuple[str, str, str | None]:
+    """(text, the encoding used, where UTF-8 failed) for a file's bytes.
+
+    None as ``encoding`` reads UTF-16 where a byte-order mark says so, else
+    UTF-8, or Latin-1 where UTF-8 fails.
+    """
+    not_utf8 = None
+    if encoding is None and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"  # its byte-order mark says so (Excel's "Unicode text")
+    if encoding is None:
+        if b"\x00" in raw[: 1 << 16]:
+            # Latin-1 would decode it, but no text file holds NUL bytes.
+            raise ValueError(
+                "it holds NUL bytes, so it is not text: is it a spreadsheet or a "
+                "compressed file? Export it as CSV."
+            )
+        not_utf8 = _first_bad_utf8(raw)
+        encoding = "latin-1" if not_utf8 else "utf-8"
+    try:
+        text = raw.decode(encoding)
+    except LookupError:
+        raise ValueError(
+            f"unknown encoding {encoding!r}; try utf-8, latin-1 or cp1252."
+        ) from None
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise ValueError(
+            f"it is not {encoding}: byte 0x{raw[e.start]:02x} on line {line} cannot "
+            "be decoded; try another encoding (latin-1 reads any byte)."
+        ) from None
+    return text.removeprefix("\ufeff"), encoding, not_utf8
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import numbers
 import warnings
 
 import numpy as np
@@ -176,16 +175,9 @@ class KMeans(
     # -- validation at the boundary -------------------------------------------------
 
     def _check_params(self) -> int:
-        def _int(name, value, low):
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-                raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
-            if value < low:
-                raise ValueError(f"{name} must be >= {low}, got {value}.")
-
-        _int("n_clusters", self.n_clusters, 1)
-        _int("max_iter", self.max_iter, 1)
-        if not isinstance(self.tol, numbers.Real) or self.tol < 0:
-            raise ValueError(f"tol must be a float >= 0, got {self.tol!r}.")
+        V.check_int("n_clusters", self.n_clusters, 1)
+        V.check_int("max_iter", self.max_iter, 1)
+        V.check_tol(self.tol)
         if self.algorithm not in ALGORITHMS:
             raise ValueError(
                 f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}."
@@ -212,7 +204,7 @@ class KMeans(
             if (isinstance(init, str) and init == "random") or callable(init):
                 return 10
             return 1
-        _int("n_init", self.n_init, 1)
+        V.check_int("n_init", self.n_init, 1)
         n_init = int(self.n_init)
         if not isinstance(init, str) and not callable(init) and n_init != 1:
             warnings.warn(

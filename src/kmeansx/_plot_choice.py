@@ -9,6 +9,7 @@ with the overall recommendation. matplotlib is imported inside the functions.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -30,6 +31,59 @@ _MARK = dict(
     marker="o", markersize=14, markerfacecolor="none", markeredgecolor="C3",
     markeredgewidth=2, linestyle="none",
 )  # fmt: skip
+
+
+# What the pictures' docstrings share, written once so that it says the same
+# everywhere: a docstring names a fragment as ``{ax}`` on a line of its own.
+_AX = """\
+ax : matplotlib Axes, default=None
+    Where to draw; a new figure when None."""
+_TITLE = """\
+title : str, default=None
+    A first title line naming the data (e.g. ``"mall.csv: Annual Income,
+    Spending Score"``); the picture's own title follows."""
+_EXAMPLE_DATA = """\
+Examples
+--------
+>>> import numpy as np
+>>> from kmeansx import KMeans, choose_k, plot
+>>> X = np.random.default_rng(0).normal(size=(60, 2))"""
+_DOCS = {
+    "ax": _AX,
+    "title": _TITLE,
+    # The parameters and result of a picture drawn on one Axes.
+    "picture": f"""\
+{_AX}
+{_TITLE}
+
+Returns
+-------
+ax : matplotlib Axes""",
+    "choice": """\
+choice : KChoice
+    The result of :func:`kmeansx.choose_k`.""",
+    # The Examples sections open on small random data, then fit what they draw.
+    "choice_examples": f"""\
+{_EXAMPLE_DATA}
+>>> choice = choose_k(X, range(1, 6), random_state=0, progress=False,
+...                   gap_references=3)""",
+    "model_examples": f"""\
+{_EXAMPLE_DATA}
+>>> km = KMeans(3, random_state=0, record_history=True).fit(X)""",
+}
+
+
+def shared_doc(fn):
+    """Fill the fragments of ``_DOCS`` into ``fn``'s docstring, at their indent.
+
+    A name that is not a fragment fails at import (KeyError), not in the docs.
+    """
+
+    def fill(m: re.Match) -> str:
+        return textwrap.indent(_DOCS[m[2]], m[1])
+
+    fn.__doc__ = re.sub(r"(?m)^( *)\{(\w+)\}$", fill, fn.__doc__)
+    return fn
 
 
 def axes_or_new(ax, figsize=(6.4, 4.8)):
@@ -65,29 +119,17 @@ def _common(ax, ks, method: str, best, title) -> None:
     set_title(ax, f"{name}: {said}", title)
 
 
+@shared_doc
 def elbow(choice, ax=None, *, title=None):
     """Inertia against k, with the knee (Kneedle) marked.
 
     Parameters
     ----------
-    choice : KChoice
-        The result of :func:`kmeansx.choose_k`.
-    ax : matplotlib Axes, default=None
-        Where to draw; a new figure when None.
-    title : str, default=None
-        A first title line naming the data (e.g. ``"mall.csv: Annual Income,
-        Spending Score"``); the picture's own title follows.
+    {choice}
+    {picture}
 
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import choose_k, plot
-    >>> X = np.random.default_rng(0).normal(size=(60, 2))
-    >>> ax = plot.elbow(choose_k(X, range(1, 6), random_state=0, progress=False))
+    {choice_examples}
+    >>> ax = plot.elbow(choice)
     >>> ax.get_xlabel()
     'number of clusters k'
     """
@@ -106,6 +148,7 @@ def elbow(choice, ax=None, *, title=None):
     return ax
 
 
+@shared_doc
 def gap(choice, ax=None, *, title=None):
     """The gap statistic with its error bars, and the 1-SE rule's choice.
 
@@ -118,21 +161,9 @@ def gap(choice, ax=None, *, title=None):
     ----------
     choice : KChoice
         A :func:`kmeansx.choose_k` result with the "gap" method.
-    ax : matplotlib Axes, default=None
-    title : str, default=None
-        A first title line naming the data.
+    {picture}
 
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import choose_k, plot
-    >>> X = np.random.default_rng(0).normal(size=(60, 2))
-    >>> choice = choose_k(X, range(1, 6), methods=("gap",), random_state=0,
-    ...                   gap_references=3, progress=False)
+    {choice_examples}
     >>> len(plot.gap(choice).containers)  # one errorbar container
     1
     """
@@ -170,30 +201,18 @@ def gap(choice, ax=None, *, title=None):
     return ax
 
 
+@shared_doc
 def score(choice, method: str, ax=None, *, title=None):
     """One method's values against k, in its own units, its recommendation marked.
 
     Parameters
     ----------
-    choice : KChoice
-        The result of :func:`kmeansx.choose_k`.
+    {choice}
     method : {"elbow", "silhouette", "gap", "calinski_harabasz", "davies_bouldin"}
         "elbow" draws :func:`elbow`, "gap" :func:`gap`.
-    ax : matplotlib Axes, default=None
-    title : str, default=None
-        A first title line naming the data.
+    {picture}
 
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import choose_k, plot
-    >>> X = np.random.default_rng(0).normal(size=(60, 2))
-    >>> choice = choose_k(X, range(1, 6), random_state=0, progress=False,
-    ...                   gap_references=3)
+    {choice_examples}
     >>> plot.score(choice, "davies_bouldin").get_ylabel()
     'Davies-Bouldin index (lower is better)'
     """
@@ -232,6 +251,7 @@ def score(choice, method: str, ax=None, *, title=None):
 _DODGE = 0.3
 
 
+@shared_doc
 def scores(choice, ax=None, *, title=None):
     """Every score against k on one scale (1 = best), each recommendation starred.
 
@@ -243,22 +263,10 @@ def scores(choice, ax=None, *, title=None):
 
     Parameters
     ----------
-    choice : KChoice
-        The result of :func:`kmeansx.choose_k`.
-    ax : matplotlib Axes, default=None
-    title : str, default=None
-        A first title line naming the data.
+    {choice}
+    {picture}
 
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import choose_k, plot
-    >>> X = np.random.default_rng(0).normal(size=(60, 2))
-    >>> choice = choose_k(X, range(1, 6), random_state=0, progress=False)
+    {choice_examples}
     >>> len(plot.scores(choice).get_lines())
     8
     """
@@ -307,6 +315,7 @@ def _grid(n: int) -> tuple[int, int]:
     return -(-n // ncols), ncols
 
 
+@shared_doc
 def choose_k(choice, axes=None, *, title=None):
     """Every method of a :func:`kmeansx.choose_k` result, one panel each.
 
@@ -317,8 +326,7 @@ def choose_k(choice, axes=None, *, title=None):
 
     Parameters
     ----------
-    choice : KChoice
-        The result of :func:`kmeansx.choose_k`.
+    {choice}
     axes : sequence of matplotlib Axes, default=None
         One per method in ``choice.methods`` (in that order), optionally one more
         for the summary. None makes a new figure, whose title then names the data
@@ -332,13 +340,7 @@ def choose_k(choice, axes=None, *, title=None):
     axes : ndarray of matplotlib Axes
         The panels, in the order of ``choice.methods``, then the summary's.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import choose_k, plot
-    >>> X = np.random.default_rng(0).normal(size=(60, 2))
-    >>> choice = choose_k(X, range(1, 6), random_state=0, progress=False,
-    ...                   gap_references=3)
+    {choice_examples}
     >>> axes = plot.choose_k(choice)
     >>> [ax.get_title().split(":")[0] for ax in axes[:2]]
     ['Elbow', 'Silhouette']

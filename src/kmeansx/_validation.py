@@ -270,6 +270,19 @@ def zero_rows_error(zero, *, name: str = "X", index=None) -> ValueError:
     )
 
 
+def check_int(name: str, value, low: int) -> None:
+    """An estimator's whole-number parameter: an int (a bool is not one) >= low."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}.")
+
+
+def check_tol(tol) -> None:
+    if not isinstance(tol, numbers.Real) or tol < 0:
+        raise ValueError(f"tol must be a float >= 0, got {tol!r}.")
+
+
 def check_n_clusters(n_clusters: int, n_samples: int) -> None:
     if n_samples < n_clusters:
         raise ValueError(

@@ -105,20 +105,25 @@ def read_table(
     >>> read_table(p)["a"].tolist()
     [1.5]
     """
-    dialect = dict(sep=sep, decimal=decimal, thousands=thousands, encoding=encoding)
-    return read_table_file(path, **dialect, parse_dates=parse_dates).frame
+    return read_table_file(
+        path,
+        sep=sep,
+        decimal=decimal,
+        thousands=thousands,
+        encoding=encoding,
+        parse_dates=parse_dates,
+    ).frame
 
 
-def read_table_file(
-    path,
-    *,
-    sep: str | None = None,
-    decimal: str | None = None,
-    thousands: str | None = None,
-    encoding: str | None = None,
-    parse_dates=None,
-):
+def read_table_file(path, **dialect):
     """:func:`read_table`, and how the file was read.
+
+    Parameters
+    ----------
+    path : path-like
+    **dialect
+        The CSV options of :func:`read_table` (``sep``, ``decimal``,
+        ``thousands``, ``encoding``, ``parse_dates``).
 
     Returns
     -------
@@ -140,29 +145,26 @@ def read_table_file(
     """
     import pandas as pd
 
-    from kmeansx._csv import ParquetTable, read_csv
+    from kmeansx._csv import CsvDialect, ParquetTable, read_csv
 
     path = Path(path)
+    dialect = CsvDialect(**dialect)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file.")
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory, not a table file.")
     kind = _kind(path)
-    given = dict(sep=sep, decimal=decimal, thousands=thousands, encoding=encoding)
-    if kind != "csv":
-        if parse_dates:
-            given["parse_dates"] = parse_dates
-        named = [k for k, v in given.items() if v is not None]
-        if named:
-            raise ValueError(
-                f"{named[0]} is for CSV files; {path} is Parquet, which stores its "
-                "types: leave it out."
-            )
+    given = dialect.given()
+    if kind != "csv" and given:
+        raise ValueError(
+            f"{given[0]} is for CSV files; {path} is Parquet, which stores its "
+            "types: leave it out."
+        )
     if path.stat().st_size == 0:
         raise ValueError(f"{path} is empty: no header and no rows.")
     try:
         if kind == "csv":
-            table = read_csv(path, **given, parse_dates=parse_dates)
+            table = read_csv(path, dialect)
         else:
             table = ParquetTable(pd.read_parquet(path))
     except ImportError as e:

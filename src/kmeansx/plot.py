@@ -31,7 +31,15 @@ from pathlib import Path
 import numpy as np
 
 from kmeansx._plot_choice import axes_or_new as _axes
-from kmeansx._plot_choice import choose_k, elbow, gap, score, scores, set_title
+from kmeansx._plot_choice import (
+    choose_k,
+    elbow,
+    gap,
+    score,
+    scores,
+    set_title,
+    shared_doc,
+)
 from kmeansx._tables import Prepared, prepare
 
 __all__ = [
@@ -254,6 +262,7 @@ class _Projection:
         ax.set_ylabel(self.labels[1])
 
 
+@shared_doc
 def silhouette(
     model_or_labels, X, ax=None, *, sample_size=10_000, random_state=0, title=None
 ):
@@ -267,24 +276,19 @@ def silhouette(
     model_or_labels : fitted model or array-like of shape (n_samples,)
         A model labels ``X`` with ``predict``; labels are used as given.
     X : array-like or DataFrame of shape (n_samples, n_features), or Prepared
-    ax : matplotlib Axes, default=None
+    {ax}
     sample_size : int, default=10_000
         Above this many rows a seeded random sample is drawn (the cost is
         quadratic in the rows).
     random_state : int, default=0
-    title : str, default=None
-        A first title line naming the data.
+    {title}
 
     Returns
     -------
     ax : matplotlib Axes
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import KMeans, plot
-    >>> X = np.random.default_rng(0).normal(size=(50, 2))
-    >>> ax = plot.silhouette(KMeans(3, random_state=0).fit(X), X)
+    {model_examples}
+    >>> ax = plot.silhouette(km, X)
     >>> len(ax.collections)
     3
     """
@@ -326,6 +330,7 @@ def silhouette(
     return ax
 
 
+@shared_doc
 def clusters(model, X, ax=None, *, title=None):
     """The points colored by cluster, with the centers.
 
@@ -339,22 +344,12 @@ def clusters(model, X, ax=None, *, title=None):
     model : fitted KMeans, segment result or segment model
     X : array-like, DataFrame or Prepared
         The data, on the model's scale (see the module's notes).
-    ax : matplotlib Axes, default=None
-    title : str, default=None
-        A first title line naming the data.
+    {picture}
 
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import KMeans, plot
-    >>> X = np.random.default_rng(0).normal(size=(50, 2))
-    >>> ax = plot.clusters(KMeans(3, random_state=0).fit(X), X)
+    {model_examples}
+    >>> ax = plot.clusters(km, X)
     >>> sum(len(c.get_offsets()) for c in ax.collections[:-1])
-    50
+    60
     """
     v = _view(model, X)
     proj = v.projection
@@ -395,6 +390,7 @@ def _snapshots(n_iter: int) -> dict:
     }
 
 
+@shared_doc
 def centroid_paths(model, X=None, ax=None, *, title=None):
     """How the centers moved: the lesson's three snapshots on one picture.
 
@@ -408,20 +404,9 @@ def centroid_paths(model, X=None, ax=None, *, title=None):
     X : array-like, DataFrame or Prepared, default=None
         The data on the model's scale: for a KMeans fitted on standardized data,
         the standardized data (raw data raises a ValueError that says so).
-    ax : matplotlib Axes, default=None
-    title : str, default=None
-        A first title line naming the data.
+    {picture}
 
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from kmeansx import KMeans, plot
-    >>> X = np.random.default_rng(0).normal(size=(50, 2))
-    >>> km = KMeans(3, random_state=0, record_history=True).fit(X)
+    {model_examples}
     >>> [t.get_text().split(" ")[0] for t in plot.centroid_paths(km, X)
     ...  .get_legend().get_texts()]
     ['start', 'middle', 'converged']
@@ -465,6 +450,7 @@ def centroid_paths(model, X=None, ax=None, *, title=None):
     return ax
 
 
+@shared_doc
 def animate(
     model,
     X,
@@ -494,20 +480,15 @@ def animate(
     hold : float, default=2.0
         Seconds the last frame is shown (at least one frame's time).
     force : bool, default=False
-    title : str, default=None
-        A first title line naming the data.
+    {title}
 
     Returns
     -------
     path : Path
 
-    Examples
-    --------
-    >>> import numpy as np, tempfile, pathlib
+    {model_examples}
+    >>> import tempfile, pathlib
     >>> from PIL import Image
-    >>> from kmeansx import KMeans, plot
-    >>> X = np.random.default_rng(0).normal(size=(50, 2))
-    >>> km = KMeans(3, random_state=0, record_history=True).fit(X)
     >>> gif = plot.animate(km, X, pathlib.Path(tempfile.mkdtemp()) / "k.gif")
     >>> with Image.open(gif) as im:
     ...     im.n_frames == km.n_iter_ + 1

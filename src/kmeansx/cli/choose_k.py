@@ -7,39 +7,14 @@ from typing import Annotated
 
 import typer
 
-from kmeansx.cli.options import (
-    Columns,
-    Data,
-    Decimal,
-    Dropna,
-    Encoding,
-    Exclude,
-    Force,
-    Json,
-    NInit,
-    ParseDates,
-    RandomState,
-    RefineOpt,
-    Scale,
-    ScaleOpt,
-    Sep,
-    Thousands,
-    check_outputs,
-    console,
-    csv_dialect,
-    fail,
-    parse_list,
-    read_input,
-    refine_value,
-    scale_value,
-    user_errors,
-)
+from kmeansx.cli import options as opt
 
 
+@opt.reads_csv
 def choose_k_command(
-    data: Data,
-    columns: Columns = None,
-    exclude: Exclude = None,
+    data: opt.Data,
+    columns: opt.Columns = None,
+    exclude: opt.Exclude = None,
     k_min: Annotated[int, typer.Option("--k-min", min=1, help="Smallest k.")] = 1,
     k_max: Annotated[int, typer.Option("--k-max", min=1, help="Largest k.")] = 10,
     methods: Annotated[
@@ -50,22 +25,19 @@ def choose_k_command(
             "davies_bouldin (default: all).",
         ),
     ] = None,
-    scale: ScaleOpt = Scale.standard,
-    random_state: RandomState = None,
-    n_init: NInit = 10,
-    dropna: Dropna = False,
+    scale: opt.ScaleOpt = opt.Scale.standard,
+    random_state: opt.RandomState = None,
+    n_init: opt.NInit = 10,
+    dropna: opt.Dropna = False,
     plot: Annotated[
         Path | None,
         typer.Option("--plot", help="Write the elbow and the scores to this PNG."),
     ] = None,
-    json: Json = False,
-    force: Force = False,
-    refine: RefineOpt = None,
-    sep: Sep = None,
-    decimal: Decimal = None,
-    thousands: Thousands = None,
-    encoding: Encoding = None,
-    parse_dates: ParseDates = None,
+    json: opt.Json = False,
+    force: opt.Force = False,
+    refine: opt.RefineOpt = None,
+    *,
+    csv: opt.CsvOptions,
 ):
     """How many clusters? Five methods side by side, and one recommendation.
 
@@ -83,10 +55,10 @@ def choose_k_command(
         kmeansx choose-k customers.csv --exclude Age --plot k.png --json
     """
     if k_max < k_min:
-        fail(f"--k-max ({k_max}) must be >= --k-min ({k_min}).")
-    dialect = csv_dialect(sep, decimal, thousands, encoding, parse_dates)
-    given = parse_list(columns)
-    with user_errors():
+        opt.fail(f"--k-max ({k_max}) must be >= --k-min ({k_min}).")
+    dialect = opt.csv_dialect(csv)
+    given = opt.parse_list(columns)
+    with opt.user_errors():
         from kmeansx import choose_k
         from kmeansx._tables import prepare
         from kmeansx.cli import format as fmt
@@ -94,26 +66,26 @@ def choose_k_command(
         from kmeansx.io import all_or_nothing
         from kmeansx.selection import METHODS
 
-        check_outputs([plot], force=force, inputs=[data])
-        df = read_input(data, dialect)
+        opt.check_outputs([plot], force=force, inputs=[data])
+        df = opt.read_input(data, dialect)
         prepared = prepare(
             df,
             given,
             dropna=dropna,
-            scale=scale_value(scale),
-            exclude=parse_list(exclude, "--exclude", "Age"),
+            scale=opt.scale_value(scale),
+            exclude=opt.parse_list(exclude, "--exclude", "Age"),
         )
         choice = choose_k(
             prepared,
             range(k_min, k_max + 1),
             METHODS
             if methods is None
-            else parse_list(methods, "--methods", "silhouette,gap"),
-            scale=scale_value(scale),
+            else opt.parse_list(methods, "--methods", "silhouette,gap"),
+            scale=opt.scale_value(scale),
             dropna=dropna,
             random_state=random_state,
             n_init=n_init,
-            refine=refine_value(refine),
+            refine=opt.refine_value(refine),
         )
         if plot is not None:
             with all_or_nothing():
@@ -123,11 +95,7 @@ def choose_k_command(
     if json:
         typer.echo(fmt.to_json(fmt.choice_json(choice, prepared)))
         return
-    shown = console()
-    lines = [] if given else [fmt.columns_line(prepared.columns, prepared.left_out)]
-    lines.append(fmt.dropped_line(prepared))
-    for line in filter(None, lines):
-        shown.print(line, highlight=False, markup=False, soft_wrap=True)
+    shown = opt.report_console(prepared, columns_given=given)
     for item in fmt.choice_report(choice):
         shown.print(item)
     if plot is not None:

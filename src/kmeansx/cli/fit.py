@@ -12,41 +12,14 @@ from typing import Annotated
 
 import typer
 
-from kmeansx.cli.options import (
-    Columns,
-    Data,
-    Decimal,
-    Dropna,
-    Encoding,
-    Exclude,
-    Force,
-    Json,
-    NInit,
-    Output,
-    ParseDates,
-    RandomState,
-    RefineOpt,
-    Scale,
-    ScaleOpt,
-    Sep,
-    Thousands,
-    check_outputs,
-    console,
-    csv_dialect,
-    fail,
-    parse_list,
-    parse_n_clusters,
-    read_input,
-    refine_value,
-    scale_value,
-    user_errors,
-)
+from kmeansx.cli import options as opt
 
 
+@opt.reads_csv
 def fit(
-    data: Data,
-    columns: Columns = None,
-    exclude: Exclude = None,
+    data: opt.Data,
+    columns: opt.Columns = None,
+    exclude: opt.Exclude = None,
     n_clusters: Annotated[
         str,
         typer.Option(
@@ -59,19 +32,19 @@ def fit(
         int,
         typer.Option("--k-max", min=2, help="Largest k that -k auto tries."),
     ] = 10,
-    scale: ScaleOpt = Scale.standard,
-    random_state: RandomState = None,
-    n_init: NInit = 10,
-    dropna: Dropna = False,
-    output: Output = None,
+    scale: opt.ScaleOpt = opt.Scale.standard,
+    random_state: opt.RandomState = None,
+    n_init: opt.NInit = 10,
+    dropna: opt.Dropna = False,
+    output: opt.Output = None,
     model: Annotated[
         Path | None, typer.Option("--model", help="Save the model (.kmx).")
     ] = None,
     plots: Annotated[
         Path | None, typer.Option("--plots", help="Write PNGs and a GIF here.")
     ] = None,
-    json: Json = False,
-    force: Force = False,
+    json: opt.Json = False,
+    force: opt.Force = False,
     dask: Annotated[
         bool,
         typer.Option(
@@ -82,12 +55,9 @@ def fit(
         str | None,
         typer.Option("--scheduler", help="Dask scheduler address (default: local)."),
     ] = None,
-    refine: RefineOpt = None,
-    sep: Sep = None,
-    decimal: Decimal = None,
-    thousands: Thousands = None,
-    encoding: Encoding = None,
-    parse_dates: ParseDates = None,
+    refine: opt.RefineOpt = None,
+    *,
+    csv: opt.CsvOptions,
 ):
     """Segment a table: choose k (or take yours), fit, profile, save.
 
@@ -107,28 +77,30 @@ def fit(
         kmeansx fit export.csv --sep ";" --decimal "," --json
     """
     params = dict(
-        n_clusters=parse_n_clusters(n_clusters),
-        columns=parse_list(columns),
-        scale=scale_value(scale),
+        n_clusters=opt.parse_n_clusters(n_clusters),
+        columns=opt.parse_list(columns),
+        scale=opt.scale_value(scale),
         random_state=random_state,
         n_init=n_init,
         dropna=dropna,
     )
-    dialect = csv_dialect(sep, decimal, thousands, encoding, parse_dates)
-    excluded = parse_list(exclude, "--exclude", "Age")
+    dialect = opt.csv_dialect(csv)
+    excluded = opt.parse_list(exclude, "--exclude", "Age")
     if dask or scheduler is not None:
         if refine is not None:
-            fail(f"--refine {refine.value} is not available with --dask.")
+            opt.fail(f"--refine {refine.value} is not available with --dask.")
         named = [f"--{k.replace('_', '-')}" for k, v in dialect.items() if v]
         if named:
-            fail(f"{named[0]} is for CSV files; --dask reads Parquet: leave it out.")
+            opt.fail(
+                f"{named[0]} is for CSV files; --dask reads Parquet: leave it out."
+            )
         params["exclude"] = excluded
         _fit_on_dask(data, params, output, model, plots, json, force, scheduler)
         return
-    params["refine"] = refine_value(refine)
+    params["refine"] = opt.refine_value(refine)
     params["k_range"] = range(1, k_max + 1)
     given = params["columns"] is not None
-    with user_errors():
+    with opt.user_errors():
         seg, prepared, outputs = _fit_in_memory(
             data, dialect, excluded, params, output, model, plots, force
         )
@@ -143,10 +115,10 @@ def _fit_in_memory(data, dialect, exclude, params, output, model, plots, force):
     from kmeansx.cli.progress import FitProgress
     from kmeansx.io import all_or_nothing, write_table
 
-    check_outputs([output, model], force=force, inputs=[data])
+    opt.check_outputs([output, model], force=force, inputs=[data])
     if plots is not None:
         check_plot_outputs(plots, force=force, inputs=[data, output, model])
-    df = read_input(data, dialect)
+    df = opt.read_input(data, dialect)
     # The one preparation of this command: segment and every picture take it.
     prepared = prepare(
         df,
@@ -180,11 +152,7 @@ def _print(seg, prepared, outputs: dict, json: bool, *, columns_given: bool) -> 
     if json:
         typer.echo(fmt.to_json(fmt.segmentation_json(seg, outputs, prepared)))
         return
-    out = console()
-    lines = [] if columns_given else [fmt.columns_line(seg.columns, seg.left_out)]
-    lines.append(fmt.dropped_line(prepared))
-    for line in filter(None, lines):
-        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    out = opt.report_console(prepared, columns_given=columns_given)
     for item in fmt.segmentation_report(seg, width=out.width):
         out.print(item)
     for name, path in outputs.items():
@@ -194,7 +162,7 @@ def _print(seg, prepared, outputs: dict, json: bool, *, columns_given: bool) -> 
 def _fit_on_dask(data, params, output, model, plots, json, force, scheduler):
     from kmeansx.cli import format as fmt
 
-    with user_errors():
+    with opt.user_errors():
         from kmeansx.cli.dask import fit_command
 
         summary = fit_command(
@@ -209,7 +177,7 @@ def _fit_on_dask(data, params, output, model, plots, json, force, scheduler):
     if json:
         typer.echo(fmt.to_json(fmt.dask_fit_json(summary)))
         return
-    out = console()
+    out = opt.console()
     if params["columns"] is None:
         out.print(
             fmt.columns_line(summary["columns"], summary["left_out"]),

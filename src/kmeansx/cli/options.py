@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
+import inspect
 import os
 import re
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
@@ -122,19 +124,67 @@ ParseDates = Annotated[
 ]
 
 
-def csv_dialect(sep, decimal, thousands, encoding, parse_dates) -> dict:
+class CsvOptions(NamedTuple):
+    """The CSV options as given on the command line (None: sniffed or none)."""
+
+    sep: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
+    encoding: str | None = None
+    parse_dates: str | None = None
+
+
+# The option behind each field of CsvOptions, in --help's order.
+_CSV_OPTIONS = dict(
+    sep=Sep,
+    decimal=Decimal,
+    thousands=Thousands,
+    encoding=Encoding,
+    parse_dates=ParseDates,
+)
+
+
+def reads_csv(command):
+    """Give a command the CSV options, last in its --help, as one ``csv`` argument.
+
+    Typer builds a command's options from its signature: the wrapper shows the
+    command's own parameters (less ``csv``), then the CSV options, and hands
+    those to the command as a :class:`CsvOptions`, which it parses with
+    :func:`csv_dialect` where its checks of the other options allow.
+    """
+    own = inspect.signature(command, eval_str=True).parameters
+    params = [p for name, p in own.items() if name != "csv"] + [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=a
+        )
+        for name, a in _CSV_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def with_csv(*args, **kwargs):
+        csv = CsvOptions(*(kwargs.pop(name, None) for name in CsvOptions._fields))
+        return command(*args, csv=csv, **kwargs)
+
+    with_csv.__signature__ = inspect.Signature(params)
+    # Typer reads the type hints too: the same resolved ones, CSV options included.
+    with_csv.__annotations__ = {p.name: p.annotation for p in params}
+    return with_csv
+
+
+def csv_dialect(csv: CsvOptions) -> dict:
     """The CSV options as :func:`kmeansx.io.read_table` takes them."""
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    sep = csv.sep
     if sep is not None:
         sep = named.get(sep.strip().lower(), sep)
         if len(sep) != 1:
             fail(f"--sep must be one character (, ; | or tab), got {sep!r}.")
     return dict(
         sep=sep,
-        decimal=decimal,
-        thousands=thousands,
-        encoding=encoding,
-        parse_dates=parse_list(parse_dates, "--parse-dates", "Signup"),
+        decimal=csv.decimal,
+        thousands=csv.thousands,
+        encoding=csv.encoding,
+        parse_dates=parse_list(csv.parse_dates, "--parse-dates", "Signup"),
     )
 
 
@@ -266,6 +316,21 @@ def console():
 
     out = Console()
     return out if out.is_terminal else Console(width=120)
+
+
+def report_console(prepared, *, columns_given: bool):
+    """The :func:`console` for a command's report, opened with what the one
+    preparation of the table chose: the columns (unless given), the rows dropped."""
+    from kmeansx.cli import format as fmt
+
+    out = console()
+    lines = (
+        [] if columns_given else [fmt.columns_line(prepared.columns, prepared.left_out)]
+    )
+    lines.append(fmt.dropped_line(prepared))
+    for line in filter(None, lines):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    return out
 
 
 def parse_list(text: str | None, option: str = "--columns", example: str = "A,B"):

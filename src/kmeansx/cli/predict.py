@@ -12,40 +12,22 @@ from typing import Annotated
 
 import typer
 
-from kmeansx.cli.options import (
-    Data,
-    Decimal,
-    Dropna,
-    Encoding,
-    Force,
-    Json,
-    Output,
-    ParseDates,
-    Sep,
-    Thousands,
-    check_outputs,
-    console,
-    csv_dialect,
-    read_input,
-    user_errors,
-)
+from kmeansx.cli import options as opt
 
 
+@opt.reads_csv
 def predict(
     model: Annotated[
         Path,
         typer.Argument(help="A model file from kmeansx fit --model.", metavar="MODEL"),
     ],
-    data: Data,
-    output: Output = None,
-    dropna: Dropna = False,
-    json: Json = False,
-    force: Force = False,
-    sep: Sep = None,
-    decimal: Decimal = None,
-    thousands: Thousands = None,
-    encoding: Encoding = None,
-    parse_dates: ParseDates = None,
+    data: opt.Data,
+    output: opt.Output = None,
+    dropna: opt.Dropna = False,
+    json: opt.Json = False,
+    force: opt.Force = False,
+    *,
+    csv: opt.CsvOptions,
 ):
     """Label the rows of a new table with a saved model.
 
@@ -58,16 +40,16 @@ def predict(
 
         kmeansx predict seg.kmx new_customers.csv --dropna --json
     """
-    dialect = csv_dialect(sep, decimal, thousands, encoding, parse_dates)
-    with user_errors():
+    dialect = opt.csv_dialect(csv)
+    with opt.user_errors():
         from kmeansx import load
         from kmeansx.cli import format as fmt
         from kmeansx.io import all_or_nothing, write_table
         from kmeansx.segment import SegmentModel
 
-        check_outputs([output], force=force, inputs=[data, model])
+        opt.check_outputs([output], force=force, inputs=[data, model])
         fitted = load(model)
-        df = read_input(data, dialect)
+        df = opt.read_input(data, dialect)
         if not isinstance(fitted, SegmentModel):
             # Fitted on an array, a model knows no names: it takes every column.
             names = getattr(fitted, "feature_names_in_", None)
@@ -83,7 +65,7 @@ def predict(
     if json:
         typer.echo(fmt.to_json(fmt.predictions_json(labels, out)))
         return
-    shown = console()
+    shown = opt.console()
     missing = int(labels.isna().sum())
     if missing:
         shown.print(
