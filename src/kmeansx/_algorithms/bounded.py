@@ -230,6 +230,23 @@ class BoundedStep(InMemoryStep):
     def _kernel(self, centers, info, labels, partial):  # pragma: no cover
         raise NotImplementedError
 
+    def _call(self, kernel, head: tuple, labels, bounds: tuple, partial) -> None:
+        """Call a bound kernel in the argument order they all share: ``X,
+        sample_weight, *head, chunk, labels, *bounds, flags, *partial, flagged``
+        and ``x_mean`` when the rows are centered."""
+        kernel(
+            self.X,
+            self.sample_weight,
+            *head,
+            self.chunk,
+            labels,
+            *bounds,
+            self.flags,
+            *partial,
+            self.flagged,
+            *self.extra,
+        )
+
     def run(self, centers, *, final: bool = False):
         """Assign in place; return (sums, weights, inertia, n_changed)."""
         info = CenterInfo(

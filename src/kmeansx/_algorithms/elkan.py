@@ -47,17 +47,10 @@ class ElkanStep(BoundedStep):
             self.cum,
             self.params(info),
         )
-        _elkan.elkan_pass(
-            self.X,
-            self.sample_weight,
-            centers,
-            cinfo,
-            self.chunk,
+        self._call(
+            _elkan.elkan_pass,
+            (centers, cinfo),
             labels,
-            self.upper,
-            self.lower,
-            self.flags,
-            *partial,
-            self.flagged,
-            *self.extra,
+            (self.upper, self.lower),
+            partial,
         )

@@ -30,17 +30,10 @@ class HamerlyStep(BoundedStep):
             info.half_min,
             self.params(info),
         )
-        _hamerly.hamerly_pass(
-            self.X,
-            self.sample_weight,
-            centers,
-            cinfo,
-            self.chunk,
+        self._call(
+            _hamerly.hamerly_pass,
+            (centers, cinfo),
             labels,
-            self.upper,
-            self.lower,
-            self.flags,
-            *partial,
-            self.flagged,
-            *self.extra,
+            (self.upper, self.lower),
+            partial,
         )

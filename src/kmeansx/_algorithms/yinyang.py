@@ -101,19 +101,10 @@ class YinyangStep(BoundedStep):
             self.cum,
             self.params(info),
         )
-        _yinyang.yinyang_pass(
-            self.X,
-            self.sample_weight,
-            centers,
-            cinfo,
-            (self.order, self.group_start),
-            self.chunk,
+        self._call(
+            _yinyang.yinyang_pass,
+            (centers, cinfo, (self.order, self.group_start)),
             labels,
-            self.upper,
-            self.glower,
-            self.lower,
-            self.flags,
-            *partial,
-            self.flagged,
-            *self.extra,
+            (self.upper, self.glower, self.lower),
+            partial,
         )
