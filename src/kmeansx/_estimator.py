@@ -23,12 +23,13 @@ from sklearn.utils.validation import (
 
 from kmeansx import _validation as V
 from kmeansx._algorithms.lloyd import assign_labels
-from kmeansx._algorithms.registry import STEPS
+from kmeansx._algorithms.registry import STEPS, runs_plain
 from kmeansx._backends import dask_backend, is_dask_collection
 from kmeansx._backends.memory import MemorySource
 from kmeansx._data import is_sparse, kernel_view, max_abs, scale_exponent, scaled
 from kmeansx._fit import FitResult, fit_kmeans
 from kmeansx._kernels import distances as _dist
+from kmeansx._kernels import plain as _plain
 
 ALGORITHMS = (*STEPS, "auto")
 REFINEMENTS = (None, "hartigan")
@@ -341,7 +342,8 @@ class KMeans(
         V.check_n_clusters(self.n_clusters, X.shape[0])
         sample_weight = V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
         init = self._check_init(X.shape[1], X.dtype)
-        yield MemorySource(X, sample_weight, init), init
+        plain = runs_plain(X, self.n_clusters, self.algorithm)
+        yield MemorySource(X, sample_weight, init, plain), init
 
     def _check_init(self, n_features: int, dtype):
         init = self.init
@@ -464,15 +466,20 @@ class KMeans(
 
     def _assign(self, X, sample_weight):
         X, centers, exponent = self._scaled(X)
-        labels, inertia = assign_labels(X, sample_weight, centers)
+        plain = runs_plain(X, centers.shape[0], self.algorithm)
+        labels, inertia = assign_labels(X, sample_weight, centers, plain=plain)
         with np.errstate(over="ignore", under="ignore"):
             return labels, float(np.ldexp(inertia, -2 * exponent))
 
     def _transform(self, X):
         X, centers, exponent = self._scaled(X)
         out = np.empty((X.shape[0], centers.shape[0]))
-        kernel = _dist.sq_distances_csr if is_sparse(X) else _dist.sq_distances_dense
-        kernel(kernel_view(X), centers, out)
+        if runs_plain(X, centers.shape[0], self.algorithm):
+            _plain.sq_distances_dense(X, centers, out)
+        elif is_sparse(X):
+            _dist.sq_distances_csr(kernel_view(X), centers, out)
+        else:
+            _dist.sq_distances_dense(X, centers, out)
         np.sqrt(out, out=out)
         return np.ldexp(out, -exponent).astype(X.dtype, copy=False)
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from kmeansx._algorithms.elkan import ElkanStep
 from kmeansx._algorithms.hamerly import HamerlyStep
-from kmeansx._algorithms.lloyd import LloydStep
+from kmeansx._algorithms.lloyd import LloydStep, PlainLloydStep
 from kmeansx._algorithms.loop import LoopOptions, RunResult, run_loop
 from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES
 from kmeansx._algorithms.yinyang import YinyangStep
@@ -42,6 +42,30 @@ FALLBACK = "hamerly"
 
 # "auto": fewer clusters than this run Lloyd's kernels, more run Hamerly's.
 AUTO_MIN_CLUSTERS = 16
+
+# "auto" on dense data with less work per pass than this (n_samples * n_clusters *
+# n_features) runs Lloyd's step and k-means++ by the NumPy twins of their kernels
+# (kmeansx._kernels.plain): the same result bit for bit, without the seconds of
+# compiling the kernels on a machine whose cache is empty. Below it a NumPy pass
+# costs at most a few milliseconds (benchmarks/bench_coldstart.py).
+PLAIN_BELOW = 1 << 17
+
+
+def runs_plain(X, n_clusters: int, algorithm: str = "auto") -> bool:
+    """Whether a fit of ``algorithm`` on ``X`` takes the NumPy twins of the kernels:
+    "auto", dense ``X``, less work per pass than :data:`PLAIN_BELOW`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeansx._algorithms.registry import runs_plain
+    >>> runs_plain(np.zeros((200, 2)), 5), runs_plain(np.zeros((200, 2)), 5, "lloyd")
+    (True, False)
+    """
+    if algorithm != "auto" or is_sparse(X):
+        return False
+    n_samples, n_features = X.shape
+    return n_samples * n_features * n_clusters < PLAIN_BELOW
 
 
 def choose_algorithm(
@@ -89,9 +113,15 @@ def step_factory(
     *,
     x_mean=None,
     memory_budget: int = MEMORY_BUDGET_BYTES,
+    plain: bool = False,
 ):
-    """``new_step(inertia)`` for the loop: the step of the algorithm that runs."""
-    step_class = STEPS[resolve_algorithm(algorithm, X, n_clusters, memory_budget)]
+    """``new_step(inertia)`` for the loop: the step of the algorithm that runs
+    (``plain``, for dense ``X``: Lloyd's by the NumPy twins of its kernels, which
+    gives every algorithm's result)."""
+    if plain and not is_sparse(X):
+        step_class = PlainLloydStep
+    else:
+        step_class = STEPS[resolve_algorithm(algorithm, X, n_clusters, memory_budget)]
 
     def new_step(inertia: bool):
         return step_class(
