@@ -31,6 +31,13 @@ DTYPES = [np.float64, np.float32]
 eq = np.testing.assert_array_equal
 
 
+@pytest.fixture(autouse=True)
+def twins_without_a_budget(monkeypatch):
+    """Small "auto" fits take the twins here, whatever time earlier tests spent in
+    them (past the budget a process takes the kernels)."""
+    monkeypatch.setattr(registry, "PLAIN_BUDGET_SECONDS", float("inf"))
+
+
 @_jit.jit()
 def _numba_dot(a, b, out):
     np.dot(a, b, out)
@@ -355,3 +362,42 @@ def test_a_small_auto_fit_calls_no_kernel(monkeypatch):
     km.transform(X)
     km.score(X)
     KMeans(3, init="random", random_state=0).fit(X.astype(np.float32))
+
+
+def test_the_lessons_steps(monkeypatch):
+    from kmeansx import steps
+
+    X = data(300, 3, np.float64, 4, "ints")
+    results = []
+    for below in (0, 1 << 40):
+        monkeypatch.setattr(registry, "PLAIN_BELOW", below)
+        centers, rows = steps.kmeans_plusplus(X, 6, random_state=3)
+        labels = steps.assign(X, centers)
+        far = centers + np.array([100.0, 0.0, 0.0])  # every cluster empties
+        results.append(
+            (
+                rows,
+                steps.distances(X, centers),
+                labels,
+                steps.update(X, labels, centers),
+                steps.update(X, steps.assign(X, far), far),
+                steps.inertia(X, centers),
+                steps.inertia(X, centers, labels),
+            )
+        )
+    for got, want in zip(results[1], results[0], strict=True):
+        eq(got, want)
+
+
+def test_past_the_budget_a_process_takes_the_kernels(monkeypatch):
+    monkeypatch.setattr(registry, "_plain_seconds", [0.0])
+    monkeypatch.setattr(registry, "PLAIN_BUDGET_SECONDS", 1.0)
+    X = data(200, 2, np.float64, 0)
+    assert registry.runs_plain(X, 3)
+    KMeans(3, random_state=0).fit(X)
+    spent = registry._plain_seconds[0]
+    assert spent > 0
+    KMeans(3, random_state=0, algorithm="lloyd").fit(X)  # kernels: not counted
+    assert registry._plain_seconds[0] == spent
+    registry.spend_plain(1.0)
+    assert not registry.runs_plain(X, 3)

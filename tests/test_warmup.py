@@ -125,6 +125,9 @@ def test_the_notice_only_when_something_compiles(capsys):
 
 
 def test_a_small_cli_fit_compiles_nothing_and_says_nothing(tmp_path, monkeypatch):
+    from kmeansx._algorithms import registry
+
+    monkeypatch.setattr(registry, "PLAIN_BUDGET_SECONDS", float("inf"))
     calls = []
     monkeypatch.setattr(wu, "NOTICE", "NOTICE-MARK")
     path = tmp_path / "t.csv"

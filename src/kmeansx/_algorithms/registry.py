@@ -50,10 +50,25 @@ AUTO_MIN_CLUSTERS = 16
 # costs at most a few milliseconds (benchmarks/bench_coldstart.py).
 PLAIN_BELOW = 1 << 17
 
+# The twins cost more per fit than the compiled kernels (2-5x at these sizes,
+# `bench_coldstart.py twins`); what they save is compiling, seconds once per
+# machine. So once a process has spent this long in fits by the twins (a sweep
+# of many small fits), it takes the kernels: compiling them, if the cache lacks
+# them, costs about as much again, and every later fit runs at full speed (rent,
+# then buy: never much more than twice the better of the two).
+PLAIN_BUDGET_SECONDS = 5.0
+_plain_seconds = [0.0]
+
+
+def spend_plain(seconds: float) -> None:
+    """Count ``seconds`` spent in a fit by the twins against the budget."""
+    _plain_seconds[0] += seconds
+
 
 def runs_plain(X, n_clusters: int, algorithm: str = "auto") -> bool:
     """Whether a fit of ``algorithm`` on ``X`` takes the NumPy twins of the kernels:
-    "auto", dense ``X``, less work per pass than :data:`PLAIN_BELOW`.
+    "auto", dense ``X``, less work per pass than :data:`PLAIN_BELOW`, and less than
+    :data:`PLAIN_BUDGET_SECONDS` spent in them so far in this process.
 
     Examples
     --------
@@ -63,6 +78,8 @@ def runs_plain(X, n_clusters: int, algorithm: str = "auto") -> bool:
     (True, False)
     """
     if algorithm != "auto" or is_sparse(X):
+        return False
+    if _plain_seconds[0] >= PLAIN_BUDGET_SECONDS:
         return False
     n_samples, n_features = X.shape
     return n_samples * n_features * n_clusters < PLAIN_BELOW
