@@ -89,9 +89,12 @@ class KMeans(
         otherwise runs "hamerly"; "hamerly" (Hamerly 2010) keeps two bounds per
         point; "yinyang" (Ding et al. 2015) one per point and group of about 10
         centers. "auto" runs "lloyd" for fewer than 16 clusters and "hamerly"
-        otherwise (the fastest measured by ``benchmarks/bench_algorithms.py``).
-        Sparse input always runs Lloyd's kernels, whatever is asked (the result
-        is the same).
+        otherwise (the fastest measured by ``benchmarks/bench_algorithms.py``);
+        on small dense data (``n_samples * n_clusters * n_features`` below
+        ``kmeansx._algorithms.registry.PLAIN_BELOW``) it runs Lloyd's step and
+        k-means++ in plain NumPy, which gives the kernels' result bit for bit and
+        needs no compilation on a first run. Sparse input always runs Lloyd's
+        kernels, whatever is asked (the result is the same).
     record_history : bool, default=False
         Keep ``history_``: the centers, inertia and number of points that changed
         cluster at every iteration of the kept run.
