@@ -203,7 +203,7 @@ def summary_lines(summary: WarmupSummary) -> list[str]:
 def warmup(
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
-    """Compile every kernel now (a minute or two, once per machine and install).
+    """Compile every kernel now (minutes, once per machine and install).
 
     Kernels otherwise compile the first time a run needs them; they are kept in
     Numba's cache, by default next to the installed sources (NUMBA_CACHE_DIR
