@@ -401,3 +401,25 @@ def test_past_the_budget_a_process_takes_the_kernels(monkeypatch):
     assert registry._plain_seconds[0] == spent
     registry.spend_plain(1.0)
     assert not registry.runs_plain(X, 3)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("d", [2, 7])
+def test_near_ties_go_as_in_the_kernel(dtype, d):
+    # Centers 1 to 10^4 ulps apart: every row is a near-tie between some of them,
+    # which the kernel's ranking (and its tie rule, if it has one) decides.
+    n, k = 900, 6
+    X = data(n, d, dtype, d)
+    eps = np.finfo(dtype).eps
+    scale = np.array([0.0, 1.0, -1.0, 30.0, -300.0, 1e4], dtype=dtype)[:, None]
+    centers = np.ascontiguousarray(X[:1] * (1 + scale * eps), dtype=dtype)
+    chunk = chunk_size_for(n, k, d)
+    w = np.ones(n, dtype)
+    got = pass_buffers(n, k, d, chunk, update=True, inertia=True)
+    want = pass_buffers(n, k, d, chunk, update=True, inertia=True)
+    got_labels, want_labels = np.zeros(n, np.int32), np.zeros(n, np.int32)
+    assign.assign_update_dense(X, w, centers, chunk, want_labels, *want)
+    plain.assign_update_dense(X, w, centers, chunk, got_labels, *got)
+    eq(got_labels, want_labels)
+    for g, wt in zip(got, want, strict=True):
+        eq(g, wt)

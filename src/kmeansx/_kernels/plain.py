@@ -27,6 +27,7 @@ import functools
 
 import numpy as np
 
+from kmeansx._kernels import assign as _assign
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels.assign import SMALL_D
 
@@ -191,13 +192,41 @@ def _products(centers_m2, Xc, chunk_size):
     return dots
 
 
+def _tie_margins(Xc, c_sqnorm, tie_factor):
+    """Per row, how much a later center must rank lower by to take the row, as the
+    kernel's tie rule computes it (``tie_coef``, ``tie_margins``); None when the
+    kernel has no such rule (exact comparisons)."""
+    if not tie_factor:
+        return None
+    u = 2.0**-24 if Xc.dtype.itemsize == 4 else 2.0**-53
+    m = (Xc.shape[1] + 2) * u
+    coef = tie_factor * m / (1.0 - m)
+    tie = np.full(Xc.shape[0], c_sqnorm.max(), dtype=Xc.dtype)
+    for f in range(Xc.shape[1]):
+        tie = tie + Xc[:, f] * Xc[:, f]
+    return (_f64(tie) * coef).astype(Xc.dtype)
+
+
 def nearest(Xc, centers, chunk_size):
     """The label of every row of centered ``Xc``: the lowest ``j`` of the least
-    ``||c_j||^2 - 2 c_j . x``, as :func:`kmeansx._kernels.assign.select_nearest`."""
+    ``||c_j||^2 - 2 c_j . x``, as :func:`kmeansx._kernels.assign.select_nearest`
+    (with the kernel's tie margins, if it has them: a later center takes a row
+    only when it ranks lower by more)."""
     centers_m2 = centers * centers.dtype.type(-2)
+    c_sqnorm = _sq_norms(centers)
     dist = _products(centers_m2, Xc, chunk_size)
-    dist += _sq_norms(centers)[:, None]
-    return np.argmin(dist, axis=0).astype(np.int32)
+    dist += c_sqnorm[:, None]
+    tie = _tie_margins(Xc, c_sqnorm, getattr(_assign, "TIE_FACTOR", 0.0))
+    if tie is None:
+        return np.argmin(dist, axis=0).astype(np.int32)
+    # The kernel's scan over the centers, one center at a time for all rows.
+    best = np.full(Xc.shape[0], np.inf, dtype=dist.dtype)
+    labels = np.zeros(Xc.shape[0], dtype=np.int32)
+    for j in range(dist.shape[0]):
+        closer = dist[j] < best - tie
+        best = np.where(closer, dist[j], best)
+        labels[closer] = j
+    return labels
 
 
 def assign_update_dense(
