@@ -17,9 +17,10 @@ import contextlib
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Annotated
 
 import typer
+
+from kmeansx.cli.options import Json
 
 NOTICE = "compiling kernels for this machine, first run only..."
 # True while ``warmup`` runs: it shows its own spinner.
@@ -200,14 +201,12 @@ def summary_lines(summary: WarmupSummary) -> list[str]:
     return lines
 
 
-def warmup(
-    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-):
+def warmup(json: Json = False):
     """Compile every kernel now (minutes, once per machine and install).
 
-    Kernels otherwise compile the first time a run needs them; they are kept in
-    Numba's cache, by default next to the installed sources (NUMBA_CACHE_DIR
-    moves it, KMEANSX_NUMBA_CACHE=0 turns it off).
+    Kernels otherwise compile the first time a run needs them (small tables never
+    need them); they are kept in Numba's cache, by default next to the installed
+    sources (NUMBA_CACHE_DIR moves it, KMEANSX_NUMBA_CACHE=0 turns it off).
     """
     from kmeansx.cli import format as fmt
 
