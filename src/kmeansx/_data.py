@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from kmeansx._kernels import plain as _plain
 from kmeansx._kernels import stats
 from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
 
@@ -106,15 +107,17 @@ def mean_variance(X, x_mean=None) -> float:
     return float(np.mean(np.var(X, axis=0)))
 
 
-def column_means(X) -> np.ndarray:
+def column_means(X, plain: bool = False) -> np.ndarray:
     """Column means of dense ``X`` in X's dtype, the precision it is centered in.
 
-    Summed in float64 per fixed-size chunk (thread-count independent).
+    Summed in float64 per fixed-size chunk (thread-count independent); ``plain``
+    sums with the NumPy twin of the kernel (:mod:`kmeansx._kernels.plain`, the
+    same bits, nothing to compile).
     """
     n_samples, n_features = X.shape
     chunk = chunk_size_for(n_samples, 1, n_features)
     sums = np.empty((n_chunks_for(n_samples, chunk), n_features))
-    stats.column_sums(X, chunk, sums)
+    (_plain if plain else stats).column_sums(X, chunk, sums)
     return (sums.sum(axis=0) / n_samples).astype(X.dtype)
 
 

@@ -22,12 +22,13 @@ from sklearn.utils.validation import (
 
 from kmeansx import _validation as V
 from kmeansx._algorithms.lloyd import assign_labels
-from kmeansx._algorithms.registry import STEPS
+from kmeansx._algorithms.registry import STEPS, runs_plain
 from kmeansx._backends import dask_backend, is_dask_collection
 from kmeansx._backends.memory import MemorySource
 from kmeansx._data import is_sparse, kernel_view, max_abs, scale_exponent, scaled
 from kmeansx._fit import FitResult, fit_kmeans
 from kmeansx._kernels import distances as _dist
+from kmeansx._kernels import plain as _plain
 
 ALGORITHMS = (*STEPS, "auto")
 REFINEMENTS = (None, "hartigan")
@@ -87,9 +88,12 @@ class KMeans(
         otherwise runs "hamerly"; "hamerly" (Hamerly 2010) keeps two bounds per
         point; "yinyang" (Ding et al. 2015) one per point and group of about 10
         centers. "auto" runs "lloyd" for fewer than 16 clusters and "hamerly"
-        otherwise (the fastest measured by ``benchmarks/bench_algorithms.py``).
-        Sparse input always runs Lloyd's kernels, whatever is asked (the result
-        is the same).
+        otherwise (the fastest measured by ``benchmarks/bench_algorithms.py``);
+        on small dense data (``n_samples * n_clusters * n_features`` below
+        ``kmeansx._algorithms.registry.PLAIN_BELOW``) it runs Lloyd's step and
+        k-means++ in plain NumPy, which gives the kernels' result bit for bit and
+        needs no compilation on a first run. Sparse input always runs Lloyd's
+        kernels, whatever is asked (the result is the same).
     record_history : bool, default=False
         Keep ``history_``: the centers, inertia and number of points that changed
         cluster at every iteration of the kept run.
@@ -333,7 +337,8 @@ class KMeans(
         V.check_n_clusters(self.n_clusters, X.shape[0])
         sample_weight = V.check_sample_weight(sample_weight, X.shape[0], X.dtype)
         init = self._check_init(X.shape[1], X.dtype)
-        yield MemorySource(X, sample_weight, init), init
+        plain = runs_plain(X, self.n_clusters, self.algorithm)
+        yield MemorySource(X, sample_weight, init, plain), init
 
     def _check_init(self, n_features: int, dtype):
         init = self.init
@@ -456,15 +461,20 @@ class KMeans(
 
     def _assign(self, X, sample_weight):
         X, centers, exponent = self._scaled(X)
-        labels, inertia = assign_labels(X, sample_weight, centers)
+        plain = runs_plain(X, centers.shape[0], self.algorithm)
+        labels, inertia = assign_labels(X, sample_weight, centers, plain=plain)
         with np.errstate(over="ignore", under="ignore"):
             return labels, float(np.ldexp(inertia, -2 * exponent))
 
     def _transform(self, X):
         X, centers, exponent = self._scaled(X)
         out = np.empty((X.shape[0], centers.shape[0]))
-        kernel = _dist.sq_distances_csr if is_sparse(X) else _dist.sq_distances_dense
-        kernel(kernel_view(X), centers, out)
+        if runs_plain(X, centers.shape[0], self.algorithm):
+            _plain.sq_distances_dense(X, centers, out)
+        elif is_sparse(X):
+            _dist.sq_distances_csr(kernel_view(X), centers, out)
+        else:
+            _dist.sq_distances_dense(X, centers, out)
         np.sqrt(out, out=out)
         return np.ldexp(out, -exponent).astype(X.dtype, copy=False)
 

@@ -13,6 +13,7 @@ after which the source may free what only the initialization needs) and
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from kmeansx._algorithms.hartigan import refine_hartigan
 from kmeansx._algorithms.loop import Callback, LoopOptions, run_loop
+from kmeansx._algorithms.registry import spend_plain
 from kmeansx._data import row_norms, unit_rows
 from kmeansx._history import KMeansHistory
 from kmeansx._kernels._jit import single_threaded_blas
@@ -79,6 +81,7 @@ def fit_kmeans(
         max_iter, tol_abs, bool(verbose), record_history, callback, spherical
     )
     best = None
+    start = time.perf_counter()
     with single_threaded_blas():
         for run_index in range(n_init):
             centers_init = source.initial_centers(
@@ -101,6 +104,8 @@ def fit_kmeans(
                 and not same_clustering(run.labels, best.labels, n_clusters)
             ):
                 best, best_moves = run, moves
+    if getattr(source, "plain", False):
+        spend_plain(time.perf_counter() - start)
 
     distinct = np.count_nonzero(np.bincount(best.labels, minlength=n_clusters))
     if distinct < n_clusters:

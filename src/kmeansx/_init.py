@@ -23,6 +23,7 @@ from kmeansx._data import (
     weighted_bincount,
 )
 from kmeansx._kernels import kmeanspp as _kpp
+from kmeansx._kernels import plain as _plain
 from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
 from kmeansx._validation import check_centers_shape
 
@@ -119,6 +120,7 @@ def kmeans_plusplus_init(
     x_sqnorm=None,
     n_local_trials=None,
     x_mean=None,
+    plain=False,
 ):
     """Greedy k-means++ (Arthur & Vassilvitskii 2007, with local trials).
 
@@ -129,6 +131,8 @@ def kmeans_plusplus_init(
     when the triangle inequality proves a candidate cannot come closer to it);
     sparse data the plain ones. With ``x_mean`` (dense ``X``) the draws are made on
     ``X - x_mean`` and so are the centers returned (``x_sqnorm`` must be its norms).
+    ``plain`` (dense ``X``) runs the pruned kernels' NumPy twins
+    (:mod:`kmeansx._kernels.plain`): the same rows, nothing to compile.
 
     Examples
     --------
@@ -148,7 +152,14 @@ def kmeans_plusplus_init(
             X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean
         )
     return _kmeans_plusplus_dense(
-        X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean
+        X,
+        n_clusters,
+        sample_weight,
+        random_state,
+        x_sqnorm,
+        n_local_trials,
+        x_mean,
+        _plain if plain else _kpp,
     )
 
 
@@ -161,8 +172,10 @@ def _cc_sq(centers64, c_sqnorm, cand64, cand_sqnorm):
 
 
 def _kmeans_plusplus_dense(
-    X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean
+    X, n_clusters, sample_weight, random_state, x_sqnorm, n_local_trials, x_mean, kpp
 ):
+    """The pruned greedy k-means++ over the kernels of module ``kpp``
+    (:mod:`kmeansx._kernels.kmeanspp`, or its NumPy twins)."""
     n_samples, n_features = X.shape
     if x_sqnorm is None:
         x_sqnorm = row_sq_norms(X, x_mean)
@@ -188,21 +201,21 @@ def _kmeans_plusplus_dense(
     centers64[0] = centers[0]
     c_sqnorm[0] = centers64[0] @ centers64[0]
     indices[0] = first
-    _kpp.closest_first_dense(
+    kpp.closest_first_dense(
         X, weight, centers[0], chunk, closest, assign, chunk_pot, *extra
     )
     current_pot = float(closest @ weight)
 
     for c in range(1, n_clusters):
         rand_vals = random_state.uniform(size=n_local_trials) * current_pot
-        _kpp.sample_by_potential(
+        kpp.sample_by_potential(
             weight, closest, chunk, np.cumsum(chunk_pot), rand_vals, picked
         )
         candidates = np.ascontiguousarray(centered_rows(X, picked, x_mean))
         cand64 = candidates.astype(np.float64)
         cand_sqnorm = np.einsum("ij,ij->i", cand64, cand64)
         cc_sq = _cc_sq(centers64[:c], c_sqnorm[:c], cand64, cand_sqnorm)
-        _kpp.candidate_deltas_dense(
+        kpp.candidate_deltas_dense(
             X,
             x_sqnorm,
             weight,
@@ -222,7 +235,7 @@ def _kmeans_plusplus_dense(
         centers64[c] = cand64[best]
         c_sqnorm[c] = cand_sqnorm[best]
         indices[c] = picked[best]
-        _kpp.closest_add_dense(
+        kpp.closest_add_dense(
             X,
             weight,
             candidates[best],

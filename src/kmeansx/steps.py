@@ -33,10 +33,12 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from kmeansx import _validation as V
 from kmeansx._algorithms.lloyd import assign_labels
+from kmeansx._algorithms.registry import runs_plain
 from kmeansx._algorithms.relocation import average_centers, relocate_empty_clusters
 from kmeansx._data import row_sq_norms
 from kmeansx._init import kmeans_plusplus_init, random_init
 from kmeansx._kernels import distances as _dist
+from kmeansx._kernels import plain as _plain
 
 __all__ = [
     "Standardized",
@@ -233,7 +235,13 @@ def kmeans_plusplus(
                 "None to have them computed."
             )
     return kmeans_plusplus_init(
-        arr, n_clusters, w, check_random_state(random_state), norms, n_local_trials
+        arr,
+        n_clusters,
+        w,
+        check_random_state(random_state),
+        norms,
+        n_local_trials,
+        plain=runs_plain(arr, n_clusters),
     )
 
 
@@ -252,7 +260,8 @@ def distances(X, centers):
     arr = _as_array(X)
     c = _centers(centers, arr)
     out = np.empty((arr.shape[0], c.shape[0]))
-    _dist.sq_distances_dense(arr, c, out)
+    kernels = _plain if runs_plain(arr, c.shape[0]) else _dist
+    kernels.sq_distances_dense(arr, c, out)
     np.sqrt(out, out=out)
     if hasattr(X, "index"):
         import pandas as pd
@@ -272,7 +281,8 @@ def assign(X, centers):
     """
     arr = _as_array(X)
     c = _centers(centers, arr)
-    labels = assign_labels(arr, np.ones(arr.shape[0], dtype=arr.dtype), c)[0]
+    ones = np.ones(arr.shape[0], dtype=arr.dtype)
+    labels = assign_labels(arr, ones, c, plain=runs_plain(arr, c.shape[0]))[0]
     if hasattr(X, "index"):
         import pandas as pd
 
@@ -306,7 +316,8 @@ def update(X, labels, centers, *, sample_weight=None) -> np.ndarray:
     sums = np.zeros((k, arr.shape[1]))
     np.add.at(sums, lab, arr * w[:, None])
     weights = np.bincount(lab, weights=w, minlength=k).astype(np.float64)
-    relocate_empty_clusters(arr, w, c, lab, sums, weights)
+    plain = runs_plain(arr, k)
+    relocate_empty_clusters(arr, w, c, lab, sums, weights, plain=plain)
     return average_centers(sums, weights, arr.dtype)
 
 
@@ -324,9 +335,10 @@ def inertia(X, centers, labels=None, *, sample_weight=None) -> float:
     arr = _as_array(X)
     c = _centers(centers, arr)
     w = _weights(sample_weight, arr)
+    plain = runs_plain(arr, c.shape[0])
     if labels is None:
-        return assign_labels(arr, w, c)[1]
+        return assign_labels(arr, w, c, plain=plain)[1]
     lab = _labels(labels, arr.shape[0], c.shape[0])
     out = np.empty(arr.shape[0])
-    _dist.sq_distance_to_label_dense(arr, c, lab, out)
+    (_plain if plain else _dist).sq_distance_to_label_dense(arr, c, lab, out)
     return float(out @ w.astype(np.float64))

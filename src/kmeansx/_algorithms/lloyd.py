@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from kmeansx._algorithms.relocation import relocate_empty_clusters
 from kmeansx._algorithms.step import InMemoryStep
 from kmeansx._data import is_sparse, kernel_view
 from kmeansx._kernels import assign as _assign
+from kmeansx._kernels import plain as _plain
 from kmeansx._kernels._chunks import chunk_size_for, n_chunks_for
 from kmeansx._kernels._jit import single_threaded_blas
 
@@ -65,10 +67,35 @@ class LloydStep(InMemoryStep):
         return sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum())
 
 
-def assign_labels(X, sample_weight, centers, x_mean=None):
+class PlainLloydStep(LloydStep):
+    """Lloyd's pass by the NumPy twins of its kernels (:mod:`kmeansx._kernels.plain`):
+    the same labels, sums and inertia bit for bit, and nothing to compile. For small
+    dense problems, where compiling the kernels would cost more than the whole fit
+    (``"auto"`` below :data:`kmeansx._algorithms.registry.PLAIN_BELOW`)."""
+
+    def __init__(self, X, sample_weight, n_clusters: int, **options):
+        super().__init__(X, sample_weight, n_clusters, **options)
+        self.kernel = _plain.assign_update_dense
+
+    def relocate_empty(self, centers, sums, weights) -> None:
+        relocate_empty_clusters(
+            self.X,
+            self.sample_weight,
+            centers,
+            self.labels,
+            sums,
+            weights,
+            self.x_mean,
+            plain=True,
+        )
+
+
+def assign_labels(X, sample_weight, centers, x_mean=None, plain: bool = False):
     """Labels of the nearest centers and the inertia (no update); ``x_mean``
-    centers dense ``X`` as it is read."""
-    step = LloydStep(
+    centers dense ``X`` as it is read; ``plain`` (dense ``X``) assigns by the NumPy
+    twin of the kernel."""
+    step_class = PlainLloydStep if plain and not is_sparse(X) else LloydStep
+    step = step_class(
         X, sample_weight, centers.shape[0], inertia=True, x_mean=x_mean, update=False
     )
     with single_threaded_blas():

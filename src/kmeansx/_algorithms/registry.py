@@ -22,7 +22,7 @@ import numpy as np
 
 from kmeansx._algorithms.elkan import ElkanStep
 from kmeansx._algorithms.hamerly import HamerlyStep
-from kmeansx._algorithms.lloyd import LloydStep
+from kmeansx._algorithms.lloyd import LloydStep, PlainLloydStep
 from kmeansx._algorithms.loop import LoopOptions, RunResult, run_loop
 from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES
 from kmeansx._algorithms.yinyang import YinyangStep
@@ -42,6 +42,47 @@ FALLBACK = "hamerly"
 
 # "auto": fewer clusters than this run Lloyd's kernels, more run Hamerly's.
 AUTO_MIN_CLUSTERS = 16
+
+# "auto" on dense data with less work per pass than this (n_samples * n_clusters *
+# n_features) runs Lloyd's step and k-means++ by the NumPy twins of their kernels
+# (kmeansx._kernels.plain): the same result bit for bit, without the seconds of
+# compiling the kernels on a machine whose cache is empty. Below it a NumPy pass
+# costs at most a few milliseconds (benchmarks/bench_coldstart.py).
+PLAIN_BELOW = 1 << 17
+
+# The twins cost more per fit than the compiled kernels (2-5x at these sizes,
+# `bench_coldstart.py twins`); what they save is compiling, seconds once per
+# machine. So once a process has spent this long in fits by the twins (a sweep
+# of many small fits), it takes the kernels: compiling them, if the cache lacks
+# them, costs about as much again, and every later fit runs at full speed (rent,
+# then buy: never much more than twice the better of the two).
+PLAIN_BUDGET_SECONDS = 5.0
+_plain_seconds = [0.0]
+
+
+def spend_plain(seconds: float) -> None:
+    """Count ``seconds`` spent in a fit by the twins against the budget."""
+    _plain_seconds[0] += seconds
+
+
+def runs_plain(X, n_clusters: int, algorithm: str = "auto") -> bool:
+    """Whether a fit of ``algorithm`` on ``X`` takes the NumPy twins of the kernels:
+    "auto", dense ``X``, less work per pass than :data:`PLAIN_BELOW`, and less than
+    :data:`PLAIN_BUDGET_SECONDS` spent in them so far in this process.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeansx._algorithms.registry import runs_plain
+    >>> runs_plain(np.zeros((200, 2)), 5), runs_plain(np.zeros((200, 2)), 5, "lloyd")
+    (True, False)
+    """
+    if algorithm != "auto" or is_sparse(X):
+        return False
+    if _plain_seconds[0] >= PLAIN_BUDGET_SECONDS:
+        return False
+    n_samples, n_features = X.shape
+    return n_samples * n_features * n_clusters < PLAIN_BELOW
 
 
 def choose_algorithm(
@@ -89,9 +130,15 @@ def step_factory(
     *,
     x_mean=None,
     memory_budget: int = MEMORY_BUDGET_BYTES,
+    plain: bool = False,
 ):
-    """``new_step(inertia)`` for the loop: the step of the algorithm that runs."""
-    step_class = STEPS[resolve_algorithm(algorithm, X, n_clusters, memory_budget)]
+    """``new_step(inertia)`` for the loop: the step of the algorithm that runs
+    (``plain``, for dense ``X``: Lloyd's by the NumPy twins of its kernels, which
+    gives every algorithm's result)."""
+    if plain and not is_sparse(X):
+        step_class = PlainLloydStep
+    else:
+        step_class = STEPS[resolve_algorithm(algorithm, X, n_clusters, memory_budget)]
 
     def new_step(inertia: bool):
         return step_class(

@@ -6,20 +6,23 @@ import numpy as np
 
 from kmeansx._data import is_sparse, kernel_view
 from kmeansx._kernels import distances as _dist
+from kmeansx._kernels import plain as _plain
 
 
-def sq_distance_to_label(X, centers, labels, x_mean=None) -> np.ndarray:
-    """Squared distance of every row to its own center, in float64."""
+def sq_distance_to_label(X, centers, labels, x_mean=None, plain=False) -> np.ndarray:
+    """Squared distance of every row to its own center, in float64 (``plain``:
+    by the NumPy twin of the dense kernel, :mod:`kmeansx._kernels.plain`)."""
     out = np.empty(X.shape[0])
     if is_sparse(X):
         _dist.sq_distance_to_label_csr(kernel_view(X), centers, labels, out)
     else:
-        _dist.sq_distance_to_label_dense(X, centers, labels, out, x_mean)
+        dense = _plain if plain else _dist
+        dense.sq_distance_to_label_dense(X, centers, labels, out, x_mean)
     return out
 
 
 def relocate_empty_clusters(
-    X, sample_weight, centers_old, labels, sums, weights, x_mean=None
+    X, sample_weight, centers_old, labels, sums, weights, x_mean=None, plain=False
 ):
     """Move each empty cluster onto one of the points farthest from their centers.
 
@@ -32,7 +35,7 @@ def relocate_empty_clusters(
     n_empty = empty.shape[0]
     if n_empty == 0:
         return
-    distances = sq_distance_to_label(X, centers_old, labels, x_mean)
+    distances = sq_distance_to_label(X, centers_old, labels, x_mean, plain)
     if distances.max() == 0:
         # Every point sits on its center (fewer distinct points than clusters):
         # moving one would only empty another cluster. scikit-learn stops here too.

@@ -38,9 +38,14 @@ class MemorySource:
     then read as it is (not centered: centering would take the rows off the unit
     sphere the centers are kept on), and k-means|| refines its candidates by
     spherical k-means.
+    ``plain`` (dense ``X``, see :func:`kmeansx._algorithms.registry.runs_plain`)
+    runs the mean, k-means++ and Lloyd's steps by the NumPy twins of their kernels:
+    the same result, nothing to compile.
     """
 
-    def __init__(self, X, sample_weight, init, *, spherical: bool = False):
+    def __init__(
+        self, X, sample_weight, init, plain: bool = False, *, spherical: bool = False
+    ):
         # Data whose squared distances would overflow or underflow is clustered
         # as X * 2**exponent (exact), and the driver scales the result back.
         self.exponent = scale_exponent(max_abs(X), X.shape[1], X.dtype)
@@ -50,7 +55,8 @@ class MemorySource:
         self.sample_weight = sample_weight
         self.dtype = X.dtype
         self.spherical = spherical
-        self.mean = None if is_sparse(X) or spherical else column_means(X)
+        self.plain = plain and not is_sparse(X)
+        self.mean = None if is_sparse(X) or spherical else column_means(X, self.plain)
         # Variances are invariant under the centering; on centered data they take
         # one pass instead of np.var's two.
         self.mean_variance = mean_variance(X, x_mean=self.mean)
@@ -70,6 +76,7 @@ class MemorySource:
             self.x_sqnorm,
             self.mean,
             self.spherical,
+            self.plain,
         )
         if last:
             self.x_sqnorm = None
@@ -77,7 +84,12 @@ class MemorySource:
 
     def new_step(self, algorithm: str, n_clusters: int):
         return step_factory(
-            algorithm, self.X, self.sample_weight, n_clusters, x_mean=self.mean
+            algorithm,
+            self.X,
+            self.sample_weight,
+            n_clusters,
+            x_mean=self.mean,
+            plain=self.plain,
         )
 
 
@@ -90,13 +102,21 @@ def initial_centers(
     x_sqnorm,
     x_mean=None,
     spherical: bool = False,
+    plain: bool = False,
 ) -> np.ndarray:
     """Centers from ``init`` ("k-means++", "random", "k-means||", an array or a
     callable), in the space of ``X - x_mean`` when ``x_mean`` is given;
-    ``spherical`` refines k-means||'s candidates by spherical k-means."""
+    ``spherical`` refines k-means||'s candidates by spherical k-means; ``plain``
+    runs k-means++ by the NumPy twins of its kernels."""
     if isinstance(init, str) and init == "k-means++":
         centers = kmeans_plusplus_init(
-            X, n_clusters, sample_weight, random_state, x_sqnorm=x_sqnorm, x_mean=x_mean
+            X,
+            n_clusters,
+            sample_weight,
+            random_state,
+            x_sqnorm=x_sqnorm,
+            x_mean=x_mean,
+            plain=plain,
         )[0]
     elif isinstance(init, str) and init == "random":
         centers = random_init(X, n_clusters, sample_weight, random_state, x_mean)[0]

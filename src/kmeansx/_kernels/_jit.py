@@ -6,9 +6,11 @@ are decided here and nowhere else (``tests/test_kernels_policy.py`` enforces it)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import types
+import warnings
 
 import numba
 import numpy as np
@@ -21,8 +23,11 @@ import numpy as np
 # whatever the thread count. The heavy arithmetic is in BLAS anyway.
 FASTMATH_FLAGS = frozenset({"nsz", "arcp", "afn"})
 
-# Compiled kernels are cached on disk next to the sources; KMEANSX_NUMBA_CACHE=0
-# turns that off (read-only installs, or when debugging the compiler).
+# Compiled kernels are cached on disk, where Numba puts them: NUMBA_CACHE_DIR if
+# set, else the __pycache__ next to the sources, else (a read-only install) the
+# user's cache folder (~/.cache/numba on Linux). KMEANSX_NUMBA_CACHE=0 turns it off
+# (when debugging the compiler). With no writable place at all, kernels compile
+# uncached, after one warning, instead of failing at import.
 CACHE = os.environ.get("KMEANSX_NUMBA_CACHE", "1") != "0"
 
 
@@ -33,9 +38,24 @@ SERIAL_BELOW = 1 << 16
 
 
 def _compile(fn, parallel: bool):
-    return numba.njit(
-        cache=CACHE, nogil=True, fastmath=set(FASTMATH_FLAGS), parallel=parallel
-    )(fn)
+    global CACHE
+    options = dict(nogil=True, fastmath=set(FASTMATH_FLAGS), parallel=parallel)
+    try:
+        return numba.njit(cache=CACHE, **options)(fn)
+    except RuntimeError as e:
+        # Numba found no writable cache folder (a read-only install with a
+        # read-only home): run uncached rather than fail at import.
+        if not CACHE or "no locator available" not in str(e):
+            raise
+        CACHE = False
+        warnings.warn(
+            "kmeansx: no writable folder for Numba's cache, so kernels compile "
+            "again in every new process (seconds each). Set NUMBA_CACHE_DIR to a "
+            "writable folder to keep them.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return numba.njit(cache=False, **options)(fn)
 
 
 def _renamed(fn, suffix: str):
@@ -105,3 +125,71 @@ def single_threaded_blas():
 
         _controller = ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")
+
+
+# -- what is compiled, and where it is kept -------------------------------------------
+
+
+def dispatchers():
+    """``{name: dispatcher}`` of every kernel: both compilations of a
+    :class:`ParallelKernel` (``name`` and ``name (serial)``)."""
+    import importlib
+    import pkgutil
+
+    import kmeansx._kernels as package
+
+    out = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name, obj in vars(module).items():
+            full = f"{info.name}.{name}"
+            if isinstance(obj, ParallelKernel) and obj.__module__ == module.__name__:
+                out[full] = obj.parallel
+                out[f"{full} (serial)"] = obj.serial
+            elif isinstance(obj, numba.core.registry.CPUDispatcher):
+                if obj.py_func.__module__ == module.__name__:
+                    out[full] = obj
+    return out
+
+
+def kernel_stats() -> dict:
+    """``{name: (loaded from the cache, compiled)}``: how many signatures of each
+    kernel this process took from Numba's cache and how many it compiled."""
+    out = {}
+    for name, disp in dispatchers().items():
+        stats = disp.stats
+        out[name] = (sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+    return out
+
+
+def cache_location() -> str | None:
+    """The folder Numba keeps this install's compiled kernels in (None when
+    caching is off)."""
+    if not CACHE:
+        return None
+    # Every kernel module sits in one folder: any kernel's cache says where.
+    return next(iter(dispatchers().values())).stats.cache_path
+
+
+@contextlib.contextmanager
+def on_compile(started, ended):
+    """Call ``started()`` when Numba starts compiling anything (a cache miss: a
+    kernel loaded from the cache compiles nothing) and ``ended()`` when that
+    compilation, with every one nested in it, is done."""
+    from numba.core import event
+
+    class Listener(event.Listener):
+        depth = 0
+
+        def on_start(self, ev):
+            self.depth += 1
+            if self.depth == 1:
+                started()
+
+        def on_end(self, ev):
+            self.depth -= 1
+            if self.depth == 0:
+                ended()
+
+    with event.install_listener("numba:compile", Listener()):
+        yield

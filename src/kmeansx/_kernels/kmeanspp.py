@@ -186,14 +186,20 @@ def candidate_deltas_dense(
     """
     n_samples, n_features = X.shape
     n_candidates = cand_T.shape[1]
-    # A row is in reach of some candidate iff its nearest one is.
+    # A row is in reach of some candidate iff its nearest one is. (Loops rather
+    # than np.min and np.zeros, whose implementations take longer to compile.)
     cc_min = np.empty(cc_sq.shape[0])
     for a in range(cc_sq.shape[0]):
-        cc_min[a] = cc_sq[a].min()
+        least = cc_sq[a, 0]
+        for t in range(1, n_candidates):
+            least = min(least, cc_sq[a, t])
+        cc_min[a] = least
     for c in prange(delta_out.shape[0]):
         start = c * chunk_size
         stop = min(start + chunk_size, n_samples)
-        delta = np.zeros(n_candidates)
+        delta = np.empty(n_candidates)
+        for t in range(n_candidates):
+            delta[t] = 0.0
         rows = np.empty(BLOCK_ROWS, dtype=np.uint32)
         X_b = np.empty((BLOCK_ROWS, n_features))
         dots = np.empty((BLOCK_ROWS, n_candidates))
@@ -275,6 +281,21 @@ def closest_add_dense(
 
 
 @jit()
+def _first_reaching(sorted_values, v):
+    """``np.searchsorted(sorted_values, v)``: the first index whose value is >= v
+    (a bisection: NumPy's implementation takes seconds to compile)."""
+    lo = 0
+    hi = sorted_values.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sorted_values[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit()
 def sample_by_potential(sample_weight, closest, chunk_size, chunk_cumpot, targets, out):
     """``out[t]``: the first row whose cumulative ``w * closest`` reaches
     ``targets[t]`` (NumPy's ``searchsorted`` on the cumulative sum, clipped to the
@@ -283,7 +304,7 @@ def sample_by_potential(sample_weight, closest, chunk_size, chunk_cumpot, target
     n_chunks = chunk_cumpot.shape[0]
     for t in range(targets.shape[0]):
         v = targets[t]
-        c = np.searchsorted(chunk_cumpot, v)
+        c = _first_reaching(chunk_cumpot, v)
         if c >= n_chunks:
             out[t] = n_samples - 1
             continue

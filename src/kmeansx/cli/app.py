@@ -15,6 +15,7 @@ from kmeansx.cli.demo import demo
 from kmeansx.cli.fit import fit
 from kmeansx.cli.options import one_line
 from kmeansx.cli.predict import predict
+from kmeansx.cli.warmup import compile_notice, warmup
 
 try:  # Typer >= 0.26 vendors click; earlier versions use click itself
     from typer._click.exceptions import ClickException
@@ -59,7 +60,7 @@ class _Group(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):  # fmt: skip
         try:
-            with _warnings_as_notes():
+            with _warnings_as_notes(), compile_notice():
                 rv = super().main(
                     args=args,
                     prog_name=prog_name,
@@ -131,6 +132,7 @@ app.command()(predict)
 app.command("choose-k")(choose_k_command)
 app.command()(demo)
 app.command()(dataset)
+app.command()(warmup)
 
 
 def main() -> None:
