@@ -459,9 +459,14 @@ class KMeans(
             X, centers = scaled(X, exponent), scaled(centers, exponent)
         return X, centers, exponent
 
+    def _small(self, X, n_clusters: int) -> bool:
+        # MiniBatchKMeans borrows these methods and has no ``algorithm``: its
+        # predictions take the same "auto" rule.
+        return runs_plain(X, n_clusters, getattr(self, "algorithm", "auto"))
+
     def _assign(self, X, sample_weight):
         X, centers, exponent = self._scaled(X)
-        plain = runs_plain(X, centers.shape[0], self.algorithm)
+        plain = self._small(X, centers.shape[0])
         labels, inertia = assign_labels(X, sample_weight, centers, plain=plain)
         with np.errstate(over="ignore", under="ignore"):
             return labels, float(np.ldexp(inertia, -2 * exponent))
@@ -469,7 +474,7 @@ class KMeans(
     def _transform(self, X):
         X, centers, exponent = self._scaled(X)
         out = np.empty((X.shape[0], centers.shape[0]))
-        if runs_plain(X, centers.shape[0], self.algorithm):
+        if self._small(X, centers.shape[0]):
             _plain.sq_distances_dense(X, centers, out)
         elif is_sparse(X):
             _dist.sq_distances_csr(kernel_view(X), centers, out)

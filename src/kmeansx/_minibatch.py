@@ -199,6 +199,7 @@ class MiniBatchKMeans(
     _scaled = KMeans._scaled
     _assign = KMeans._assign
     _transform = KMeans._transform
+    _small = KMeans._small
 
     # -- validation at the boundary -------------------------------------------------
 
