@@ -195,3 +195,18 @@ def test_segments_read_as_high_average_low():
         "segment 1 (3 rows, 30%): average a",
         "segment 2 (2 rows, 20%): low a",
     ]
+
+
+def test_the_demo_pictures_name_their_data(tmp_path, monkeypatch):
+    from kmeansx.cli import figures
+
+    titles = []
+    original = figures.write_plots
+
+    def spy(*args, **kwargs):
+        titles.append(kwargs.get("title"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(figures, "write_plots", spy)
+    assert invoke("demo", "--data", "mall", "--output", tmp_path / "m").exit_code == 0
+    assert titles == ["Mall customers: Annual Income, Spending Score"]

@@ -145,7 +145,7 @@ def _wine(output: Path, random_state, console) -> dict:
         f"ARI {adjusted_rand_score(cultivar, seg.labels):.2f}."
     )
     table = X.assign(cultivar=cultivar, cluster=seg.labels)
-    written.update(_write(seg, tables["standardized"], table, output))
+    written.update(_write(seg, tables["standardized"], table, output, "wine data"))
     return written
 
 
@@ -179,7 +179,7 @@ def _mall(output: Path, random_state, console) -> dict:
     for line in describe_segments(seg.profile, seg.columns):
         console.print(line, highlight=False)
     table = customers.assign(cluster=seg.labels)
-    return _write(seg, prepared, table, output)
+    return _write(seg, prepared, table, output, "Mall customers")
 
 
 def describe_segments(profile, columns) -> list[str]:
@@ -222,13 +222,15 @@ def _segment(prepared, random_state, console):
     return seg
 
 
-def _write(seg, prepared, table, output: Path) -> dict:
-    """Every picture of the segmentation, the labeled table and the model."""
+def _write(seg, prepared, table, output: Path, data: str) -> dict:
+    """Every picture of the segmentation (titled with ``data`` and the columns),
+    the labeled table and the model."""
     from kmeansx import save
-    from kmeansx.cli.figures import write_plots
+    from kmeansx.cli.figures import figure_title, write_plots
     from kmeansx.io import write_table
 
-    written = write_plots(seg, prepared, output, force=True)
+    title = figure_title(data, seg.columns)
+    written = write_plots(seg, prepared, output, force=True, title=title)
     written["segments.csv"] = write_table(table, output / "segments.csv", force=True)
     written["model.kmx"] = save(seg, output / "model.kmx", force=True)
     return written
