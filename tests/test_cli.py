@@ -591,3 +591,26 @@ def test_comparison_verdict_names_the_dominant_column():
     share = pd.Series({"proline": 0.998, "hue": 0.002})
     text = fmt.comparison_verdict(runs, share)
     assert "from ARI 0.37 to 0.90" in text and "proline holds 99.8%" in text
+
+
+def test_choose_k_by_angle_with_metric_cosine(tmp_path):
+    from kmeansx import choose_k
+
+    rng = np.random.default_rng(0)
+    topics = rng.normal(size=(4, 8))
+    X = topics[rng.integers(4, size=400)] + rng.normal(scale=0.3, size=(400, 8))
+    X *= rng.uniform(0.1, 10, size=(400, 1))  # lengths vary; directions cluster
+    table = pd.DataFrame(X, columns=[f"e{i}" for i in range(8)])
+    path = tmp_path / "emb.csv"
+    table.to_csv(path, index=False)
+    args = ["choose-k", str(path), "--scale", "none", "--k-max", "7"]
+    args += ["--random-state", "0", "--json"]
+    result = invoke(*args, "--metric", "cosine")
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    want = choose_k(table, range(1, 8), metric="cosine", scale="none", random_state=0)
+    assert got["metric"] == "cosine"
+    assert got["recommended_k"] == want.recommended_k == 4
+    assert json.loads(invoke(*args).stdout)["metric"] == "euclidean"
+    refused = invoke(*args, "--metric", "cosine", "--refine", "hartigan")
+    assert refused.exit_code == 2 and "--refine" in refused.stderr

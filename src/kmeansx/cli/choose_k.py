@@ -36,6 +36,7 @@ def choose_k_command(
     json: opt.Json = False,
     force: opt.Force = False,
     refine: opt.RefineOpt = None,
+    metric: opt.MetricOpt = opt.Metric.euclidean,
     *,
     csv: opt.CsvOptions,
 ):
@@ -53,9 +54,15 @@ def choose_k_command(
         kmeansx choose-k customers.csv --k-max 15 --methods silhouette,gap
 
         kmeansx choose-k customers.csv --exclude Age --plot k.png --json
+
+        kmeansx choose-k embeddings.parquet --metric cosine --scale none
     """
     if k_max < k_min:
         opt.fail(f"--k-max ({k_max}) must be >= --k-min ({k_min}).")
+    if metric is opt.Metric.cosine and refine is not None:
+        opt.fail(
+            "--metric cosine fits SphericalKMeans, which --refine does not apply to."
+        )
     dialect = opt.csv_dialect(csv)
     given = opt.parse_list(columns)
     with opt.user_errors():
@@ -86,6 +93,7 @@ def choose_k_command(
             random_state=random_state,
             n_init=n_init,
             refine=opt.refine_value(refine),
+            metric=metric.value,
         )
         if plot is not None:
             with all_or_nothing():
@@ -93,7 +101,9 @@ def choose_k_command(
                     choice, plot, force=force, title=figure_title(data, choice.columns)
                 )
     if json:
-        typer.echo(fmt.to_json(fmt.choice_json(choice, prepared)))
+        typer.echo(
+            fmt.to_json(fmt.choice_json(choice, prepared) | {"metric": metric.value})
+        )
         return
     shown = opt.report_console(prepared, columns_given=given)
     for item in fmt.choice_report(choice):

@@ -26,6 +26,11 @@ class Refine(str, Enum):
     hartigan = "hartigan"
 
 
+class Metric(str, Enum):
+    euclidean = "euclidean"
+    cosine = "cosine"
+
+
 # Options shared by several commands, with the API's names. Flags show no metavar
 # (Typer would print <bool>).
 Data = Annotated[
@@ -73,6 +78,14 @@ Json = Annotated[
 RefineOpt = Annotated[
     Refine | None,
     typer.Option("--refine", help="Refine each fit by Hartigan's moves (hartigan)."),
+]
+MetricOpt = Annotated[
+    Metric,
+    typer.Option(
+        "--metric",
+        help="euclidean, or cosine: rows compared by angle (SphericalKMeans), as for "
+        "embeddings; with cosine, --scale none keeps the rows' own directions.",
+    ),
 ]
 
 
