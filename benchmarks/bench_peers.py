@@ -41,7 +41,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import SIZES, machine_line, make_data, print_table
+from _common import SIZES, best_time, machine_line, make_data, print_table
 
 PEERS_ITER = [
     "kmeansx",
@@ -59,12 +59,8 @@ PEERS_FIT = ["kmeansx", "sklearn", "sklearnex"]
 
 
 def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    """Best of exactly ``repeat`` calls."""
+    return best_time(fn, repeat, budget=0.0)
 
 
 def _init_centers(X, k):

@@ -31,11 +31,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 import warnings
 
 import numpy as np
-from _common import machine_line, print_table
+from _common import best_time, machine_line, print_table
 
 CASES = {
     "dense": {"n": 200_000, "d": 384, "k": 256},
@@ -132,12 +131,8 @@ def runner(lib: str, X, init):
 
 
 def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    """Best of exactly ``repeat`` calls."""
+    return best_time(fn, repeat, budget=0.0)
 
 
 def child(args) -> None:
