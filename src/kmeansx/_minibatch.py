@@ -554,6 +554,66 @@ class MiniBatchKMeans(
                 f"must have the {expected} columns of the first."
             )
 
+    # -- model files ----------------------------------------------------------------
+
+    def _model_state(self) -> tuple[dict, dict]:
+        """What :func:`kmeansx.save` keeps beyond the public attributes, so that
+        ``partial_fit`` goes on after loading as it would have without saving:
+        ``(scalars, arrays)``, both plain (JSON and ``.npy``)."""
+        state = self._state
+        scalars = {
+            "exponent": int(self._exponent),
+            "batch_size": int(self._batch_size),
+            "init_size": int(self._init_size),
+            "n_since_last_reassign": int(state.n_since_last_reassign),
+            "ewa_inertia": state.ewa_inertia,
+            "ewa_inertia_min": state.ewa_inertia_min,
+            "no_improvement": int(state.no_improvement),
+            "random_state": None,
+        }
+        arrays = {"centers": self._centers, "counts": state.counts}
+        if self._offset is not None:
+            arrays["offset"] = self._offset
+        rng = getattr(self, "_random_state", None)
+        if rng is not None:  # the draws of the next partial_fit, continued
+            name, keys, pos, has_gauss, gauss = rng.get_state()
+            scalars["random_state"] = {
+                "pos": int(pos),
+                "has_gauss": int(has_gauss),
+                "cached_gaussian": float(gauss),
+            }
+            arrays["rng_keys"] = keys
+        return scalars, arrays
+
+    def _restore(self, scalars: dict, arrays: dict) -> None:
+        """The inverse of :meth:`_model_state` (the public attributes are set by
+        the caller)."""
+        self._exponent = int(scalars["exponent"])
+        self._batch_size = int(scalars["batch_size"])
+        self._init_size = int(scalars["init_size"])
+        self._centers = np.array(arrays["centers"], order="C")
+        offset = arrays.get("offset")
+        self._offset = None if offset is None else np.array(offset)
+        state = mb.MiniBatchState(self._centers.shape[0])
+        state.counts = np.array(arrays["counts"], dtype=np.float64)
+        state.n_since_last_reassign = int(scalars["n_since_last_reassign"])
+        state.ewa_inertia = scalars["ewa_inertia"]
+        state.ewa_inertia_min = scalars["ewa_inertia_min"]
+        state.no_improvement = int(scalars["no_improvement"])
+        self._state = state
+        rng = scalars.get("random_state")
+        if rng is not None:
+            self._random_state = np.random.RandomState()
+            self._random_state.set_state(
+                (
+                    "MT19937",
+                    np.asarray(arrays["rng_keys"], dtype=np.uint32),
+                    rng["pos"],
+                    rng["has_gauss"],
+                    rng["cached_gaussian"],
+                )
+            )
+
     # -- using a fitted model ------------------------------------------------------
 
     def predict(self, X, sample_weight=None):

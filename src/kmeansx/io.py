@@ -421,10 +421,8 @@ def _json_value(value) -> bool:
     return value is None or isinstance(value, (str, bool, int, float))
 
 
-def _kmeans_payload(km) -> tuple[dict, dict]:
-    from sklearn.utils.validation import check_is_fitted
-
-    check_is_fitted(km)
+def _params_payload(km) -> tuple[dict, dict, list]:
+    """The parameters as JSON values (an array ``init`` as an array)."""
     params, arrays, notes = {}, {}, []
     for name, value in km.get_params().items():
         if name == "init" and not isinstance(value, str):
@@ -440,6 +438,14 @@ def _kmeans_payload(km) -> tuple[dict, dict]:
             notes.append(f"{name}={type(value).__name__} not stored (default used)")
             continue
         params[name] = value
+    return params, arrays, notes
+
+
+def _kmeans_payload(km) -> tuple[dict, dict]:
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(km)
+    params, arrays, notes = _params_payload(km)
     arrays["cluster_centers"] = np.asarray(km.cluster_centers_)
     arrays["labels"] = np.asarray(km.labels_)
     history = getattr(km, "history_", None)
@@ -460,6 +466,34 @@ def _kmeans_payload(km) -> tuple[dict, dict]:
     return {"params": params, "fitted": fitted, "notes": notes}, arrays
 
 
+def _minibatch_payload(mbk) -> tuple[dict, dict]:
+    """A MiniBatchKMeans: its parameters, fitted attributes (``labels_`` and
+    ``inertia_`` where it has them) and what ``partial_fit`` needs to go on (the
+    counts, the centers as it moves them, its random draws), as ``mb_*`` arrays."""
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(mbk)
+    params, arrays, notes = _params_payload(mbk)
+    arrays["cluster_centers"] = np.asarray(mbk.cluster_centers_)
+    if getattr(mbk, "labels_", None) is not None:
+        arrays["labels"] = np.asarray(mbk.labels_)
+    names = getattr(mbk, "feature_names_in_", None)
+    inertia, n_iter = getattr(mbk, "inertia_", None), getattr(mbk, "n_iter_", None)
+    fitted = {
+        "inertia": None if inertia is None else float(inertia),
+        # partial_fit alone sets no n_iter_ (and no inertia_ without labels).
+        "n_iter": None if n_iter is None else int(n_iter),
+        "n_steps": int(mbk.n_steps_),
+        "n_features_in": int(mbk.n_features_in_),
+        "feature_names_in": None if names is None else [str(n) for n in names],
+    }
+    scalars, state = mbk._model_state()
+    arrays.update({f"mb_{name}": value for name, value in state.items()})
+    payload = {"params": params, "fitted": fitted, "notes": notes}
+    payload["minibatch"] = scalars
+    return payload, arrays
+
+
 _TREE_PARTS = ("parent", "children", "centers", "sizes", "weights", "inertia")
 
 
@@ -476,11 +510,15 @@ def save(model, path, *, force: bool = False) -> Path:
 
     Parameters
     ----------
-    model : KMeans, BisectingKMeans, SegmentModel or Segmentation
+    model : KMeans, BisectingKMeans, SphericalKMeans, MiniBatchKMeans, \
+            SegmentModel or Segmentation
         A fitted :class:`kmeansx.KMeans` or :class:`kmeansx.BisectingKMeans` (its
         tree is kept: ``labels_for``, ``centers_for`` and ``predict`` work on the
-        loaded model), or the result of :func:`kmeansx.segment` (its columns and
-        scaling are kept, so the loaded model scales new tables the same way).
+        loaded model), a :class:`kmeansx.SphericalKMeans`, a
+        :class:`kmeansx.MiniBatchKMeans` (with its counts and random draws:
+        ``partial_fit`` on the loaded model goes on as it would have on the saved
+        one), or the result of :func:`kmeansx.segment` (its columns and scaling
+        are kept, so the loaded model scales new tables the same way).
     path : path-like
         Conventionally ``*.kmx``.
     force : bool, default=False
@@ -504,6 +542,7 @@ def save(model, path, *, force: bool = False) -> Path:
     """
     from kmeansx._bisecting import BisectingKMeans
     from kmeansx._estimator import KMeans
+    from kmeansx._minibatch import MiniBatchKMeans
     from kmeansx._spherical import SphericalKMeans
     from kmeansx._version import __version__
     from kmeansx.segment import Segmentation, SegmentModel
@@ -513,7 +552,11 @@ def save(model, path, *, force: bool = False) -> Path:
     header = {"format": FORMAT, "format_version": FORMAT_VERSION}
     header["kmeansx_version"] = __version__
     if isinstance(model, SegmentModel):
-        payload, arrays = _kmeans_payload(model.model)
+        if isinstance(model.model, MiniBatchKMeans):
+            payload, arrays = _minibatch_payload(model.model)
+            header["model_kind"] = "minibatch"
+        else:
+            payload, arrays = _kmeans_payload(model.model)
         header["kind"] = "segment"
         header["columns"] = [str(c) for c in model.columns]
         header["scaler"] = {"method": model.scaler.method}
@@ -522,6 +565,9 @@ def save(model, path, *, force: bool = False) -> Path:
     elif isinstance(model, BisectingKMeans):
         payload, arrays = _bisecting_payload(model)
         header["kind"] = "bisecting"
+    elif isinstance(model, MiniBatchKMeans):
+        payload, arrays = _minibatch_payload(model)
+        header["kind"] = "minibatch"
     elif isinstance(model, SphericalKMeans):
         # Its own kind: loaded as a KMeans it would predict and transform by
         # Euclidean distance on rows not scaled to unit length.
@@ -533,7 +579,8 @@ def save(model, path, *, force: bool = False) -> Path:
     else:
         name = type(model).__name__
         raise TypeError(
-            "save() takes a fitted KMeans, BisectingKMeans or segment() result; "
+            "save() takes a fitted KMeans, BisectingKMeans, SphericalKMeans, "
+            "MiniBatchKMeans or segment() result; "
             + (
                 f"model files of a {name} are not supported yet."
                 if hasattr(model, "cluster_centers_")
@@ -617,17 +664,27 @@ def _check_model(header: dict, arrays: dict) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name}={value!r} in the header is not an int >= 1")
     _expect(arrays, "cluster_centers", (k, d))
+    # A MiniBatchKMeans fitted by partial_fit alone may have no labels_, inertia_
+    # or n_iter_.
+    mini = "minibatch" in (header.get("kind"), header.get("model_kind"))
     labels = arrays.get("labels")
-    if labels is None or labels.ndim != 1:
-        raise ValueError("labels must be a 1-D array")
-    labels = _expect(arrays, "labels", labels.shape, "iu")
-    if labels.size and (labels.min() < 0 or labels.max() >= k):
-        raise ValueError(f"labels outside 0..{k - 1}")
+    if not (mini and labels is None):
+        if labels is None or labels.ndim != 1:
+            raise ValueError("labels must be a 1-D array")
+        labels = _expect(arrays, "labels", labels.shape, "iu")
+        if labels.size and (labels.min() < 0 or labels.max() >= k):
+            raise ValueError(f"labels outside 0..{k - 1}")
     inertia, n_iter = fitted["inertia"], fitted["n_iter"]
-    if not isinstance(inertia, int | float) or not inertia >= 0:
+    if not (mini and inertia is None) and (
+        not isinstance(inertia, int | float) or not inertia >= 0
+    ):
         raise ValueError(f"inertia={inertia!r} is not a number >= 0")
-    if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
+    if not (mini and n_iter is None) and (
+        not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0
+    ):
         raise ValueError(f"n_iter={n_iter!r} is not an int >= 0")
+    if mini:
+        _check_minibatch(header, arrays, k, d)
     names = fitted.get("feature_names_in")
     if names is not None and (
         not isinstance(names, list)
@@ -656,6 +713,27 @@ def _check_model(header: dict, arrays: dict) -> None:
         _expect(arrays, "scaler_center", (d,))
         if not (_expect(arrays, "scaler_scale", (d,)) > 0).all():
             raise ValueError("scaler_scale holds a value <= 0")
+
+
+def _check_minibatch(header: dict, arrays: dict, k: int, d: int) -> None:
+    scalars = header.get("minibatch")
+    if not isinstance(scalars, dict):
+        raise ValueError("the header's 'minibatch' is missing or not a mapping")
+    for name in ("exponent", "batch_size", "init_size", "n_since_last_reassign"):
+        value = scalars.get(name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"minibatch {name}={value!r} is not an int")
+    for name in ("n_steps",):
+        value = header["fitted"].get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{name}={value!r} is not an int >= 0")
+    _expect(arrays, "mb_centers", (k, d))
+    if (_expect(arrays, "mb_counts", (k,)) < 0).any():
+        raise ValueError("mb_counts holds a negative count")
+    if "mb_offset" in arrays:
+        _expect(arrays, "mb_offset", (d,))
+    if scalars.get("random_state") is not None:
+        _expect(arrays, "mb_rng_keys", (624,), "u")
 
 
 def _check_tree(arrays: dict, k: int, d: int, n_samples: int) -> None:
@@ -690,6 +768,34 @@ def _build_bisecting(header: dict, arrays: dict):
     if fitted.get("feature_names_in") is not None:
         bkm.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
     return bkm
+
+
+def _build_minibatch(header: dict, arrays: dict):
+    from kmeansx._minibatch import MiniBatchKMeans
+
+    params = dict(header["params"])
+    if isinstance(params.get("init"), dict):
+        params["init"] = arrays[params["init"]["array"]]
+    mbk = MiniBatchKMeans(**params)
+    fitted = header["fitted"]
+    mbk._restore(
+        header["minibatch"],
+        {k[3:]: v for k, v in arrays.items() if k.startswith("mb_")},
+    )
+    centers = np.array(arrays["cluster_centers"])
+    mbk.cluster_centers_ = centers
+    mbk._n_features_out = centers.shape[0]
+    mbk.n_steps_ = int(fitted["n_steps"])
+    if fitted["n_iter"] is not None:
+        mbk.n_iter_ = int(fitted["n_iter"])
+    if fitted["inertia"] is not None:
+        mbk.inertia_ = float(fitted["inertia"])
+    if "labels" in arrays:
+        mbk.labels_ = arrays["labels"]
+    mbk.n_features_in_ = int(fitted["n_features_in"])
+    if fitted.get("feature_names_in") is not None:
+        mbk.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+    return mbk
 
 
 def _build_kmeans(header: dict, arrays: dict):
@@ -732,9 +838,8 @@ def load(path):
 
     Returns
     -------
-    KMeans, BisectingKMeans or SegmentModel
-        A fitted :class:`kmeansx.KMeans` or :class:`kmeansx.BisectingKMeans` for
-        a plain model; a
+    KMeans, BisectingKMeans, SphericalKMeans, MiniBatchKMeans or SegmentModel
+        The fitted estimator for a plain model; a
         :class:`kmeansx.segment.SegmentModel` (``.predict(df)`` picks the same
         columns and applies the same scaling) for a ``segment`` result.
 
@@ -759,10 +864,14 @@ def load(path):
     header, arrays = _read(path)
     try:
         _check_model(header, arrays)
-        if header.get("kind") == "bisecting":
+        kind = header.get("kind")
+        if kind == "bisecting":
             return _build_bisecting(header, arrays)
-        km = _build_kmeans(header, arrays)
-        if header.get("kind") in ("kmeans", "spherical"):
+        if kind == "minibatch" or header.get("model_kind") == "minibatch":
+            km = _build_minibatch(header, arrays)
+        else:
+            km = _build_kmeans(header, arrays)
+        if kind in ("kmeans", "spherical", "minibatch"):
             return km
         if header.get("kind") != "segment":
             raise ValueError(f"unknown model kind {header.get('kind')!r}")
