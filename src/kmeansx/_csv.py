@@ -26,10 +26,33 @@ from pathlib import Path
 
 import numpy as np
 
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
 DELIMITERS = (",", ";", "\t", "|")
 NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _SAMPLE_LINES = 50
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+(,\d+)?\s*$")
+
+
+def table_kind(path) -> str:
+    """ "csv" or "parquet", from the file's suffix; an error naming both otherwise.
+
+    Examples
+    --------
+    >>> from kmeansx._csv import table_kind
+    >>> table_kind("sales.TSV"), table_kind("part-0.parquet")
+    ('csv', 'parquet')
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    raise ValueError(
+        f"{path}: unknown table format {suffix or '(no suffix)'!r}; use .csv (or "
+        ".tsv) or .parquet."
+    )
 
 
 @dataclass(frozen=True)
@@ -234,18 +257,89 @@ def read_csv(path, dialect: CsvDialect | None = None) -> CsvTable:
             parse_dates=dates or False,
         )
 
-    sniffed_decimal = False
-    df = read(decimal or ".")
-    if decimal is None and sep != "," and _decimal_comma_columns(df):
-        again = read(",")
-        # Only if no column of numbers became text under the other reading.
-        if not set(_text_columns(again)) - set(_text_columns(df)):
-            df, sniffed_decimal = again, True
+    df, sniffed_decimal = _read_sniffing_decimal(read, decimal, sep)
     return CsvTable(
         frame=df,
         lines=_record_lines(text, sep, len(df)),
         sep=sep,
         decimal="," if sniffed_decimal else (decimal or "."),
+        thousands=thousands,
+        encoding=encoding,
+        sniffed_sep=sniffed_sep,
+        sniffed_decimal=sniffed_decimal,
+        not_utf8=not_utf8,
+        parse_dates=dates,
+    )
+
+
+def _read_sniffing_decimal(read, decimal: str | None, sep: str):
+    """``(frame, sniffed)``: ``read(decimal)``, or ``read(",")`` where the decimal
+    mark is not given, the file is not comma-separated and its text columns are
+    all numbers with a decimal comma (unless a column of numbers became text)."""
+    df = read(decimal or ".")
+    if decimal is None and sep != "," and _decimal_comma_columns(df):
+        again = read(",")
+        if not set(_text_columns(again)) - set(_text_columns(df)):
+            return again, True
+    return df, False
+
+
+# How much of a file sniff_csv reads: its head, cut at a line's end.
+_HEAD_BYTES = 1 << 20
+
+
+def sniff_csv(path, dialect: CsvDialect | None = None) -> CsvTable:
+    """How to read a CSV file a chunk at a time, from its head (the first MiB).
+
+    The same rules as :func:`read_csv`, applied to the head alone: the delimiter,
+    a decimal comma, and the encoding (UTF-8, or Latin-1 where the head is not
+    UTF-8; a file that is UTF-8 in its head only fails later, in the chunk that
+    is not). ``frame`` holds the head's rows; ``encoding`` is what to give
+    :func:`pandas.read_csv` (``utf-8-sig`` past a byte-order mark); ``lines`` is
+    None.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from kmeansx._csv import sniff_csv
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a;b\\n1,5;2\\n3;4,25\\n")
+    >>> t = sniff_csv(p)
+    >>> t.sep, t.decimal, t.frame.shape
+    (';', ',', (2, 2))
+    """
+    import pandas as pd
+
+    path = Path(path)
+    dialect = dialect or CsvDialect()
+    with open(path, "rb") as f:
+        raw = f.read(_HEAD_BYTES + 1)
+    if len(raw) > _HEAD_BYTES:  # whole lines only
+        raw = raw[: raw.rfind(b"\n", 0, _HEAD_BYTES) + 1] or raw[:_HEAD_BYTES]
+    text, encoding, not_utf8 = _decode(raw, dialect.encoding)
+    if dialect.encoding is None and encoding == "utf-8" and raw[:3] == b"\xef\xbb\xbf":
+        encoding = "utf-8-sig"
+    sep, thousands = dialect.sep, dialect.thousands
+    sniffed_sep = sep is None
+    if sep is None:
+        sep = sniff_sep(text, "\t" if path.suffix.lower() == ".tsv" else ",")
+    dates = list(dialect.parse_dates or [])
+
+    def read(dec: str):
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            decimal=dec,
+            thousands=thousands,
+            parse_dates=dates or False,
+        )
+
+    df, sniffed_decimal = _read_sniffing_decimal(read, dialect.decimal, sep)
+    return CsvTable(
+        frame=df,
+        lines=None,
+        sep=sep,
+        decimal="," if sniffed_decimal else (dialect.decimal or "."),
         thousands=thousands,
         encoding=encoding,
         sniffed_sep=sniffed_sep,

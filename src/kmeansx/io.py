@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kmeansx._csv import table_kind as _kind
+
 __all__ = [
     "read_table",
     "read_table_file",
@@ -41,23 +43,9 @@ __all__ = [
 
 FORMAT = "kmeansx-model"
 FORMAT_VERSION = 1
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 # pyarrow is a dependency of kmeansx: missing, the install is broken, and the fix is
 # the README's install command (from the checkout).
 PARQUET_HINT = "pip install -e ."
-PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        return "csv"
-    if suffix in PARQUET_SUFFIXES:
-        return "parquet"
-    raise ValueError(
-        f"{path}: unknown table format {suffix or '(no suffix)'!r}; use .csv (or "
-        ".tsv) or .parquet."
-    )
 
 
 def read_table(

@@ -211,13 +211,23 @@ def profile_segments(values: np.ndarray, labels: np.ndarray, columns, k: int):
     """Size, share, means in original units and distance from the overall mean."""
     frame = pd.DataFrame(values, columns=list(columns))
     size = np.bincount(labels, minlength=k)
-    means = frame.groupby(labels).mean().reindex(range(k))
-    overall_mean = values.mean(axis=0)
-    overall_sd = values.std(axis=0)
-    z = (means.to_numpy() - overall_mean) / np.where(overall_sd == 0, 1, overall_sd)
+    means = frame.groupby(labels).mean().reindex(range(k)).to_numpy()
+    return profile_from_means(
+        size, means, values.mean(axis=0), values.std(axis=0), columns
+    )
+
+
+def profile_from_means(size, means, overall_mean, overall_sd, columns) -> pd.DataFrame:
+    """:func:`profile_segments` from its sums: each segment's size and column
+    means (NaN for an empty one), the overall means and population standard
+    deviations (a table read once, in chunks, gives these)."""
+    size = np.asarray(size)
+    means = np.asarray(means, dtype=np.float64)
+    k = size.shape[0]
+    z = (means - overall_mean) / np.where(overall_sd == 0, 1, overall_sd)
     parts = {"size": size, "share": size / size.sum()}
     # Built at once: a column at a time fragments a frame of many columns.
-    parts.update({col: means.iloc[:, j].to_numpy() for j, col in enumerate(columns)})
+    parts.update({col: means[:, j] for j, col in enumerate(columns)})
     parts.update({f"{col} (z)": z[:, j] for j, col in enumerate(columns)})
     parts["distance (z)"] = np.sqrt((z**2).sum(axis=1))
     return pd.DataFrame(parts, index=pd.RangeIndex(k, name="segment"))

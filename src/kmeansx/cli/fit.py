@@ -56,6 +56,25 @@ def fit(
         typer.Option("--scheduler", help="Dask scheduler address (default: local)."),
     ] = None,
     refine: opt.RefineOpt = None,
+    mini_batch: Annotated[
+        bool,
+        typer.Option(
+            "--mini-batch",
+            help="Stream a file (or a folder of files) larger than memory: "
+            "mini-batch k-means over chunks; needs -k N.",
+            metavar="",
+        ),
+    ] = False,
+    batch_size: Annotated[
+        int,
+        typer.Option("--batch-size", min=1, help="Rows per mini-batch step."),
+    ] = 1024,
+    passes: Annotated[
+        int,
+        typer.Option(
+            "--passes", min=1, help="Passes of mini-batch steps over the rows."
+        ),
+    ] = 3,
     *,
     csv: opt.CsvOptions,
 ):
@@ -75,6 +94,8 @@ def fit(
         kmeansx fit sales.csv --exclude "Year" --model seg.kmx --plots pictures
 
         kmeansx fit export.csv --sep ";" --decimal "," --json
+
+        kmeansx fit big.parquet --mini-batch -k 8 -o labels.parquet
     """
     params = dict(
         n_clusters=opt.parse_n_clusters(n_clusters),
@@ -86,6 +107,11 @@ def fit(
     )
     dialect = opt.csv_dialect(csv)
     excluded = opt.parse_list(exclude, "--exclude", "Age")
+    if mini_batch:
+        _refuse_with_mini_batch(params, dask or scheduler is not None, plots, refine)
+        params.update(exclude=excluded, batch_size=batch_size, passes=passes)
+        _fit_streaming(data, dialect, params, output, model, json, force)
+        return
     if dask or scheduler is not None:
         if refine is not None:
             opt.fail(f"--refine {refine.value} is not available with --dask.")
@@ -187,3 +213,64 @@ def _fit_on_dask(data, params, output, model, plots, json, force, scheduler):
         )
     for item in fmt.dask_fit_report(summary):
         out.print(item, highlight=False)
+
+
+def _refuse_with_mini_batch(params, dask, plots, refine) -> None:
+    if params["n_clusters"] == "auto":
+        opt.fail(
+            "--mini-batch needs a number of clusters (-k N); choose k in memory on a "
+            "sample of the rows first (kmeansx choose-k)."
+        )
+    for given, option, why in (
+        (dask, "--dask", "they are two ways to fit data larger than memory"),
+        (plots is not None, "--plots", "the pictures need every row in memory"),
+        (refine is not None, "--refine", "Hartigan's moves need every row in memory"),
+    ):
+        if given:
+            opt.fail(f"{option} is not available with --mini-batch: {why}.")
+
+
+def _fit_streaming(data, dialect, params, output, model, json, force):
+    """Wire the options to :func:`kmeansx._stream_fit.segment_stream`, print."""
+    from kmeansx._csv import CsvDialect
+    from kmeansx._stream_fit import segment_stream
+    from kmeansx.cli import format as fmt
+    from kmeansx.cli.progress import StreamProgress
+
+    def notes(stream):
+        for text in fmt.reading_notes(stream.files[0], stream.csv or object()):
+            opt.note(text)
+
+    with opt.user_errors(), StreamProgress() as progress:
+        seg = segment_stream(
+            data,
+            params["n_clusters"],
+            columns=params["columns"],
+            exclude=params["exclude"],
+            scale=params["scale"],
+            dropna=params["dropna"],
+            batch_size=params["batch_size"],
+            passes=params["passes"],
+            n_init=params["n_init"],
+            random_state=params["random_state"],
+            dialect=CsvDialect(**dialect),
+            output=output,
+            model=model,
+            force=force,
+            progress=progress,
+            on_open=notes,
+        )
+    if json:
+        typer.echo(fmt.to_json(fmt.stream_fit_json(seg)))
+        return
+    out = opt.console()
+    lines = (
+        []
+        if params["columns"] is not None
+        else [fmt.columns_line(seg.columns, seg.fit.survey.left_out)]
+    )
+    for line in lines + fmt.stream_fit_lines(seg):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    out.print(fmt.profile_table(seg.profile, seg.columns, width=out.width))
+    for name, path in seg.outputs.items():
+        out.print(f"wrote {name}: {path}", highlight=False)

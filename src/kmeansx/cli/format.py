@@ -375,6 +375,58 @@ def dask_fit_json(summary: dict) -> dict:
     }
 
 
+def stream_fit_json(seg) -> dict:
+    """``fit --mini-batch --json``: the keys of :func:`segmentation_json` (no k
+    chosen: ``recommended_k`` and ``reason`` are null; ``n_iter`` counts the
+    passes), and how the stream was fitted (``mini_batch``)."""
+    fit, survey = seg.fit, seg.fit.survey
+    return {
+        "n_clusters": int(len(seg.centers)),
+        **_table_keys(
+            survey.columns,
+            survey.left_out,
+            survey.n_kept,
+            survey.n_rows - survey.n_kept,
+        ),
+        "scale": fit.scaler.method,
+        "n_iter": int(fit.passes),
+        "inertia": seg.inertia,
+        "sizes": [int(v) for v in seg.sizes],
+        "recommended_k": None,
+        "reason": None,
+        "centers": seg.centers.reset_index(),
+        "profile": seg.profile.reset_index(),
+        "outputs": {k: str(v) for k, v in seg.outputs.items()},
+        "mini_batch": {
+            "files": seg.n_files,
+            "batch_size": int(fit.model.batch_size),
+            "passes": int(fit.passes),
+            "n_steps": int(fit.model.n_steps_),
+            "init_sample": int(survey.sample.shape[0]),
+        },
+    }
+
+
+def stream_fit_lines(seg) -> list[str]:
+    """``fit --mini-batch``: what was read and how it was fitted, in one line each."""
+    fit, survey = seg.fit, seg.fit.survey
+    lines = []
+    dropped = survey.n_rows - survey.n_kept
+    if dropped:
+        lines.append(
+            f"dropped {dropped} of {survey.n_rows} rows with a missing value; their "
+            "cluster is left empty"
+        )
+    files = f" from {seg.n_files} files" if seg.n_files > 1 else ""
+    lines.append(
+        f"{survey.n_kept:,} rows{files}: k-means++ on a uniform sample of "
+        f"{survey.sample.shape[0]:,} rows, then {fit.passes} pass(es) of mini-batches "
+        f"of {fit.model.batch_size} rows ({fit.model.n_steps_:,} steps); inertia "
+        f"{seg.inertia:.6g}" + (" (on the scaled columns)" if fit.scaler.method else "")
+    )
+    return lines
+
+
 def sizes_table(labels: pd.Series, title: str = "Rows per cluster") -> Table:
     counts = labels.value_counts(dropna=False).sort_index()
     table = Table(title=title, title_justify="left")

@@ -3,7 +3,9 @@
 A fit of a few seconds shows nothing, and neither does one whose stderr is a pipe
 or a file, so that tests, scripts and ``--json`` stay clean; past ``delay`` seconds
 a transient bar counts the restarts (``--n-init``) and shows the current run's
-iteration and inertia, driven by :meth:`kmeansx.KMeans.fit`'s ``callback``.
+iteration and inertia, driven by :meth:`kmeansx.KMeans.fit`'s ``callback``; for a
+fit read from a file in chunks (``fit --mini-batch``), the pass under way and its
+rows.
 """
 
 from __future__ import annotations
@@ -13,7 +15,60 @@ import time
 DELAY = 2.0
 
 
-class FitProgress:
+class _DelayedBar:
+    """A transient rich bar on stderr, opened only after ``delay`` seconds of
+    work and only on a terminal (decided once)."""
+
+    def __init__(self, *, console=None, delay=DELAY, clock=None):
+        self.delay = delay
+        self._clock = clock or time.monotonic
+        self._console = console
+        self._bar = None
+        self._task = None
+        self._start = None
+        self._checked = False  # whether to show was decided (once)
+        self.shown = False
+
+    def __enter__(self):
+        self._start = self._clock()
+        return self
+
+    def _ready(self) -> bool:
+        """Whether the bar is drawn now (opening it once the delay is past)."""
+        if not self._checked:
+            if self._clock() - self._start < self.delay:
+                return False
+            self._checked = True
+            self._open()
+        return self._bar is not None
+
+    def _columns(self) -> list:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+
+        return [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+
+    def _open(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        console = self._console or Console(stderr=True)
+        if not console.is_terminal:
+            return
+        self.shown = True
+        self._bar = Progress(*self._columns(), console=console, transient=True)
+        self._task = self._bar.add_task("", total=self._total())
+        self._bar.start()
+
+    def _total(self):
+        return None
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+class FitProgress(_DelayedBar):
     """``callback`` for :meth:`kmeansx.KMeans.fit` (through :func:`kmeansx.segment`)
     that shows a bar after ``delay`` seconds, on a terminal only.
 
@@ -45,31 +100,18 @@ class FitProgress:
     """
 
     def __init__(self, n_init, description, *, console=None, delay=DELAY, clock=None):
+        super().__init__(console=console, delay=delay, clock=clock)
         self.n_init = int(n_init)
         self.description = description
-        self.delay = delay
-        self._clock = clock or time.monotonic
-        self._console = console
-        self._bar = None
-        self._task = None
         self._run = 0
-        self._start = None
-        self._checked = False  # whether to show was decided (once)
-        self.shown = False
 
-    def __enter__(self):
-        self._start = self._clock()
-        return self
+    def _total(self):
+        return self.n_init
 
     def __call__(self, iteration, inertia, n_changed, center_shift) -> None:
         if iteration == 0:
             self._run += 1
-        if not self._checked:
-            if self._clock() - self._start < self.delay:
-                return
-            self._checked = True
-            self._open()
-        if self._bar is not None:
+        if self._ready():
             self._bar.update(
                 self._task,
                 completed=self._run - 1,
@@ -77,25 +119,42 @@ class FitProgress:
                 f"iteration {iteration + 1}, inertia {inertia:.6g}",
             )
 
-    def _open(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        console = self._console or Console(stderr=True)
-        if not console.is_terminal:
-            return
-        self.shown = True
-        self._bar = Progress(
+class StreamProgress(_DelayedBar):
+    """``progress`` for a fit read from a file in chunks
+    (:func:`kmeansx._stream_fit.segment_stream`): the pass under way and its rows,
+    after ``delay`` seconds, on a terminal only.
+
+    Examples
+    --------
+    >>> import io
+    >>> from rich.console import Console
+    >>> from kmeansx.cli.progress import StreamProgress
+    >>> ticks = iter([0.0, 0.5, 3.0, 3.1, 3.2])
+    >>> out = Console(file=io.StringIO(), force_terminal=True)
+    >>> with StreamProgress(console=out, clock=lambda: next(ticks)) as p:
+    ...     p("reading", 1000, None)  # at 0.5 s: nothing yet
+    ...     shown_early = p.shown
+    ...     p("pass 1 of 3", 2000, 5000)  # at 3.0 s: the bar appears
+    >>> shown_early, p.shown
+    (False, True)
+    """
+
+    def _columns(self) -> list:
+        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+
+        return [
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-            transient=True,
-        )
-        self._task = self._bar.add_task(self.description, total=self.n_init)
-        self._bar.start()
+            TextColumn("{task.completed:,} rows"),
+            TimeElapsedColumn(),
+        ]
 
-    def __exit__(self, *exc):
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
+    def __call__(self, description: str, rows_done: int, rows_total) -> None:
+        if self._ready():
+            self._bar.update(
+                self._task,
+                description=description,
+                completed=rows_done,
+                total=rows_total,
+            )
