@@ -204,6 +204,25 @@ def test_dropna_leaves_the_cluster_of_dropped_rows_empty(tmp_path):
     assert cluster.isna().tolist() == [i in (5, 700) for i in range(900)]
 
 
+def test_docstring_examples_run():
+    import doctest
+
+    import kmeansx._csv
+    import kmeansx._stream_fit
+    import kmeansx._stream_survey
+    import kmeansx.cli.progress
+
+    for module in (
+        stream_module,
+        kmeansx._stream_survey,
+        kmeansx._stream_fit,
+        kmeansx._csv,
+        kmeansx.cli.progress,
+    ):
+        failed, _ = doctest.testmod(module)
+        assert failed == 0, module.__name__
+
+
 def tree(path):
     return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
 

@@ -236,11 +236,18 @@ def read_csv(path, dialect: CsvDialect | None = None) -> CsvTable:
     >>> t.sep, t.decimal, t.frame["b"].tolist(), t.lines.tolist()
     (';', ',', [2.0, 4.25], [2, 3])
     """
-    import pandas as pd
 
     path = Path(path)
     dialect = dialect or CsvDialect()
     text, encoding, not_utf8 = _decode(path.read_bytes(), dialect.encoding)
+    return _table(path, text, dialect, encoding, not_utf8, lines=True)
+
+
+def _table(path: Path, text: str, dialect: CsvDialect, encoding, not_utf8, *, lines):
+    """The table of ``text`` (a file's, or its head's) in the dialect given or
+    sniffed; with each row's line if ``lines``."""
+    import pandas as pd
+
     sep, decimal, thousands = dialect.sep, dialect.decimal, dialect.thousands
     sniffed_sep = sep is None
     if sep is None:
@@ -260,7 +267,7 @@ def read_csv(path, dialect: CsvDialect | None = None) -> CsvTable:
     df, sniffed_decimal = _read_sniffing_decimal(read, decimal, sep)
     return CsvTable(
         frame=df,
-        lines=_record_lines(text, sep, len(df)),
+        lines=_record_lines(text, sep, len(df)) if lines else None,
         sep=sep,
         decimal="," if sniffed_decimal else (decimal or "."),
         thousands=thousands,
@@ -308,7 +315,6 @@ def sniff_csv(path, dialect: CsvDialect | None = None) -> CsvTable:
     >>> t.sep, t.decimal, t.frame.shape
     (';', ',', (2, 2))
     """
-    import pandas as pd
 
     path = Path(path)
     dialect = dialect or CsvDialect()
@@ -319,34 +325,7 @@ def sniff_csv(path, dialect: CsvDialect | None = None) -> CsvTable:
     text, encoding, not_utf8 = _decode(raw, dialect.encoding)
     if dialect.encoding is None and encoding == "utf-8" and raw[:3] == b"\xef\xbb\xbf":
         encoding = "utf-8-sig"
-    sep, thousands = dialect.sep, dialect.thousands
-    sniffed_sep = sep is None
-    if sep is None:
-        sep = sniff_sep(text, "\t" if path.suffix.lower() == ".tsv" else ",")
-    dates = list(dialect.parse_dates or [])
-
-    def read(dec: str):
-        return pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            decimal=dec,
-            thousands=thousands,
-            parse_dates=dates or False,
-        )
-
-    df, sniffed_decimal = _read_sniffing_decimal(read, dialect.decimal, sep)
-    return CsvTable(
-        frame=df,
-        lines=None,
-        sep=sep,
-        decimal="," if sniffed_decimal else (dialect.decimal or "."),
-        thousands=thousands,
-        encoding=encoding,
-        sniffed_sep=sniffed_sep,
-        sniffed_decimal=sniffed_decimal,
-        not_utf8=not_utf8,
-        parse_dates=dates,
-    )
+    return _table(path, text, dialect, encoding, not_utf8, lines=False)
 
 
 def _decode(raw: bytes, encoding: str | None) -> tuple[str, str, str | None]:

@@ -3,11 +3,10 @@
 :func:`segment_stream` is :func:`kmeansx.segment` for a file (or a folder of
 files) read a chunk at a time (:mod:`kmeansx._stream`), in passes:
 
-1. A survey: the columns are chosen from the first chunk as in memory
-   (:func:`kmeansx._tables.choose_columns`), and every row is checked and read
-   once for the mean and standard deviation of every column (Chan's merge of
-   per-chunk moments, float64) and for a uniform sample of ``init_size`` rows
-   (each row gets a random key; the rows of the smallest keys are kept).
+1. A survey (:mod:`kmeansx._stream_survey`): the columns are chosen from the
+   first chunk as in memory, and every row is checked and read once for the
+   mean and standard deviation of every column and for a uniform sample of
+   ``init_size`` rows.
 2. The initial centers: k-means++ on the scaled sample (the best of ``n_init``
    by the sample's inertia).
 3. One step of :meth:`kmeansx.MiniBatchKMeans.partial_fit` on the sample (so
@@ -33,155 +32,15 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
+from kmeansx._csv import table_kind
 from kmeansx._minibatch import MiniBatchKMeans
-from kmeansx._stream import TableStream, chunk_values, first_chunk, open_stream
-from kmeansx._tables import Scaler, check_scale, choose_columns
+from kmeansx._stream import TableStream, chunk_values, open_stream
+from kmeansx._stream_survey import Survey, scaler_for, survey
+from kmeansx._tables import Scaler, check_scale
 from kmeansx.io import all_or_nothing, atomic_write, check_output, save
 from kmeansx.segment import SegmentModel, profile_from_means
 from kmeansx.steps import inertia as sample_inertia
 from kmeansx.steps import kmeans_plusplus
-
-
-@dataclass(frozen=True)
-class Survey:
-    """What one read of the stream gives before fitting.
-
-    Attributes
-    ----------
-    columns, left_out
-        As :func:`kmeansx._tables.choose_columns` chose on the first chunk.
-    n_rows, n_kept : int
-        Rows read, and rows kept (``dropna`` drops the others).
-    mean, std : ndarray of shape (n_columns,)
-        Of the kept rows, float64 (population standard deviation).
-    sample : ndarray of shape (n_sample, n_columns)
-        A uniform sample of the kept rows without replacement, in file order,
-        in the columns' own units.
-    """
-
-    columns: list
-    left_out: dict
-    n_rows: int
-    n_kept: int
-    mean: np.ndarray
-    std: np.ndarray
-    sample: np.ndarray
-
-
-class _Moments:
-    """Column means and sums of squared deviations, merged chunk by chunk (Chan,
-    Golub and LeVeque), in float64."""
-
-    def __init__(self, n_features: int):
-        self.n = 0
-        self.mean = np.zeros(n_features)
-        self.m2 = np.zeros(n_features)
-
-    def add(self, values: np.ndarray) -> None:
-        n_b = values.shape[0]
-        if n_b == 0:
-            return
-        mean_b = values.mean(axis=0)
-        m2_b = ((values - mean_b) ** 2).sum(axis=0)
-        n = self.n + n_b
-        delta = mean_b - self.mean
-        self.mean = self.mean + delta * (n_b / n)
-        self.m2 = self.m2 + m2_b + delta**2 * (self.n * n_b / n)
-        self.n = n
-
-    @property
-    def std(self) -> np.ndarray:
-        return np.sqrt(self.m2 / max(self.n, 1))
-
-
-class _Reservoir:
-    """A uniform sample of ``size`` rows of a stream: the rows of the smallest
-    random keys (one key a row, drawn in stream order, so the sample does not
-    depend on the chunks' sizes)."""
-
-    def __init__(self, size: int, n_features: int, random_state):
-        self.size = size
-        self.random_state = random_state
-        self.keys = np.empty(0)
-        self.order = np.empty(0, dtype=np.int64)
-        self.rows = np.empty((0, n_features))
-        self.seen = 0
-
-    def add(self, values: np.ndarray) -> None:
-        keys = self.random_state.random_sample(values.shape[0])
-        order = np.arange(self.seen, self.seen + values.shape[0])
-        self.seen += values.shape[0]
-        if self.keys.shape[0] >= self.size:
-            take = keys < self.keys.max()
-            keys, order, values = keys[take], order[take], values[take]
-        keys = np.concatenate([self.keys, keys])
-        order = np.concatenate([self.order, order])
-        rows = np.concatenate([self.rows, values])
-        if keys.shape[0] > self.size:
-            keep = np.argpartition(keys, self.size - 1)[: self.size]
-            keys, order, rows = keys[keep], order[keep], rows[keep]
-        self.keys, self.order, self.rows = keys, order, rows
-
-    def sample(self) -> np.ndarray:
-        return self.rows[np.argsort(self.order, kind="stable")]
-
-
-def survey(
-    stream: TableStream,
-    columns=None,
-    *,
-    exclude=None,
-    dropna: bool = False,
-    sample_size: int = 3072,
-    random_state=None,
-    progress=None,
-) -> Survey:
-    """Choose the columns, check every row, and gather the moments and a sample.
-
-    ``random_state`` (a RandomState) draws the sample's keys. ``progress`` is
-    called as ``progress(description, rows_done, rows_total)``.
-    """
-    choice = choose_columns(first_chunk(stream), columns, exclude=exclude)
-    cols = choice.columns
-    moments = _Moments(len(cols))
-    reservoir = _Reservoir(sample_size, len(cols), random_state)
-    n_rows = 0
-    for chunk in stream.chunks(cols):
-        values, _ = chunk_values(chunk, cols, dropna)
-        n_rows += chunk.frame.shape[0]
-        moments.add(values)
-        reservoir.add(values)
-        if progress is not None:
-            progress("reading (means, spreads, a sample)", n_rows, stream.n_rows)
-    if moments.n == 0:
-        raise ValueError(
-            "no rows left after dropping rows with missing values."
-            if n_rows
-            else f"{stream.files[0]} has a header but no rows."
-        )
-    return Survey(
-        cols,
-        dict(choice.left_out),
-        n_rows,
-        moments.n,
-        moments.mean,
-        moments.std,
-        reservoir.sample(),
-    )
-
-
-def scaler_for(survey: Survey, scale) -> Scaler:
-    """The :class:`kmeansx._tables.Scaler` of the whole stream (as in memory)."""
-    scale = check_scale(scale)
-    if scale is None:
-        return Scaler.identity(len(survey.columns))
-    if scale != "standard":
-        raise ValueError(
-            f"scale={scale!r} needs every value of a column at once (medians and "
-            "quartiles); a stream is scaled with scale='standard' or None."
-        )
-    std = np.where(survey.std == 0, 1.0, survey.std)
-    return Scaler("standard", survey.mean.copy(), std)
 
 
 def batches(stream: TableStream, columns, scaler: Scaler, dropna: bool, size: int):
@@ -397,8 +256,6 @@ def label_stream(stream: TableStream, fit: StreamFit, output=None, *, progress=N
     """The last pass: every kept row's cluster; ``(sizes, inertia, means)``, and
     the rows with a ``cluster`` column written to ``output`` (a path opened here
     as CSV or Parquet by its suffix) if given."""
-    from kmeansx._csv import table_kind
-
     model, scaler, found = fit.model, fit.scaler, fit.survey
     cols, dropna = found.columns, fit.dropna
     k, d = model.n_clusters, len(cols)
@@ -444,21 +301,13 @@ def segment_stream(
     data,
     n_clusters: int,
     *,
-    columns=None,
-    exclude=None,
-    scale="standard",
-    dropna: bool = False,
-    batch_size: int = 1024,
-    passes: int = 3,
-    init_size: int | None = None,
-    n_init: int = 1,
-    random_state=None,
     dialect=None,
     output=None,
     model=None,
     force: bool = False,
     progress=None,
     on_open=None,
+    **params,
 ) -> StreamSegmentation:
     """Segment a CSV or Parquet file, or a folder of them, larger than memory.
 
@@ -470,22 +319,6 @@ def segment_stream(
     data : path-like
         A ``.csv``/``.tsv``/``.parquet`` file or a folder of files of one format.
     n_clusters : int
-    columns, exclude, dropna
-        As :func:`kmeansx.segment` (the default columns are chosen on the first
-        chunk).
-    scale : {"standard", None}, default="standard"
-        Standardize with the mean and standard deviation of the whole stream
-        (a first pass), as in memory.
-    batch_size : int, default=1024
-        Rows per mini-batch step.
-    passes : int, default=3
-        Passes of mini-batch steps over the rows.
-    init_size : int, default=None
-        Rows of the uniform sample k-means++ starts from (default ``3 *
-        batch_size``, at least ``3 * n_clusters``).
-    n_init : int, default=1
-        k-means++ runs on the sample; the one of lowest sample inertia is kept.
-    random_state : int, RandomState instance or None, default=None
     dialect : CsvDialect, default=None
         How to read CSV files (sniffed where not given).
     output : path-like, default=None
@@ -500,6 +333,15 @@ def segment_stream(
     on_open : callable, default=None
         Called with the opened :class:`kmeansx._stream.TableStream` before the
         rows are read.
+    **params
+        The fit's parameters, passed to :func:`fit_stream`: ``columns``,
+        ``exclude``, ``dropna`` (as :func:`kmeansx.segment`; the default columns
+        are chosen on the first chunk), ``scale`` ("standard", the default: the
+        whole stream's means and standard deviations, or None), ``batch_size``
+        (1024 rows a step), ``passes`` (3), ``init_size`` (the sample k-means++
+        starts from: ``3 * batch_size`` rows, at least ``3 * n_clusters``),
+        ``n_init`` (k-means++ runs on the sample, the best kept; 1) and
+        ``random_state``.
 
     Returns
     -------
@@ -514,7 +356,7 @@ def segment_stream(
     >>> X = np.concatenate([rng.normal(0, 1, (500, 2)), rng.normal(8, 1, (500, 2))])
     >>> pd.DataFrame(X, columns=["a", "b"]).to_parquet(d / "big.parquet")
     >>> seg = segment_stream(d / "big.parquet", 2, batch_size=100, random_state=0)
-    >>> seg.sizes.tolist(), seg.centers["a"].round().astype(int).tolist()
+    >>> seg.sizes.tolist(), sorted(seg.centers["a"].round().astype(int))
     ([500, 500], [0, 8])
     """
     stream = open_stream(data, dialect)
@@ -533,20 +375,7 @@ def segment_stream(
         seen[key] = path
     if on_open is not None:
         on_open(stream)
-    fit = fit_stream(
-        stream,
-        n_clusters,
-        columns=columns,
-        exclude=exclude,
-        scale=scale,
-        dropna=dropna,
-        batch_size=batch_size,
-        passes=passes,
-        init_size=init_size,
-        n_init=n_init,
-        random_state=random_state,
-        progress=progress,
-    )
+    fit = fit_stream(stream, n_clusters, progress=progress, **params)
     found = fit.survey
     segment_model = SegmentModel(fit.model, fit.scaler, tuple(found.columns))
     written = {}

@@ -244,31 +244,21 @@ def _fit_streaming(data, dialect, params, output, model, json, force):
     with opt.user_errors(), StreamProgress() as progress:
         seg = segment_stream(
             data,
-            params["n_clusters"],
-            columns=params["columns"],
-            exclude=params["exclude"],
-            scale=params["scale"],
-            dropna=params["dropna"],
-            batch_size=params["batch_size"],
-            passes=params["passes"],
-            n_init=params["n_init"],
-            random_state=params["random_state"],
+            params.pop("n_clusters"),
             dialect=CsvDialect(**dialect),
             output=output,
             model=model,
             force=force,
             progress=progress,
             on_open=notes,
+            **params,
         )
     if json:
         typer.echo(fmt.to_json(fmt.stream_fit_json(seg)))
         return
     out = opt.console()
-    lines = (
-        []
-        if params["columns"] is not None
-        else [fmt.columns_line(seg.columns, seg.fit.survey.left_out)]
-    )
+    given = params["columns"] is not None
+    lines = [] if given else [fmt.columns_line(seg.columns, seg.fit.survey.left_out)]
     for line in lines + fmt.stream_fit_lines(seg):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
     out.print(fmt.profile_table(seg.profile, seg.columns, width=out.width))
