@@ -325,6 +325,7 @@ def test_empty_inputs_and_refused_options(tmp_path):
     ]
     for args, fragments in cases:
         assert_refused(tmp_path, [*args, "--mini-batch"], *fragments)
+    assert_refused(tmp_path, [data, "-k", 2, "--passes", 2], "--passes is for --mini")
     parts = write_parts(
         blobs_frame(np.random.default_rng(7), 300), tmp_path / "parts", [300], "csv"
     )

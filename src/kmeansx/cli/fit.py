@@ -67,12 +67,16 @@ def fit(
     ] = False,
     batch_size: Annotated[
         int,
-        typer.Option("--batch-size", min=1, help="Rows per mini-batch step."),
+        typer.Option(
+            "--batch-size", min=1, help="Rows per mini-batch step (--mini-batch)."
+        ),
     ] = 1024,
     passes: Annotated[
         int,
         typer.Option(
-            "--passes", min=1, help="Passes of mini-batch steps over the rows."
+            "--passes",
+            min=1,
+            help="Passes of mini-batch steps over the rows (--mini-batch).",
         ),
     ] = 3,
     *,
@@ -112,6 +116,12 @@ def fit(
         params.update(exclude=excluded, batch_size=batch_size, passes=passes)
         _fit_streaming(data, dialect, params, output, model, json, force)
         return
+    for option, value, default in (
+        ("--batch-size", batch_size, 1024),
+        ("--passes", passes, 3),
+    ):
+        if value != default:
+            opt.fail(f"{option} is for --mini-batch; add --mini-batch or leave it out.")
     if dask or scheduler is not None:
         if refine is not None:
             opt.fail(f"--refine {refine.value} is not available with --dask.")
