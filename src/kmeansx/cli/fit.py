@@ -56,6 +56,7 @@ def fit(
         typer.Option("--scheduler", help="Dask scheduler address (default: local)."),
     ] = None,
     refine: opt.RefineOpt = None,
+    metric: opt.MetricOpt = opt.Metric.euclidean,
     *,
     csv: opt.CsvOptions,
 ):
@@ -75,6 +76,13 @@ def fit(
         kmeansx fit sales.csv --exclude "Year" --model seg.kmx --plots pictures
 
         kmeansx fit export.csv --sep ";" --decimal "," --json
+
+        kmeansx fit embeddings.csv --metric cosine --scale none -k 20
+
+    With --metric cosine the rows are compared by angle (SphericalKMeans),
+    after --scale: standard compares the rows' deviations from the column
+    means, none their own directions (embeddings, counts). The profile's
+    distance is then the cosine distance, 1 - cos.
     """
     params = dict(
         n_clusters=opt.parse_n_clusters(n_clusters),
@@ -83,7 +91,13 @@ def fit(
         random_state=random_state,
         n_init=n_init,
         dropna=dropna,
+        metric=opt.check_metric(metric, refine),
     )
+    if metric is opt.Metric.cosine and plots is not None:
+        opt.fail(
+            "--plots is not available with --metric cosine yet: the pictures "
+            "measure Euclidean distances."
+        )
     dialect = opt.csv_dialect(csv)
     excluded = opt.parse_list(exclude, "--exclude", "Age")
     if dask or scheduler is not None:
