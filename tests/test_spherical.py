@@ -164,7 +164,7 @@ def test_rows_far_out_of_range_are_scaled_exactly():
     np.testing.assert_allclose(huge.inertia_, plain.inertia_, rtol=1e-12)
 
 
-@pytest.mark.parametrize("algorithm", ["hamerly", "auto"])
+@pytest.mark.parametrize("algorithm", ["hamerly", "lloyd"])
 @pytest.mark.parametrize("init", ["k-means++", "k-means||", "random"])
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 def test_same_bits_at_any_thread_count(fmt, init, algorithm, monkeypatch):
@@ -189,8 +189,8 @@ def test_same_bits_at_any_thread_count(fmt, init, algorithm, monkeypatch):
 
 
 def test_auto_runs_lloyd_on_unit_rows(monkeypatch):
-    # Measured (see the registry): on unit rows Lloyd's blocked GEMM beats the
-    # bounds, which rarely prune there. KMeans keeps Hamerly on the same shape.
+    # Measured (see the registry): on unit rows of many features Lloyd's blocked
+    # GEMM beats the bounds. KMeans, and fewer features, keep Hamerly.
     chosen = []
     resolve = registry.resolve_algorithm
 
@@ -199,14 +199,16 @@ def test_auto_runs_lloyd_on_unit_rows(monkeypatch):
         return chosen[-1]
 
     monkeypatch.setattr(registry, "resolve_algorithm", recording)
-    X = directions(3000, 64, 20, seed=40)  # above the NumPy twins' size
+    d = registry.SPHERICAL_LLOYD_FEATURES
+    X = directions(1000, d, 20, seed=40)  # above the NumPy twins' size
     init = first_rows(X, 20, 41)
     auto = fit_history(X, None, init, "auto")
     assert chosen == ["lloyd"]
     chosen.clear()
     KMeans(20, init=init, n_init=1).fit(X)
-    assert chosen == ["hamerly"]
-    want = ref.spherical_lloyd(X, np.ones(3000), init, max_iter=300, tol=0.0)
+    SphericalKMeans(20, init=init[:, :-1], n_init=1).fit(X[:, :-1])
+    assert chosen == ["hamerly", "hamerly"]
+    want = ref.spherical_lloyd(X, np.ones(1000), init, max_iter=300, tol=0.0)
     assert_matches(auto, want, np.float64)
 
 

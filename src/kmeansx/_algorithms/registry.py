@@ -15,14 +15,16 @@ or within noise of the fastest at every size and dtype measured (B, C, D, float3
 and float64), with the least memory of the three (two bounds per point). Neither
 n nor the dtype changed the winner.
 
-Spherical (cosine) k-means runs Lloyd's kernels under "auto". Unit rows of
-embedding-like data (``benchmarks/bench_spherical.py``'s generator, 50k rows,
-float32, one thread, CPU time of a whole fit, Lloyd against Hamerly) gave Lloyd
-at d=384 (k=256: 1.58 s against 1.96; k=64: 1.30 against 1.46), d=128 and d=64
-(k=256: 10% faster), d=32 (k=256: 18%) and d=16 (k=64: 37%); Hamerly won only at
-k=64 with d=64 or 128 (16%). Per iteration over the first ten, Lloyd was faster
-in every one of them: such rows crowd many centers at similar angles, the bounds
-rarely prune, and Lloyd's pass is a blocked GEMM at BLAS speed.
+Spherical (cosine) k-means on :data:`SPHERICAL_LLOYD_FEATURES` features or more
+runs Lloyd's kernels under "auto". Unit rows of embedding-like data
+(``benchmarks/bench_spherical.py``'s generator, 50k rows, float32, one thread, CPU
+time of a whole fit, Lloyd against Hamerly) at d=384 gave Lloyd every time: k=256,
+1.58 s against 1.96 (1.48 against 1.88 and 1.47 against 1.55 with tighter
+clusters), k=64, 1.30 against 1.46. There a pass of Lloyd's is a blocked GEMM at
+BLAS speed, the runs converge in few iterations, and Hamerly's bounds, which rarely
+prune on rows crowded at similar angles, do not pay back their first pass. Below,
+the winner depended on the data: Lloyd by 10-37% at k=256 (d=32 to 128) and d=16,
+Hamerly by 16-30% at k=64 with d=64 or 128.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ FALLBACK = "hamerly"
 
 # "auto": fewer clusters than this run Lloyd's kernels, more run Hamerly's.
 AUTO_MIN_CLUSTERS = 16
+
+# "auto" for spherical k-means: from this many features on, Lloyd's kernels (see
+# the module's docstring).
+SPHERICAL_LLOYD_FEATURES = 256
 
 # "auto" on dense data with less work per pass than this (n_samples * n_clusters *
 # n_features) runs Lloyd's step and k-means++ by the NumPy twins of their kernels
@@ -103,7 +109,7 @@ def choose_algorithm(
     spherical: bool = False,
 ) -> str:
     """The algorithm "auto" runs for data of this shape and dtype (``spherical``:
-    unit rows of cosine k-means).
+    the unit rows of cosine k-means).
 
     Examples
     --------
@@ -116,8 +122,10 @@ def choose_algorithm(
     >>> choose_algorithm(200_000, 384, 256, np.float32, spherical=True)
     'lloyd'
     """
-    del n_samples, n_features, dtype  # the measured winner depended on none
-    if sparse or spherical or n_clusters < AUTO_MIN_CLUSTERS:
+    del n_samples, dtype  # the measured winner depended on neither
+    if sparse or n_clusters < AUTO_MIN_CLUSTERS:
+        return "lloyd"
+    if spherical and n_features >= SPHERICAL_LLOYD_FEATURES:
         return "lloyd"
     return "hamerly"
 
