@@ -18,10 +18,13 @@ own (their OpenMP runtimes disturb one another in one process).
 **per iteration** is ``(t(M) - t(1)) / (M - 1)``, each the best of ``--repeat``
 runs at ``tol=0``, so that fixed costs (validation, the unit copy, the final
 labelling pass) do not count. The machine is shared: the load average is printed
-with the table.
+with the table. ``--cpu`` runs every peer on one thread and counts the CPU seconds
+of the process instead of wall time: on a machine busy with other work, wall
+times move by several times from run to run, CPU times by a few percent.
 
     python benchmarks/bench_spherical.py            # the issue's sizes
     python benchmarks/bench_spherical.py --quick    # n / 10, k / 4, fewer repeats
+    python benchmarks/bench_spherical.py --cpu      # one thread, CPU seconds
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -130,9 +134,16 @@ def runner(lib: str, X, init):
     raise ValueError(lib)
 
 
-def best(fn, repeat: int) -> float:
-    """Best of exactly ``repeat`` calls."""
-    return best_time(fn, repeat, budget=0.0)
+def best(fn, repeat: int, cpu: bool = False) -> float:
+    """Best of exactly ``repeat`` calls (``cpu``: of the process's CPU seconds)."""
+    if not cpu:
+        return best_time(fn, repeat, budget=0.0)
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return min(times)
 
 
 def child(args) -> None:
@@ -157,8 +168,8 @@ def child(args) -> None:
         return
     run(1)  # compile, allocate, warm caches
     ran = run(args.iters)
-    t1 = best(lambda: run(1), args.repeat)
-    tm = best(lambda: run(args.iters), args.repeat)
+    t1 = best(lambda: run(1), args.repeat, args.cpu)
+    tm = best(lambda: run(args.iters), args.repeat, args.cpu)
     print(json.dumps({"value": (tm - t1) / max(ran - 1, 1), "n_iter": ran}))
 
 
@@ -166,8 +177,15 @@ def run_child(lib: str, case: str, args) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--child", "--lib", lib]
     cmd += ["--case", case, "--iters", str(args.iters), "--repeat", str(args.repeat)]
     cmd += ["--quick"] if args.quick else []
+    env = None
+    if args.cpu:
+        cmd += ["--cpu"]
+        names = ["NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"]
+        env = {**os.environ, **dict.fromkeys(names + ["MKL_NUM_THREADS"], "1")}
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=args.timeout, env=env
+        )
     except subprocess.TimeoutExpired:
         return {"value": None, "note": f"timed out ({args.timeout} s)"}
     if proc.returncode != 0:
@@ -183,6 +201,9 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument(
+        "--cpu", action="store_true", help="one thread each, CPU seconds"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--lib", help=argparse.SUPPRESS)
     parser.add_argument("--case", help=argparse.SUPPRESS)
@@ -194,7 +215,9 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    print(f"## spherical k-means, seconds per iteration  ({machine_line()})")
+    unit = "seconds per iteration"
+    unit = f"CPU {unit}, one thread" if args.cpu else unit
+    print(f"## spherical k-means, {unit}  ({machine_line()})")
     rows = []
     for case in args.cases.split(","):
         shape = case_shape(case, args.quick)

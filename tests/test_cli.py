@@ -614,3 +614,78 @@ def test_choose_k_by_angle_with_metric_cosine(tmp_path):
     assert json.loads(invoke(*args).stdout)["metric"] == "euclidean"
     refused = invoke(*args, "--metric", "cosine", "--refine", "hartigan")
     assert refused.exit_code == 2 and "--refine" in refused.stderr
+
+
+def embeddings_csv(tmp_path, zero_row=None):
+    rng = np.random.default_rng(3)
+    topics = rng.normal(size=(4, 8))
+    X = topics[rng.integers(4, size=300)] + rng.normal(scale=0.3, size=(300, 8))
+    X *= rng.uniform(0.1, 10, size=(300, 1))  # lengths vary; directions cluster
+    if zero_row is not None:
+        X[zero_row] = 0.0
+    table = pd.DataFrame(X, columns=[f"e{i}" for i in range(8)])
+    path = tmp_path / "emb.csv"
+    table.to_csv(path, index=False)
+    return table, path
+
+
+def test_fit_by_angle_with_metric_cosine(tmp_path):
+    from kmeansx import SphericalKMeans
+
+    table, path = embeddings_csv(tmp_path)
+    out, model = tmp_path / "out.csv", tmp_path / "m.kmx"
+    args = ["fit", path, "--scale", "none", "-k", "4", "--random-state", "0"]
+    result = invoke(*args, "--metric", "cosine", "--json", "-o", out, "--model", model)
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    want = segment(table, n_clusters=4, scale=None, metric="cosine", random_state=0)
+    skm = SphericalKMeans(4, n_init=10, random_state=0).fit(table.to_numpy())
+    labels = pd.read_csv(out)["cluster"].to_numpy()
+    np.testing.assert_array_equal(labels, skm.labels_)
+    np.testing.assert_array_equal(want.labels.to_numpy(), skm.labels_)
+    assert got["metric"] == "cosine" and got["inertia"] == skm.inertia_
+    assert got["sizes"] == np.bincount(skm.labels_, minlength=4).tolist()
+    assert [row["cosine distance"] for row in got["profile"]] == pytest.approx(
+        want.profile["cosine distance"].tolist()
+    )
+    # The same keys as a Euclidean fit, which says so.
+    euclid = json.loads(invoke(*args, "--json").stdout)
+    assert set(euclid) == set(got) and euclid["metric"] == "euclidean"
+    # The saved model labels rows by angle, through predict's one path.
+    fitted = load(model)
+    assert isinstance(fitted.model, SphericalKMeans)
+    predicted = tmp_path / "pred.csv"
+    again = invoke("predict", model, path, "-o", predicted)
+    assert again.exit_code == 0, again.output
+    np.testing.assert_array_equal(pd.read_csv(predicted)["cluster"], skm.labels_)
+    # The report names the angle and its distance.
+    text = invoke(*args, "--metric", "cosine").stdout
+    assert "Segments by angle (cosine)" in text and "cosine distance" in text
+
+
+def test_fit_metric_cosine_chooses_k_by_angle(tmp_path):
+    table, path = embeddings_csv(tmp_path)
+    args = ["fit", path, "--scale", "none", "--k-max", "6", "--random-state", "0"]
+    result = invoke(*args, "--metric", "cosine", "--json", "--n-init", "2")
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    want = segment(
+        table, scale=None, metric="cosine", random_state=0, k_range=range(1, 7),
+        n_init=2, progress=False,
+    )  # fmt: skip
+    assert got["recommended_k"] == want.choice.recommended_k == got["n_clusters"] == 4
+    assert got["sizes"] == want.profile["size"].tolist()
+
+
+def test_fit_metric_cosine_refusals_say_why(tmp_path):
+    _, path = embeddings_csv(tmp_path, zero_row=6)
+    args = ["fit", path, "-k", "4", "--metric", "cosine"]
+    assert_one_line_error(
+        invoke(*args, "--scale", "none"), "line 8 is all zeros", "--metric euclidean"
+    )
+    assert_one_line_error(
+        invoke(*args, "--refine", "hartigan"), "--refine does not apply"
+    )
+    assert_one_line_error(
+        invoke(*args, "--plots", tmp_path / "pics"), "--plots is not available"
+    )

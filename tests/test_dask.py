@@ -369,6 +369,35 @@ def test_cli_fits_parquet_files_on_the_cluster(client, parquet_folder, tmp_path)
     assert text.exit_code == 2 and "'name' are not numeric" in text.stderr
 
 
+def test_cli_fits_by_angle_on_the_cluster(client, parquet_folder, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from kmeansx import SphericalKMeans
+    from kmeansx.cli import app
+
+    out = tmp_path / "labels.parquet"
+    args = ["fit", str(parquet_folder), "--dask", "-k", "3", "-c", "a,b,c"]
+    args += ["--n-init", "1", "--random-state", "0", "-o", str(out), "--json"]
+    args += ["--metric", "cosine", "--scheduler", client.scheduler.address]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    data = pd.concat(
+        [pd.read_parquet(parquet_folder / f"part{i}.parquet") for i in range(3)]
+    )
+    # The same fit in memory: standardized columns, then SphericalKMeans.
+    X = data[["a", "b", "c"]].to_numpy()
+    ref = SphericalKMeans(3, n_init=1, random_state=0).fit((X - X.mean(0)) / X.std(0))
+    np.testing.assert_array_equal(pd.read_parquet(out)["cluster"], ref.labels_)
+    assert summary["metric"] == "cosine" and summary["n_iter"] == ref.n_iter_
+    assert summary["inertia"] == pytest.approx(ref.inertia_, rel=1e-9)
+    refused = CliRunner().invoke(app, [*args[:-4], "--metric", "cosine", "--refine",
+                                       "hartigan", "--force"])  # fmt: skip
+    assert refused.exit_code == 2 and "--refine" in refused.stderr
+
+
 # -- out of core, and a worker lost ----------------------------------------------------
 
 

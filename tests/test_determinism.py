@@ -124,38 +124,67 @@ def test_the_same_seed_twice_is_identical():
     assert c.cluster_centers_.tobytes() != a.cluster_centers_.tobytes()
 
 
-@needs_two_threads
-def test_assign_update_csr_inertia_ignores_thread_count(monkeypatch):
-    """The kernel alone: same input, 1 or 2 threads, every output the same bits."""
+def csr_pass(X, w, centers, chunk_size, n_threads):
+    """One parallel CSR Lloyd pass on ``n_threads``: labels, sums, weights,
+    inertia and changed counts."""
     from kmeansx._data import kernel_view
     from kmeansx._kernels import assign
     from kmeansx._kernels._chunks import n_chunks_for
 
-    X = make_data("csr", np.float64, 3)
-    n_chunks = n_chunks_for(N_SAMPLES, 256)
+    n_chunks = n_chunks_for(X.shape[0], chunk_size)
+    k, d = centers.shape
+    out = (
+        np.empty((n_chunks, k, d)),
+        np.empty((n_chunks, k)),
+        np.empty(n_chunks),
+        np.empty(n_chunks, dtype=np.int64),
+    )
+    labels = np.full(X.shape[0], -1, dtype=np.int32)
     before = numba.get_num_threads()
-
-    def run(n_threads, centers):
-        out = (
-            np.empty((n_chunks, 8, 3)),
-            np.empty((n_chunks, 8)),
-            np.empty(n_chunks),
-            np.empty(n_chunks, dtype=np.int64),
+    numba.set_num_threads(n_threads)
+    try:
+        assign.assign_update_csr.parallel(
+            kernel_view(X), w, centers, chunk_size, labels, *out
         )
-        labels = np.full(N_SAMPLES, -1, dtype=np.int32)
-        numba.set_num_threads(n_threads)
-        try:
-            assign.assign_update_csr.parallel(
-                kernel_view(X), np.ones(N_SAMPLES), centers, 256, labels, *out
-            )
-        finally:
-            numba.set_num_threads(before)
-        return labels, *out
+    finally:
+        numba.set_num_threads(before)
+    return labels, *out
 
+
+@needs_two_threads
+def test_assign_update_csr_inertia_ignores_thread_count(monkeypatch):
+    """The kernel alone: same input, 1 or 2 threads, every output the same bits."""
+    X = make_data("csr", np.float64, 3)
+    w = np.ones(N_SAMPLES)
     for seed in range(10):
         centers = np.random.default_rng(seed).normal(scale=4.0, size=(8, 3))
-        one, two = run(1, centers), run(2, centers)
+        one, two = csr_pass(X, w, centers, 256, 1), csr_pass(X, w, centers, 256, 2)
         for name, a, b in zip(
             ["labels", "sums", "weights", "inertia", "n_changed"], one, two, strict=True
         ):
             assert a.tobytes() == b.tobytes(), (seed, name, np.flatnonzero(a != b))
+
+
+@needs_two_threads
+@pytest.mark.parametrize("chunk_size", [300, 2048, N_SAMPLES])
+def test_assign_update_csr_sums_each_chunk_in_row_order(chunk_size):
+    """Wide sparse data has few chunks (one, often): the kernel splits a pass by
+    blocks of rows and by label, and every slot must still be its chunk's rows
+    added in row order, as one thread adds them, at 1 or 2 threads."""
+    X = make_data("csr", np.float64, 6)
+    w = np.random.default_rng(3).uniform(0.5, 2.0, N_SAMPLES)
+    centers = np.random.default_rng(4).normal(scale=4.0, size=(8, 6))
+    results = [csr_pass(X, w, centers, chunk_size, t) for t in (1, 2)]
+    for a, b in zip(*results, strict=True):
+        assert a.tobytes() == b.tobytes()
+    labels, sums, weights, _, n_changed = results[0]
+    # Row by row, in order, in Python's float64: the bits one thread would give.
+    want_sums, want_weights = np.zeros_like(sums), np.zeros_like(weights)
+    for i in range(N_SAMPLES):
+        c, j = i // chunk_size, labels[i]
+        want_weights[c, j] += w[i]
+        for p in range(X.indptr[i], X.indptr[i + 1]):
+            want_sums[c, j, X.indices[p]] += w[i] * X.data[p]
+    assert sums.tobytes() == want_sums.tobytes()
+    assert weights.tobytes() == want_weights.tobytes()
+    assert n_changed.sum() == N_SAMPLES  # every row left its label -1

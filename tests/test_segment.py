@@ -173,3 +173,119 @@ def test_mall_customers_five_segments_reach_the_lesson_inertia():
     # in original units every center lies inside the data's range
     lo, hi = df[seg.columns].min(), df[seg.columns].max()
     assert ((seg.centers >= lo) & (seg.centers <= hi)).all().all()
+
+
+# -- by angle (metric="cosine") -------------------------------------------------------
+
+
+def rays(rng, n=30, units=(1.0, 100.0, 0.01)):
+    """Three directions of varied lengths, in three columns of the given units."""
+    directions = np.array([[1.0, 0.1, 0.2], [0.1, 1.0, 0.1], [0.3, 0.2, 1.0]])
+    X = np.vstack([rng.normal(d, 0.08, size=(n, 3)) for d in directions])
+    X *= rng.uniform(0.2, 5.0, size=(len(X), 1)) * np.asarray(units)
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    df.index = [f"r{i}" for i in range(len(df))]
+    return df
+
+
+@pytest.mark.parametrize("scale", [None, "standard"])
+def test_cosine_segment_is_spherical_kmeans_on_the_scaled_rows(scale):
+    from kmeansx import SphericalKMeans
+
+    df = rays(np.random.default_rng(20))
+    seg = segment(df, n_clusters=3, scale=scale, metric="cosine", random_state=1)
+    if scale is not None:
+        np.testing.assert_allclose(seg.scaler.center, df.mean())
+        np.testing.assert_allclose(seg.scaler.scale, df.std(ddof=0))
+    Z = seg.scaler.transform(df.to_numpy())  # the rows scaled as the fit saw them
+    skm = SphericalKMeans(3, n_init=10, random_state=1).fit(Z)
+    assert isinstance(seg.model, SphericalKMeans) and seg.metric == "cosine"
+    np.testing.assert_array_equal(seg.labels.to_numpy(), skm.labels_)
+    np.testing.assert_array_equal(seg.model.cluster_centers_, skm.cluster_centers_)
+    assert seg.inertia == skm.inertia_
+    # The profile is in the columns' own units; its distance is 1 - cos of each
+    # center from the rows' mean direction, in the space the angles were taken.
+    p = seg.profile
+    means = df.groupby(skm.labels_).mean()
+    np.testing.assert_allclose(p[["a", "b", "c"]].to_numpy(), means.to_numpy())
+    assert "distance (z)" not in p and list(p.columns)[-1] == "cosine distance"
+    unit = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+    direction = unit.mean(0) / np.linalg.norm(unit.mean(0))
+    np.testing.assert_allclose(
+        p["cosine distance"], 1 - skm.cluster_centers_ @ direction, atol=1e-12
+    )
+    assert ((p["cosine distance"] >= -1e-12) & (p["cosine distance"] <= 2)).all()
+    # The centers are the unit centers mapped back through the scaler.
+    np.testing.assert_allclose(
+        seg.centers.to_numpy(), seg.scaler.inverse_transform(skm.cluster_centers_)
+    )
+
+
+def test_cosine_groups_rows_by_direction_not_length():
+    df = rays(np.random.default_rng(21), units=(1.0, 1.0, 1.0))
+    truth = np.repeat([0, 1, 2], 30)
+    seg = segment(df, n_clusters=3, scale=None, metric="cosine", random_state=0)
+    labels = seg.labels.to_numpy()
+    assert all(len(set(labels[truth == t])) == 1 for t in range(3))
+    assert len(set(labels)) == 3
+    # By Euclidean distance the lengths (and column b's units) decide instead.
+    euclid = segment(df, n_clusters=3, scale=None, random_state=0).labels.to_numpy()
+    assert not all(len(set(euclid[truth == t])) == 1 for t in range(3))
+
+
+def test_cosine_auto_k_chooses_k_by_angle():
+    from kmeansx import choose_k
+
+    df = rays(np.random.default_rng(22), units=(1.0, 1.0, 1.0))
+    kwargs = dict(scale=None, random_state=0, k_range=range(1, 7), n_init=3)
+    kwargs["methods"] = ("silhouette", "calinski_harabasz")
+    seg = segment(df, metric="cosine", progress=False, **kwargs)
+    want = choose_k(df, metric="cosine", progress=False, **kwargs)
+    assert seg.choice.table.equals(want.table)
+    assert len(seg.centers) == seg.choice.recommended_k == want.recommended_k == 3
+
+
+def test_cosine_zero_rows_are_named_with_the_fix():
+    df = rays(np.random.default_rng(23))
+    zero = df.copy()
+    zero.loc["r5"] = 0.0
+    with pytest.raises(ValueError, match=r"row r5 is all zeros.*metric='euclidean'"):
+        segment(zero, n_clusters=3, scale=None, metric="cosine")
+    # Standardized, a row at the column means is all zeros: named, with the fix.
+    middle = pd.DataFrame(
+        {"a": [1.0, 3.0, 1.0, 3.0, 2.0], "b": [5.0, 7.0, 7.0, 5.0, 6.0]},
+        index=[f"r{i}" for i in range(5)],
+    )  # r4 is the mean of every column
+    with pytest.raises(ValueError, match=r"at row r4 every column.*equals its mean"):
+        segment(middle, n_clusters=2, metric="cosine")
+    with pytest.raises(ValueError, match=r"equals its median.*scale=None"):
+        segment(middle, n_clusters=2, metric="cosine", scale="robust")
+    # A new table's row of zeros is named by predict too.
+    seg = segment(df, n_clusters=3, scale=None, metric="cosine", random_state=0)
+    with pytest.raises(ValueError, match=r"row r5 is all zeros"):
+        seg.predict(zero)
+
+
+def test_cosine_refuses_refine_and_unknown_metrics():
+    df = rays(np.random.default_rng(24))
+    with pytest.raises(ValueError, match="refine=None"):
+        segment(df, n_clusters=3, metric="cosine", refine="hartigan")
+    with pytest.raises(ValueError, match="metric must be 'euclidean' or 'cosine'"):
+        segment(df, n_clusters=3, metric="manhattan")
+
+
+def test_cosine_segment_model_saves_and_labels_by_angle(tmp_path):
+    from kmeansx import SphericalKMeans, load, save
+
+    df = rays(np.random.default_rng(25))
+    seg = segment(df, n_clusters=3, metric="cosine", random_state=0)
+    model = load(save(seg, tmp_path / "seg.kmx"))
+    assert isinstance(model.model, SphericalKMeans) and model.metric == "cosine"
+    assert model.predict(df).equals(seg.labels)
+    # Lengths do not matter to a model by angle, whatever the scaling did.
+    longer = df.copy()
+    longer[["a", "b", "c"]] = seg.scaler.inverse_transform(
+        seg.scaler.transform(df.to_numpy()) * 3.0
+    )
+    assert model.predict(longer).equals(seg.labels)
+    pd.testing.assert_frame_equal(model.centers, seg.centers)

@@ -14,6 +14,7 @@ from sklearn.base import clone
 
 import reference as ref
 from kmeansx import KMeans, SphericalKMeans, choose_k
+from kmeansx._algorithms import registry
 from kmeansx._algorithms.registry import ALGORITHMS
 from kmeansx._kernels import _jit
 
@@ -163,9 +164,10 @@ def test_rows_far_out_of_range_are_scaled_exactly():
     np.testing.assert_allclose(huge.inertia_, plain.inertia_, rtol=1e-12)
 
 
+@pytest.mark.parametrize("algorithm", ["hamerly", "lloyd"])
 @pytest.mark.parametrize("init", ["k-means++", "k-means||", "random"])
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
-def test_same_bits_at_any_thread_count(fmt, init, monkeypatch):
+def test_same_bits_at_any_thread_count(fmt, init, algorithm, monkeypatch):
     X = directions(5000, 16, 12, seed=16, spread=1.0, fmt=fmt)
     w = np.random.default_rng(17).uniform(0.5, 2.0, 5000)
     before = numba.get_num_threads()
@@ -175,7 +177,7 @@ def test_same_bits_at_any_thread_count(fmt, init, monkeypatch):
         for threads in (1, numba.config.NUMBA_NUM_THREADS):
             numba.set_num_threads(threads)
             skm = SphericalKMeans(
-                12, init=init, n_init=2, random_state=3, algorithm="hamerly"
+                12, init=init, n_init=2, random_state=3, algorithm=algorithm
             )
             results.append(skm.fit(X, sample_weight=w))
     finally:
@@ -184,6 +186,30 @@ def test_same_bits_at_any_thread_count(fmt, init, monkeypatch):
     np.testing.assert_array_equal(a.labels_, b.labels_)
     np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
     assert a.inertia_ == b.inertia_ and a.n_iter_ == b.n_iter_
+
+
+def test_auto_runs_lloyd_on_unit_rows(monkeypatch):
+    # Measured (see the registry): on unit rows of many features Lloyd's blocked
+    # GEMM beats the bounds. KMeans, and fewer features, keep Hamerly.
+    chosen = []
+    resolve = registry.resolve_algorithm
+
+    def recording(*args, **kwargs):
+        chosen.append(resolve(*args, **kwargs))
+        return chosen[-1]
+
+    monkeypatch.setattr(registry, "resolve_algorithm", recording)
+    d = registry.SPHERICAL_LLOYD_FEATURES
+    X = directions(1000, d, 20, seed=40)  # above the NumPy twins' size
+    init = first_rows(X, 20, 41)
+    auto = fit_history(X, None, init, "auto")
+    assert chosen == ["lloyd"]
+    chosen.clear()
+    KMeans(20, init=init, n_init=1).fit(X)
+    SphericalKMeans(20, init=init[:, :-1], n_init=1).fit(X[:, :-1])
+    assert chosen == ["hamerly", "hamerly"]
+    want = ref.spherical_lloyd(X, np.ones(1000), init, max_iter=300, tol=0.0)
+    assert_matches(auto, want, np.float64)
 
 
 # -- initializations ------------------------------------------------------------------

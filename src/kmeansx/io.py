@@ -43,6 +43,8 @@ __all__ = [
 
 FORMAT = "kmeansx-model"
 FORMAT_VERSION = 1
+# The kinds of segment() models: by Euclidean distance, or by angle.
+SEGMENT_KINDS = ("segment", "spherical-segment")
 # pyarrow is a dependency of kmeansx: missing, the install is broken, and the fix is
 # the README's install command (from the checkout).
 PARQUET_HINT = "pip install -e ."
@@ -545,7 +547,10 @@ def save(model, path, *, force: bool = False) -> Path:
             header["model_kind"] = "minibatch"
         else:
             payload, arrays = _kmeans_payload(model.model)
-        header["kind"] = "segment"
+        # A segmentation by angle has its own kind, which a kmeansx that does not
+        # know it refuses, rather than label rows by Euclidean distance.
+        cosine = isinstance(model.model, SphericalKMeans)
+        header["kind"] = "spherical-segment" if cosine else "segment"
         header["columns"] = [str(c) for c in model.columns]
         header["scaler"] = {"method": model.scaler.method}
         arrays["scaler_center"] = model.scaler.center
@@ -694,7 +699,7 @@ def _check_model(header: dict, arrays: dict) -> None:
         raise ValueError(f"n_moves={n_moves!r} is not an int >= 0")
     if header.get("kind") == "bisecting":
         _check_tree(arrays, k, d, labels.shape[0])
-    if header.get("kind") == "segment":
+    if header.get("kind") in SEGMENT_KINDS:
         columns = header["columns"]
         if not isinstance(columns, list) or len(columns) != d:
             raise ValueError(f"columns is not a list of {d} names")
@@ -795,7 +800,8 @@ def _build_kmeans(header: dict, arrays: dict):
     params = dict(header["params"])
     if isinstance(params.get("init"), dict):
         params["init"] = arrays[params["init"]["array"]]
-    km = (SphericalKMeans if header.get("kind") == "spherical" else KMeans)(**params)
+    spherical = header.get("kind") in ("spherical", "spherical-segment")
+    km = (SphericalKMeans if spherical else KMeans)(**params)
     fitted = header["fitted"]
     centers = arrays["cluster_centers"]
     history = None
@@ -861,7 +867,7 @@ def load(path):
             km = _build_kmeans(header, arrays)
         if kind in ("kmeans", "spherical", "minibatch"):
             return km
-        if header.get("kind") != "segment":
+        if header.get("kind") not in SEGMENT_KINDS:
             raise ValueError(f"unknown model kind {header.get('kind')!r}")
         from kmeansx._tables import Scaler
         from kmeansx.segment import SegmentModel

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from kmeansx._estimator import KMeans
+from kmeansx._spherical import SphericalKMeans
 from kmeansx._tables import Prepared, Scaler, as_prepared, check_k, check_scale, prepare
+from kmeansx._validation import format_where
 from kmeansx.selection import METHODS, KChoice, choose_k
 
 __all__ = ["Segmentation", "SegmentModel", "segment"]
@@ -38,8 +40,9 @@ class SegmentModel:
 
     Attributes
     ----------
-    model : KMeans
-        Fitted on the scaled columns.
+    model : KMeans or SphericalKMeans
+        Fitted on the scaled columns (a :class:`kmeansx.SphericalKMeans` for
+        ``metric="cosine"``: rows are then labeled by angle).
     scaler : Scaler
         ``method`` ("standard", "robust" or None), ``center`` and ``scale``: the
         model sees ``(x - center) / scale``.
@@ -102,8 +105,18 @@ class SegmentModel:
         return int(self.model.cluster_centers_.shape[0])
 
     @property
+    def metric(self) -> str:
+        """ "cosine" for a model that labels rows by angle, else "euclidean"."""
+        return "cosine" if isinstance(self.model, SphericalKMeans) else "euclidean"
+
+    @property
     def centers(self) -> pd.DataFrame:
-        """The centers in the columns' original units, one row per segment."""
+        """The centers in the columns' original units, one row per segment.
+
+        For ``metric="cosine"`` the centers are directions: unit vectors in the
+        scaled space, mapped back through the scaler (with no scaling, unit
+        vectors in the columns' own units).
+        """
         return pd.DataFrame(
             self.scaler.inverse_transform(self.model.cluster_centers_),
             columns=list(self.columns),
@@ -133,6 +146,8 @@ class SegmentModel:
         """
         prepared = prepare(df, list(self.columns), dropna=dropna)
         Z = self.scaler.transform(prepared.values)
+        if self.metric == "cosine":
+            check_directions(Z, prepared, self.scaler.method)
         # A model fitted on a DataFrame is given one back, with the names it knows.
         names = getattr(self.model, "feature_names_in_", None)
         labels = self.model.predict(
@@ -156,10 +171,15 @@ class Segmentation:
         One row per segment: ``size``, ``share`` (of the rows clustered), the mean
         of every column in its original units, then ``"<column> (z)"``, how many
         overall standard deviations the segment's mean sits from the overall mean,
-        and ``distance (z)``, the length of that vector.
+        and ``distance (z)``, the length of that vector. For ``metric="cosine"``
+        the last column is ``cosine distance`` instead: ``1 - cos`` of the angle
+        between the segment's center and the overall mean direction of the rows
+        (both in the scaled space, where the model measures angles).
     inertia : float
-        The model's inertia, in the scaled units it was fitted in.
-    model : KMeans
+        The model's inertia, in the scaled units it was fitted in; for
+        ``metric="cosine"``, the sum of the rows' cosine distances ``1 - cos`` to
+        their centers.
+    model : KMeans or SphericalKMeans
         The fitted estimator (on the scaled columns).
     scaler : Scaler
         The scaling applied before clustering.
@@ -169,6 +189,8 @@ class Segmentation:
     left_out : dict
         The columns that ``columns=None`` left out, with the reason (``{"CustomerID":
         "an identifier", "Gender": "text"}``); empty when the columns were named.
+    metric : {"euclidean", "cosine"}
+        How rows were compared.
 
     Examples
     --------
@@ -188,6 +210,7 @@ class Segmentation:
     columns: list
     choice: KChoice | None = None
     left_out: dict = field(default_factory=dict)
+    metric: str = "euclidean"
 
     def to_model(self) -> SegmentModel:
         """What labels new tables (and what :func:`kmeansx.save` writes)."""
@@ -250,6 +273,7 @@ def segment(
     progress: bool | None = None,
     refine: str | None = None,
     callback=None,
+    metric: str = "euclidean",
 ) -> Segmentation:
     """Cluster the rows of a table and describe the segments in original units.
 
@@ -270,7 +294,11 @@ def segment(
         distinct points) with ``methods`` and uses its ``recommended_k``.
     scale : {"standard", "robust", None}, default="standard"
         How to scale the columns before clustering, so that no column dominates
-        the distances by its units alone.
+        the distances by its units alone. With ``metric="cosine"`` the rows are
+        scaled first and then compared by angle: "standard" compares the rows'
+        deviations from the column means (a centered cosine, close to a
+        correlation between rows), and None the rows' own directions, as for
+        embeddings or counts.
     random_state : int, RandomState instance or None, default=None
     dropna : bool, default=False
         Drop rows with a missing value in ``columns`` (their label is ``<NA>``)
@@ -284,12 +312,20 @@ def segment(
         Passed to :meth:`kmeansx.KMeans.fit` for the final fit (not the choice of
         k): ``callback(iteration, inertia, n_changed, center_shift)`` after every
         iteration of every run, for progress bars.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        "cosine" clusters the scaled rows by angle with
+        :class:`kmeansx.SphericalKMeans` (``n_clusters="auto"`` chooses k with
+        ``choose_k(metric="cosine")``): the profile still gives the segments'
+        means in the columns' original units, and its distance column is the
+        ``cosine distance`` (``1 - cos``) of each center from the overall mean
+        direction. A row that is all zeros once scaled has no direction and is
+        an error naming it. Not with ``refine``.
 
     Returns
     -------
     Segmentation
         ``labels``, ``centers``, ``profile``, ``inertia``, ``model``, ``scaler``,
-        ``columns`` and ``choice``.
+        ``columns``, ``choice``, ``left_out`` and ``metric``.
 
     Examples
     --------
@@ -308,32 +344,108 @@ def segment(
     >>> seg = segment(df, n_clusters=2, random_state=0)
     >>> seg.columns, seg.left_out
     (['income', 'score'], {'customer_id': 'an identifier', 'name': 'text'})
+
+    By angle (rows of the same direction together, whatever their length):
+
+    >>> rays = pd.DataFrame({"x": [1.0, 2.0, 9.0, 0.1, 0.2, 0.3],
+    ...                      "y": [0.1, 0.3, 1.0, 1.0, 3.0, 8.0]})
+    >>> seg = segment(rays, n_clusters=2, scale=None, metric="cosine",
+    ...               random_state=0)
+    >>> seg.labels.tolist()
+    [1, 1, 1, 0, 0, 0]
+    >>> list(seg.profile.columns)
+    ['size', 'share', 'x', 'y', 'x (z)', 'y (z)', 'cosine distance']
     """
     scale = check_scale(scale)
     _check_n_clusters(n_clusters)
+    cosine = _check_metric(metric, refine)
     prepared = as_prepared(df, columns, dropna=dropna, scale=scale)
+    if cosine:
+        check_directions(prepared.scaled, prepared, scale)
     fit = dict(n_init=n_init, max_iter=max_iter, tol=tol, random_state=random_state)
-    fit["refine"] = refine
     choice = None
     if isinstance(n_clusters, str):
-        choice = _choose_k(prepared, k_range, methods, progress=progress, **fit)
+        choice = _choose_k(
+            prepared,
+            k_range,
+            methods,
+            progress=progress,
+            metric=metric,
+            refine=refine,
+            **fit,
+        )
         n_clusters = choice.recommended_k
     n_clusters = int(n_clusters)
     check_k(n_clusters, prepared)
-    model = KMeans(n_clusters, record_history=record_history, **fit)
+    if cosine:
+        model = SphericalKMeans(n_clusters, record_history=record_history, **fit)
+    else:
+        model = KMeans(n_clusters, record_history=record_history, refine=refine, **fit)
     model.fit(prepared.scaled, callback=callback)
     cols = prepared.columns
+    profile = profile_segments(prepared.values, model.labels_, cols, n_clusters)
+    if cosine:
+        profile = profile.drop(columns="distance (z)")
+        profile["cosine distance"] = _cosine_from_mean(
+            prepared.scaled, model.cluster_centers_
+        )
     return Segmentation(
         labels=_labels_series(model.labels_, prepared),
         centers=SegmentModel(model, prepared.scaler, tuple(cols)).centers,
-        profile=profile_segments(prepared.values, model.labels_, cols, n_clusters),
+        profile=profile,
         inertia=float(model.inertia_),
         model=model,
         scaler=prepared.scaler,
         columns=list(cols),
         choice=choice,
         left_out=dict(prepared.left_out),
+        metric=metric,
     )
+
+
+def _check_metric(metric, refine) -> bool:
+    """Whether ``metric`` is "cosine"; an error for an unknown one or with refine."""
+    if metric not in ("euclidean", "cosine"):
+        raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}.")
+    if metric == "cosine" and refine is not None:
+        raise ValueError(
+            "metric='cosine' fits SphericalKMeans, which Hartigan's moves "
+            "(refine) do not apply to: use refine=None."
+        )
+    return metric == "cosine"
+
+
+def check_directions(Z: np.ndarray, prepared: Prepared, scale) -> None:
+    """Cosine needs a direction for every row: an error naming the table's rows
+    that are all zeros in ``Z`` (the scaled values of ``prepared``'s kept rows)."""
+    zero = np.flatnonzero(~Z.any(axis=1))
+    if not zero.size:
+        return
+    where = format_where(prepared.index[prepared.kept][zero], prepared.index)
+    if scale is None:
+        what = f"the table's {where} is all zeros in the columns clustered on"
+        fix = "drop it, or use metric='euclidean'"
+    else:
+        middle = "mean" if scale == "standard" else "median"
+        what = (
+            f"at {where} every column clustered on equals its {middle}, so the "
+            f"row is all zeros once scaled (scale={scale!r})"
+        )
+        fix = "drop it, or use scale=None to compare the rows' own directions"
+    raise ValueError(
+        f"{what}: it has no direction, so no cosine to any center (metric="
+        f"'cosine'); {fix}."
+    )
+
+
+def _cosine_from_mean(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """``1 - cos`` of each (unit) center from the mean direction of ``Z``'s rows;
+    NaN if those directions cancel out."""
+    mean = (Z / np.linalg.norm(Z, axis=1, keepdims=True)).mean(axis=0)
+    norm = np.linalg.norm(mean)
+    if norm == 0:
+        return np.full(centers.shape[0], np.nan)
+    return 1.0 - np.asarray(centers, dtype=np.float64) @ (mean / norm)
 
 
 def _check_n_clusters(n_clusters) -> None:

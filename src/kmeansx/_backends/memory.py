@@ -90,6 +90,7 @@ class MemorySource:
             n_clusters,
             x_mean=self.mean,
             plain=self.plain,
+            spherical=self.spherical,
         )
 
 

@@ -285,10 +285,17 @@ def assign_update_csr(
 
     Pass sums of shape (n_chunks, 0, 0) to skip the M-step sums
     (prediction and the final assignment); n_changed is still counted.
+
+    Wide sparse data has few chunks (one slot of sums is ``k x d`` float64), often
+    one, so the work is not split by chunk: the rows are labeled in blocks of
+    ``BLOCK_ROWS`` in parallel, then each chunk's sums are added one label per
+    task. Every slot and every inertia is still the sum of its chunk's rows in row
+    order, as one thread would add them: the same bits at any thread count.
     """
     data, indices, indptr = X_csr
     n_samples = indptr.shape[0] - 1
     n_clusters = centers.shape[0]
+    n_chunks = changed_out.shape[0]
     update = sums_out.shape[1] > 0
     want_inertia = inertia_out.shape[0] > 0
     centers_T = np.ascontiguousarray(centers.T)
@@ -296,10 +303,14 @@ def assign_update_csr(
     # The products are summed in float64 whatever the data's dtype.
     coef = tie_coef(centers_sqnorm, centers.shape[1])
     c_sqmax = np.max(centers_sqnorm)
-    for c in prange(changed_out.shape[0]):
-        start, stop = open_chunk(c, chunk_size, n_samples, sums_out, weights_out)
+    row_inertia = np.empty(n_samples if want_inertia else 0)
+    per_chunk = -(-chunk_size // BLOCK_ROWS)
+    block_changed = np.zeros(n_chunks * per_chunk, dtype=np.int64)
+    for b in prange(n_chunks * per_chunk):
+        c = b // per_chunk
+        start = c * chunk_size + (b % per_chunk) * BLOCK_ROWS
+        stop = min(start + BLOCK_ROWS, (c + 1) * chunk_size, n_samples)
         dots = np.empty(n_clusters, dtype=np.float64)
-        inertia = 0.0
         changed = 0
         for i in range(start, stop):
             lo = indptr[i]
@@ -314,13 +325,53 @@ def assign_update_csr(
             if labels_inout[i] != label:
                 changed += 1
                 labels_inout[i] = label
-            w = np.float64(sample_weight[i])
             if want_inertia:
-                inertia += max(x_sqnorm + best, 0.0) * w
-            if update:
-                weights_out[c, label] += w
-                for p in range(lo, hi):
-                    sums_out[c, label, indices[p]] += w * np.float64(data[p])
+                row_inertia[i] = max(x_sqnorm + best, 0.0) * np.float64(
+                    sample_weight[i]
+                )
+        block_changed[b] = changed
+    for c in prange(n_chunks):
+        start = c * chunk_size
+        stop = min(start + chunk_size, n_samples)
+        changed_out[c] = block_changed[c * per_chunk : (c + 1) * per_chunk].sum()
         if want_inertia:
+            inertia = 0.0
+            for i in range(start, stop):
+                inertia += row_inertia[i]
             inertia_out[c] = inertia
-        changed_out[c] = changed
+    if update:
+        for q in prange(n_chunks * n_clusters):
+            c = q // n_clusters
+            j = q % n_clusters
+            _label_sums_csr(
+                X_csr,
+                sample_weight,
+                labels_inout,
+                chunk_size,
+                c,
+                j,
+                sums_out,
+                weights_out,
+            )
+
+
+@jit()
+def _label_sums_csr(
+    X_csr, sample_weight, labels, chunk_size, c, j, sums_out, weights_out
+):
+    """Chunk ``c``'s weighted sum and weight of its rows of label ``j``, in row
+    order."""
+    data, indices, indptr = X_csr
+    start = c * chunk_size
+    stop = min(start + chunk_size, indptr.shape[0] - 1)
+    sums = sums_out[c, j]
+    sums[:] = 0.0
+    weight = 0.0
+    for i in range(start, stop):
+        if labels[i] != j:
+            continue
+        w = np.float64(sample_weight[i])
+        weight += w
+        for p in range(indptr[i], indptr[i + 1]):
+            sums[indices[p]] += w * np.float64(data[p])
+    weights_out[c, j] = weight

@@ -59,10 +59,7 @@ def choose_k_command(
     """
     if k_max < k_min:
         opt.fail(f"--k-max ({k_max}) must be >= --k-min ({k_min}).")
-    if metric is opt.Metric.cosine and refine is not None:
-        opt.fail(
-            "--metric cosine fits SphericalKMeans, which --refine does not apply to."
-        )
+    metric_value = opt.check_metric(metric, refine)
     dialect = opt.csv_dialect(csv)
     given = opt.parse_list(columns)
     with opt.user_errors():
@@ -93,7 +90,7 @@ def choose_k_command(
             random_state=random_state,
             n_init=n_init,
             refine=opt.refine_value(refine),
-            metric=metric.value,
+            metric=metric_value,
         )
         if plot is not None:
             with all_or_nothing():
@@ -102,7 +99,7 @@ def choose_k_command(
                 )
     if json:
         typer.echo(
-            fmt.to_json(fmt.choice_json(choice, prepared) | {"metric": metric.value})
+            fmt.to_json(fmt.choice_json(choice, prepared) | {"metric": metric_value})
         )
         return
     shown = opt.report_console(prepared, columns_given=given)

@@ -123,20 +123,28 @@ def _check_output(output: Path, files, force: bool) -> None:
     check_parent(output)
 
 
-def _label_rows(part, names, dtype, mean, std, centers):
-    """A partition with its ``cluster`` column, scaled exactly as for the fit."""
-    from kmeansx._backends._dask_blocks import predict_block
+def _label_rows(part, names, dtype, mean, std, centers, cosine):
+    """A partition with its ``cluster`` column, scaled exactly as for the fit (and
+    to unit rows for a fit by angle)."""
+    from kmeansx._backends._dask_blocks import predict_block, unit_block
 
     x = part[names].to_numpy(dtype=dtype)
     x = (x - mean.astype(dtype)) / std.astype(dtype)
+    if cosine:
+        x = unit_block(x)
     return part.assign(cluster=predict_block(x, centers))
 
 
 def _write_rows(ddf, names, dtype, scaling, km, output: Path, force: bool) -> Path:
     """The rows and their ``cluster`` as a Parquet dataset, swapped in at the end."""
+    from kmeansx import SphericalKMeans
+
     centers = np.ascontiguousarray(km.cluster_centers_, dtype=dtype)
     meta = ddf._meta.assign(cluster=np.empty(0, dtype=np.int32))
-    rows = ddf.map_partitions(_label_rows, names, dtype, *scaling, centers, meta=meta)
+    cosine = isinstance(km, SphericalKMeans)
+    rows = ddf.map_partitions(
+        _label_rows, names, dtype, *scaling, centers, cosine, meta=meta
+    )
     tmp = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         rows.to_parquet(str(tmp), write_index=False)
@@ -180,9 +188,13 @@ def fit_command(
     scheduler,
     force: bool,
     exclude=None,
+    metric: str = "euclidean",
     **unsupported,
 ) -> dict:
     """Fit k-means on Parquet data with Dask; return a summary (and write rows).
+
+    ``metric="cosine"`` fits :class:`kmeansx.SphericalKMeans` on the scaled rows
+    (the same driver, block by block) and labels the rows by angle.
 
     One line of progress per iteration goes to stderr, so that ``--json`` output
     stays clean; :func:`kmeansx.cli.format.dask_fit_report` formats the summary.
@@ -194,7 +206,7 @@ def fit_command(
     _refuse_unsupported(n_clusters, unsupported)
     import dask.dataframe as dd
 
-    from kmeansx import KMeans
+    from kmeansx import KMeans, SphericalKMeans
     from kmeansx._backends import dask as backend
 
     files = parquet_files(data)
@@ -220,7 +232,8 @@ def fit_command(
             soft_wrap=True,
         )
         X, mean, std = _standardize(X, scale)
-        km = KMeans(n_clusters, n_init=n_init, random_state=random_state)
+        estimator = SphericalKMeans if metric == "cosine" else KMeans
+        km = estimator(n_clusters, n_init=n_init, random_state=random_state)
         km.fit(X, callback=report)
         written = None
         if output is not None:
@@ -229,6 +242,7 @@ def fit_command(
             )
     summary = _summary(km, names, scale, (mean, std), written)
     summary["left_out"] = left_out
+    summary["metric"] = metric
     return summary
 
 

@@ -56,6 +56,7 @@ def fit(
         typer.Option("--scheduler", help="Dask scheduler address (default: local)."),
     ] = None,
     refine: opt.RefineOpt = None,
+    metric: opt.MetricOpt = opt.Metric.euclidean,
     mini_batch: Annotated[
         bool,
         typer.Option(
@@ -100,6 +101,13 @@ def fit(
         kmeansx fit export.csv --sep ";" --decimal "," --json
 
         kmeansx fit big.parquet --mini-batch -k 8 -o labels.parquet
+
+        kmeansx fit embeddings.csv --metric cosine --scale none -k 20
+
+    With --metric cosine the rows are compared by angle (SphericalKMeans),
+    after --scale: standard compares the rows' deviations from the column
+    means, none their own directions (embeddings, counts). The profile's
+    distance is then the cosine distance, 1 - cos.
     """
     params = dict(
         n_clusters=opt.parse_n_clusters(n_clusters),
@@ -108,7 +116,13 @@ def fit(
         random_state=random_state,
         n_init=n_init,
         dropna=dropna,
+        metric=opt.check_metric(metric, refine),
     )
+    if metric is opt.Metric.cosine and plots is not None:
+        opt.fail(
+            "--plots is not available with --metric cosine yet: the pictures "
+            "measure Euclidean distances."
+        )
     dialect = opt.csv_dialect(csv)
     excluded = opt.parse_list(exclude, "--exclude", "Age")
     if mini_batch:
@@ -226,6 +240,11 @@ def _fit_on_dask(data, params, output, model, plots, json, force, scheduler):
 
 
 def _refuse_with_mini_batch(params, dask, plots, refine) -> None:
+    if params.pop("metric") != "euclidean":
+        opt.fail(
+            "--metric cosine is not available with --mini-batch: the streamed fit is "
+            "MiniBatchKMeans, by Euclidean distance."
+        )
     if params["n_clusters"] == "auto":
         opt.fail(
             "--mini-batch needs a number of clusters (-k N); choose k in memory on a "

@@ -137,6 +137,22 @@ Z_CAPTION = (
     "overall mean. distance (z): how far the segment's center sits from the "
     "overall mean, all columns together (the length of its z's)."
 )
+COSINE_CAPTION = (
+    "z: how many overall standard deviations a segment's mean sits from the "
+    "overall mean. cosine distance: 1 - cos of the angle between the segment's "
+    "center and the rows' mean direction (0: the same direction, 1: at right "
+    "angles), measured on the scaled columns the rows were clustered by."
+)
+
+
+def _distance(profile: pd.DataFrame) -> tuple[str, str]:
+    """The profile's distance column ("distance (z)", or "cosine distance" for a
+    segmentation by angle) and the caption that explains it."""
+    if "cosine distance" in profile.columns:
+        return "cosine distance", COSINE_CAPTION
+    return "distance (z)", Z_CAPTION
+
+
 # A profile of more columns than this lists each segment's most distinct ones.
 MAX_PROFILE_ROWS = 20
 _CELL = 16  # "12,345 (+1.23)" and the table's borders
@@ -190,8 +206,9 @@ def profile_columns_table(
             for m, z in zip(profile[c], profile[f"{c} (z)"], strict=True)
         ]
         table.add_row(f"{c} (mean, z)", *cells)
-    table.add_row("distance (z)", *[f"{v:.2f}" for v in profile["distance (z)"]])
-    table.caption = Z_CAPTION
+    distance, caption = _distance(profile)
+    table.add_row(distance, *[f"{v:.2f}" for v in profile[distance]])
+    table.caption = caption
     table.caption_justify = "left"
     return table
 
@@ -224,11 +241,12 @@ def profile_rows_table(
     True
     """
     top = min(_top_count(width), len(columns))
+    distance, caption = _distance(profile)
     table = Table(title=title, title_justify="left")
     table.add_column("segment", justify="right")
     table.add_column("size", justify="right")
     table.add_column("share", justify="right")
-    table.add_column("distance (z)", justify="right")
+    table.add_column(distance, justify="right")
     table.add_column(f"furthest from the mean: column mean (z), top {top}")
     z = profile[[f"{c} (z)" for c in columns]].to_numpy()
     for i, s in enumerate(profile.index):
@@ -241,12 +259,12 @@ def profile_rows_table(
             str(s),
             str(int(profile["size"].iloc[i])),
             f"{profile['share'].iloc[i]:.0%}",
-            f"{profile['distance (z)'].iloc[i]:.2f}",
+            f"{profile[distance].iloc[i]:.2f}",
             ", ".join(cells),
         )
     table.caption = (
         f"{top} of {len(columns)} columns shown per segment; every column's mean "
-        "and z: --json (profile), the rows with their cluster: -o FILE. " + Z_CAPTION
+        "and z: --json (profile), the rows with their cluster: -o FILE. " + caption
     )
     table.caption_justify = "left"
     return table
@@ -255,7 +273,8 @@ def profile_rows_table(
 def segmentation_report(seg, width: int | None = None) -> list:
     """What ``fit`` and the demo print: how k was chosen (if it was), the profile."""
     chosen = [] if seg.choice is None else choice_report(seg.choice)
-    return [*chosen, profile_table(seg.profile, seg.columns, width=width)]
+    title = "Segments by angle (cosine)" if seg.metric == "cosine" else "Segments"
+    return [*chosen, profile_table(seg.profile, seg.columns, title, width=width)]
 
 
 def _shown(columns, most: int = 12) -> str:
@@ -339,6 +358,7 @@ def segmentation_json(seg, outputs: dict, prepared=None) -> dict:
         "n_clusters": int(len(seg.centers)),
         **_table_keys(seg.columns, seg.left_out, sum(sizes), n_dropped),
         "scale": seg.scaler.method,
+        "metric": seg.metric,
         "n_iter": int(seg.model.n_iter_),
         "inertia": seg.inertia,
         "sizes": sizes,
@@ -364,6 +384,7 @@ def dask_fit_json(summary: dict) -> dict:
         "n_clusters": summary["n_clusters"],
         **_table_keys(summary["columns"], summary["left_out"], summary["n_samples"], 0),
         "scale": summary["scale"],
+        "metric": summary["metric"],
         "n_iter": summary["n_iter"],
         "inertia": summary["inertia"],
         "sizes": summary["sizes"],

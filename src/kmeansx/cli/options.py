@@ -238,6 +238,13 @@ def note(text: str) -> None:
         pending.append(one_line(text))
 
 
+def check_metric(metric: Metric, refine: Refine | None) -> str:
+    """The API's ``metric``; ``--refine`` with ``--metric cosine`` fails."""
+    if metric is Metric.cosine and refine is not None:
+        fail("--metric cosine fits SphericalKMeans, which --refine does not apply to.")
+    return metric.value
+
+
 def refine_value(refine: Refine | None) -> str | None:
     """The API's ``refine``: None, or the option's value."""
     return None if refine is None else refine.value
@@ -266,6 +273,10 @@ CLI_WORDS = [
     (re.compile(r"k_range goes up to (\d+)"), r"--k-max is \1"),
     (re.compile(r"widen k_range"), "widen the range of k (--k-max)"),
     (re.compile(r"pass n_clusters=<int>"), "pass -k N"),
+    (re.compile(r"use scale=None"), "use --scale none"),
+    (re.compile(r"\(scale='(\w+)'\)"), r"(--scale \1)"),
+    (re.compile(r"use metric='euclidean'"), "use --metric euclidean"),
+    (re.compile(r"\(metric='cosine'\)"), "(--metric cosine)"),
     (re.compile(r"n_clusters=(\d+)"), r"-k \1"),
     (
         re.compile(
