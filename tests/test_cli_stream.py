@@ -434,3 +434,11 @@ def test_memory_does_not_grow_with_the_file(tmp_path, output):
     if output is not None:
         written = pq.ParquetFile(tmp_path / f"big_{output}")
         assert written.metadata.num_rows == n
+
+
+def test_mini_batch_refuses_the_cosine_metric(tmp_path):
+    data = tmp_path / "big.parquet"
+    blobs_frame(np.random.default_rng(0), 300).to_parquet(data)
+    result = invoke("fit", data, "-k", 3, "--mini-batch", "--metric", "cosine")
+    assert result.exit_code != 0
+    assert "--metric cosine is not available with --mini-batch" in result.output

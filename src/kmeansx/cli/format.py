@@ -410,6 +410,7 @@ def stream_fit_json(seg) -> dict:
             survey.n_rows - survey.n_kept,
         ),
         "scale": fit.scaler.method,
+        "metric": "euclidean",
         "n_iter": int(fit.passes),
         "inertia": seg.inertia,
         "sizes": [int(v) for v in seg.sizes],
