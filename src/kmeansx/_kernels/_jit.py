@@ -28,6 +28,10 @@ FASTMATH_FLAGS = frozenset({"nsz", "arcp", "afn"})
 # user's cache folder (~/.cache/numba on Linux). KMEANSX_NUMBA_CACHE=0 turns it off
 # (when debugging the compiler). With no writable place at all, kernels compile
 # uncached, after one warning, instead of failing at import.
+# Numba checks only a kernel's own source file for changes: after editing a
+# function that kernels in other files call (bounds.py, partials.py, a *_chunk
+# function of bound_pass.py), delete the cache (the *.nbi and *.nbc files) or the
+# callers run the old code.
 CACHE = os.environ.get("KMEANSX_NUMBA_CACHE", "1") != "0"
 
 

@@ -19,14 +19,13 @@ from kmeansx._kernels._jit import jit
 
 
 @jit()
-def _elkan_row(X, i, centers, info, a, u, marg, rel, lower_inout, x_mean):
+def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout, x_mean):
     """Elkan's inner loop for row ``i``; returns (label, best, second, tight, u).
 
     ``best`` and ``second`` are the two smallest squared distances computed (only
     when ``tight``: some center could not be pruned and the distance to ``a`` was
     computed); otherwise ``u`` is the (moved) upper bound.
     """
-    half_cc, cum = info.half_cc, info.cum
     n_clusters = centers.shape[0]
     best_j = a
     best = np.inf
@@ -71,47 +70,49 @@ def elkan_chunk(
     sc = bounds.new_scratch(X.shape[1], centers.shape[0], X[:1, 0])
     counts = np.zeros(2, dtype=np.int64)
     rel = params.rel
+    shift, half_min, half_cc, cum = info.shift, info.half_min, info.half_cc, info.cum
+    rows, xsq, margs, scan = sc.rows, sc.xsq, sc.marg, sc.scan
     for b0 in range(start, stop, BLOCK_ROWS):
-        b1 = bounds.open_block(info, params, b0, stop, sc.marg)
+        b1 = bounds.open_block(info, params, b0, stop, margs)
         if params.first:
             # Every row scanned, and all its lower bounds set.
             for r in range(b1 - b0):
-                sc.rows[r] = b0 + r
+                rows[r] = b0 + r
             dots = bounds.block_scan(
                 X,
-                sc.rows,
+                rows,
                 b1 - b0,
                 info.centers_m2,
                 info.c_sqnorm,
-                sc.scan,
-                sc.xsq,
+                scan,
+                xsq,
                 x_mean,
             )
             for r in range(b1 - b0):
                 for j in range(centers.shape[0]):
-                    v = np.float64(dots[j, r]) + sc.xsq[r] - sc.marg[r]
+                    v = np.float64(dots[j, r]) + xsq[r] - margs[r]
                     lower[b0 + r, j] = bounds.store_lower(
-                        np.sqrt(max(v, 0.0)) + info.cum[j], rel
+                        np.sqrt(max(v, 0.0)) + cum[j], rel
                     )
         for r in range(b1 - b0):
             i = b0 + r
-            marg = sc.marg[r]
+            marg = margs[r]
             if params.first:
-                label = np.int32(sc.scan.label[r])
-                best = np.float64(sc.scan.best[r]) + sc.xsq[r]
-                second = np.float64(sc.scan.second[r]) + sc.xsq[r]
+                label = np.int32(scan.label[r])
+                best = np.float64(scan.best[r]) + xsq[r]
+                second = np.float64(scan.second[r]) + xsq[r]
                 if second - best > marg:
                     # Exact distances make a tighter upper bound.
                     best = bounds.sq_dist(X, i, centers, label, x_mean)
                     second = np.inf
             else:
                 a = labels[i]
-                u = np.float64(upper[i]) + info.shift[a]
-                if bounds.prunable(2.0 * info.half_min[a] - u, u, marg):
+                u = np.float64(upper[i]) + shift[a]
+                if bounds.prunable(2.0 * half_min[a] - u, u, marg):
                     upper[i] = bounds.store_upper(u, rel)
                     continue
                 label, best, second, tight, u = _elkan_row(
-                    X, i, centers, info, a, u, marg, rel, lower, x_mean
+                    X, i, centers, half_cc, cum, a, u, marg, rel, lower, x_mean
                 )
                 if not tight:
                     upper[i] = bounds.store_upper(u, rel)

@@ -19,22 +19,56 @@ from kmeansx._kernels._jit import jit
 
 
 @jit()
-def _pending(X, centers, info, params, i, marg, labels, upper, lower, x_mean):
-    """Whether row ``i`` needs its distances to all centers; if not, its bounds
-    are moved and stored."""
-    a = labels[i]
-    u = np.float64(upper[i]) + info.shift[a]
-    drop = params.shift_second if a == params.shift_argmax else params.shift_max
-    low = np.float64(lower[i]) - drop
-    lb = max(low, 2.0 * info.half_min[a] - u)
-    if not bounds.prunable(lb, u, marg):
-        u = np.sqrt(bounds.sq_dist(X, i, centers, a, x_mean))
-        lb = max(low, 2.0 * info.half_min[a] - u)
-    if not bounds.prunable(lb, u, marg):
-        return True
-    upper[i] = bounds.store_upper(u, params.rel)
-    lower[i] = bounds.store_lower(low, params.rel)
-    return False
+def _screen(X, centers, info, params, b0, b1, labels, upper, lower, sc, x_mean):
+    """Rows ``b0:b1`` after the centers moved: those whose bounds no longer prove
+    their label go to ``sc.rows[:m]`` (their margins to ``sc.marg[:m]``), the
+    others get their moved bounds stored. Returns ``m``; a loop over the block, so
+    that no call is made per row."""
+    shift, half_min, rel = info.shift, info.half_min, params.rel
+    rows, margs = sc.rows, sc.marg
+    m = 0
+    for r in range(b1 - b0):
+        i = b0 + r
+        marg = margs[r]
+        if not params.first:
+            a = labels[i]
+            u = np.float64(upper[i]) + shift[a]
+            drop = params.shift_second if a == params.shift_argmax else params.shift_max
+            low = np.float64(lower[i]) - drop
+            lb = max(low, 2.0 * half_min[a] - u)
+            if not bounds.prunable(lb, u, marg):
+                u = np.sqrt(bounds.sq_dist(X, i, centers, a, x_mean))
+                lb = max(low, 2.0 * half_min[a] - u)
+            if bounds.prunable(lb, u, marg):
+                upper[i] = bounds.store_upper(u, rel)
+                lower[i] = bounds.store_lower(low, rel)
+                continue
+        rows[m] = i
+        margs[m] = marg
+        m += 1
+    return m
+
+
+@jit()
+def _settle(X, centers, rel, m, labels, upper, lower, flags, sc, counts, x_mean):
+    """The scanned rows ``sc.rows[:m]``: labels and bounds from the two best
+    centers (:func:`.bounds.settle`)."""
+    for r in range(m):
+        i = sc.rows[r]
+        marg = sc.marg[r]
+        best = np.float64(sc.scan.best[r]) + sc.xsq[r]
+        second = np.float64(sc.scan.second[r]) + sc.xsq[r]
+        label = np.int32(sc.scan.label[r])
+        clear = second - best > marg
+        bounds.settle(labels, flags, i, label, clear, counts)
+        if clear:
+            u = np.sqrt(bounds.sq_dist(X, i, centers, label, x_mean))
+            upper[i] = bounds.store_upper(u, rel)
+            lower[i] = bounds.store_lower(np.sqrt(max(second - marg, 0.0)), rel)
+        else:
+            # Valid whichever of the near-tied centers Lloyd picks.
+            upper[i] = bounds.store_upper(np.sqrt(max(best + marg, 0.0)), rel)
+            lower[i] = bounds.store_lower(np.sqrt(max(best - marg, 0.0)), rel)
 
 
 @jit()
@@ -45,37 +79,24 @@ def hamerly_chunk(
     changed label and how many are ambiguous (:func:`.bounds.settle`)."""
     sc = bounds.new_scratch(X.shape[1], centers.shape[0], X[:1, 0])
     counts = np.zeros(2, dtype=np.int64)
-    rel = params.rel
     for b0 in range(start, stop, BLOCK_ROWS):
         b1 = bounds.open_block(info, params, b0, stop, sc.marg)
-        m = 0
-        for r in range(b1 - b0):
-            i = b0 + r
-            if params.first or _pending(
-                X, centers, info, params, i, sc.marg[r], labels, upper, lower, x_mean
-            ):
-                sc.rows[m] = i
-                sc.marg[m] = sc.marg[r]
-                m += 1
-        if m == 0:
-            continue
-        bounds.block_scan(
-            X, sc.rows, m, info.centers_m2, info.c_sqnorm, sc.scan, sc.xsq, x_mean
-        )
-        for r in range(m):
-            i = sc.rows[r]
-            marg = sc.marg[r]
-            best = np.float64(sc.scan.best[r]) + sc.xsq[r]
-            second = np.float64(sc.scan.second[r]) + sc.xsq[r]
-            label = np.int32(sc.scan.label[r])
-            clear = second - best > marg
-            bounds.settle(labels, flags, i, label, clear, counts)
-            if clear:
-                u = np.sqrt(bounds.sq_dist(X, i, centers, label, x_mean))
-                upper[i] = bounds.store_upper(u, rel)
-                lower[i] = bounds.store_lower(np.sqrt(max(second - marg, 0.0)), rel)
-            else:
-                # Valid whichever of the near-tied centers Lloyd picks.
-                upper[i] = bounds.store_upper(np.sqrt(max(best + marg, 0.0)), rel)
-                lower[i] = bounds.store_lower(np.sqrt(max(best - marg, 0.0)), rel)
+        m = _screen(X, centers, info, params, b0, b1, labels, upper, lower, sc, x_mean)
+        if m > 0:
+            bounds.block_scan(
+                X, sc.rows, m, info.centers_m2, info.c_sqnorm, sc.scan, sc.xsq, x_mean
+            )
+            _settle(
+                X,
+                centers,
+                params.rel,
+                m,
+                labels,
+                upper,
+                lower,
+                flags,
+                sc,
+                counts,
+                x_mean,
+            )
     return counts[0], counts[1]

@@ -186,73 +186,105 @@ def _evaluate_groups(X, m, info, rel, st, lower_inout, x_mean):
 
 
 @jit()
-def _screen(X, centers, info, params, i, m, marg, rb, st, x_mean):
-    """Row ``i`` after the centers moved: False when its bounds settle it (they are
-    stored), else True with ``st.need[m]`` the groups it must evaluate and
-    ``st.dist_old[m]`` its squared distance to its label."""
-    rel = params.rel
-    a = rb.labels[i]
-    u = np.float64(rb.upper[i]) + info.shift[a]
-    drop = params.shift_second if a == params.shift_argmax else params.shift_max
-    low = np.float64(rb.glower[i]) - drop
-    lb = max(low, 2.0 * info.half_min[a] - u)
-    if not bounds.prunable(lb, u, marg):
-        da = bounds.sq_dist(X, i, centers, a, x_mean)
-        u = np.sqrt(da)
-        lb = max(low, 2.0 * info.half_min[a] - u)
-        if not bounds.prunable(lb, u, marg):
+def _screen(X, centers, info, params, b0, b1, rb, st, x_mean):
+    """Rows ``b0:b1`` after the centers moved: those whose bounds settle them get
+    them stored; the others (every row in the first pass) become the block's
+    pending rows ``st.rows[:m]``, with ``st.need`` the groups each must evaluate.
+    Returns ``m``; a loop over the block, so that no call is made per row."""
+    shift, half_min, cum, rel = info.shift, info.half_min, info.cum, params.rel
+    labels, upper, glower, lower = rb.labels, rb.upper, rb.glower, rb.lower
+    need, margs = st.need, st.marg
+    n_groups = cum.shape[0]
+    m = 0
+    for r in range(b1 - b0):
+        i = b0 + r
+        marg = margs[r]
+        if params.first:
+            a = -1
+            da = np.inf
+            for g in range(n_groups):
+                need[m, g] = 1
+        else:
+            a = labels[i]
+            u = np.float64(upper[i]) + shift[a]
+            drop = params.shift_second if a == params.shift_argmax else params.shift_max
+            low = np.float64(glower[i]) - drop
+            lb = max(low, 2.0 * half_min[a] - u)
+            if bounds.prunable(lb, u, marg):
+                upper[i] = bounds.store_upper(u, rel)
+                glower[i] = bounds.store_lower(low, rel)
+                continue
+            da = bounds.sq_dist(X, i, centers, a, x_mean)
+            u = np.sqrt(da)
+            lb = max(low, 2.0 * half_min[a] - u)
+            if bounds.prunable(lb, u, marg):
+                upper[i] = bounds.store_upper(u, rel)
+                glower[i] = bounds.store_lower(low, rel)
+                continue
             # The group bounds now; the global one is their minimum.
             low = np.inf
             any_group = False
-            for g in range(info.cum.shape[0]):
-                lbg = np.float64(rb.lower[i, g]) - info.cum[g]
+            for g in range(n_groups):
+                lbg = np.float64(lower[i, g]) - cum[g]
                 low = min(low, lbg)
                 pending = not bounds.prunable(lbg, u, marg)
-                st.need[m, g] = pending
+                need[m, g] = pending
                 any_group = any_group or pending
-            if any_group:
-                st.dist_old[m] = da
-                return True
-    rb.upper[i] = bounds.store_upper(u, rel)
-    rb.glower[i] = bounds.store_lower(low, rel)
-    return False
+            if not any_group:
+                upper[i] = bounds.store_upper(u, rel)
+                glower[i] = bounds.store_lower(low, rel)
+                continue
+        st.rows[m] = i
+        st.old[m] = a
+        st.dist_old[m] = da
+        st.best[m] = da
+        st.second[m] = np.inf
+        st.best_label[m] = a
+        st.best_group[m] = info.group_of[a] if a >= 0 else -1
+        st.best_min2[m] = np.inf
+        st.xsq[m] = bounds.row_sqnorm(X, i, x_mean)
+        margs[m] = marg
+        m += 1
+    return m
 
 
 @jit()
-def _settle(X, centers, info, rel, r, st, rb, counts, x_mean):
-    """Store the label and bounds of pending row ``st.rows[r]`` once its groups are
-    evaluated (:func:`~kmeansx._kernels.bounds.settle`)."""
-    cum = info.cum
-    i = st.rows[r]
-    marg = st.marg[r]
-    a = st.old[r]
-    gb = st.best_group[r]
-    label = st.best_label[r]
-    ambiguous = st.second[r] - st.best[r] <= marg
-    bounds.settle(rb.labels, rb.flags, i, label, not ambiguous, counts)
-    if ambiguous:
-        # Valid whichever of the near-tied centers Lloyd picks: the group bounds
-        # keep every center but the old label.
-        rb.upper[i] = bounds.store_upper(np.sqrt(max(st.best[r] + marg, 0.0)), rel)
-    elif label == a:
-        rb.upper[i] = bounds.store_upper(np.sqrt(st.dist_old[r]), rel)
-    else:
-        u = np.sqrt(bounds.sq_dist(X, i, centers, label, x_mean))
-        rb.upper[i] = bounds.store_upper(u, rel)
-        rb.lower[i, gb] = bounds.store_lower(
-            np.sqrt(max(st.best_min2[r] - marg, 0.0)) + cum[gb], rel
-        )
-    if a >= 0 and (ambiguous or st.best_label[r] != a):
-        # The old label is now one of the others of its group.
-        ga = info.group_of[a]
-        lbg = np.float64(rb.lower[i, ga]) - cum[ga]
-        da = np.sqrt(st.dist_old[r])
-        if da < lbg:
-            rb.lower[i, ga] = bounds.store_lower(da + cum[ga], rel)
-    low = np.inf
-    for g in range(cum.shape[0]):
-        low = min(low, np.float64(rb.lower[i, g]) - cum[g])
-    rb.glower[i] = bounds.store_lower(low, rel)
+def _settle(X, centers, info, rel, m, st, rb, counts, x_mean):
+    """The pending rows ``st.rows[:m]`` once their groups are evaluated: labels
+    (:func:`.bounds.settle`) and bounds."""
+    cum, group_of = info.cum, info.group_of
+    labels, upper, glower, lower = rb.labels, rb.upper, rb.glower, rb.lower
+    for r in range(m):
+        i = st.rows[r]
+        marg = st.marg[r]
+        a = st.old[r]
+        gb = st.best_group[r]
+        label = st.best_label[r]
+        ambiguous = st.second[r] - st.best[r] <= marg
+        bounds.settle(labels, rb.flags, i, label, not ambiguous, counts)
+        if ambiguous:
+            # Valid whichever of the near-tied centers Lloyd picks: the group
+            # bounds keep every center but the old label.
+            upper[i] = bounds.store_upper(np.sqrt(max(st.best[r] + marg, 0.0)), rel)
+        elif label == a:
+            upper[i] = bounds.store_upper(np.sqrt(st.dist_old[r]), rel)
+        else:
+            u = np.sqrt(bounds.sq_dist(X, i, centers, label, x_mean))
+            upper[i] = bounds.store_upper(u, rel)
+            lower[i, gb] = bounds.store_lower(
+                np.sqrt(max(st.best_min2[r] - marg, 0.0)) + cum[gb], rel
+            )
+        if a >= 0 and (ambiguous or label != a):
+            # The old label is now one of the others of its group.
+            ga = group_of[a]
+            lbg = np.float64(lower[i, ga]) - cum[ga]
+            da = np.sqrt(st.dist_old[r])
+            if da < lbg:
+                lower[i, ga] = bounds.store_lower(da + cum[ga], rel)
+        low = np.inf
+        for g in range(cum.shape[0]):
+            low = min(low, np.float64(lower[i, g]) - cum[g])
+        glower[i] = bounds.store_lower(low, rel)
 
 
 @jit()
@@ -262,37 +294,13 @@ def yinyang_chunk(
     """Yinyang on rows ``start:stop``: labels and bounds. ``glower`` (n,) is the
     eager global lower bound and ``lower`` (n, n_groups) the lazy group bounds.
     Returns as :func:`kmeansx._kernels.hamerly.hamerly_chunk`."""
-    n_groups = info.cum.shape[0]
     rb = RowBounds(labels, upper, glower, lower, flags)
-    st = _new_state(X.shape[1], centers.shape[0], n_groups, X[:1, 0])
+    st = _new_state(X.shape[1], centers.shape[0], info.cum.shape[0], X[:1, 0])
     counts = np.zeros(2, dtype=np.int64)
     for b0 in range(start, stop, BLOCK_ROWS):
         b1 = bounds.open_block(info, params, b0, stop, st.marg)
-        m = 0
-        for r in range(b1 - b0):
-            i = b0 + r
-            marg = st.marg[r]
-            if params.first:
-                a = -1
-                st.dist_old[m] = np.inf
-                for g in range(n_groups):
-                    st.need[m, g] = 1
-            elif _screen(X, centers, info, params, i, m, marg, rb, st, x_mean):
-                a = labels[i]
-            else:
-                continue
-            st.rows[m] = i
-            st.old[m] = a
-            st.best[m] = st.dist_old[m]
-            st.second[m] = np.inf
-            st.best_label[m] = a
-            st.best_group[m] = info.group_of[a] if a >= 0 else -1
-            st.best_min2[m] = np.inf
-            st.xsq[m] = bounds.row_sqnorm(X, i, x_mean)
-            st.marg[m] = marg
-            m += 1
+        m = _screen(X, centers, info, params, b0, b1, rb, st, x_mean)
         if m > 0:
             _evaluate_groups(X, m, info, params.rel, st, lower, x_mean)
-        for r in range(m):
-            _settle(X, centers, info, params.rel, r, st, rb, counts, x_mean)
+            _settle(X, centers, info, params.rel, m, st, rb, counts, x_mean)
     return counts[0], counts[1]
