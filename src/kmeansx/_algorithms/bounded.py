@@ -25,7 +25,6 @@ from kmeansx._kernels import partials as _partials
 from kmeansx._kernels import stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
 from kmeansx._kernels.assign import TIE_FACTOR
-from kmeansx._kernels.bound_pass import bound_pass
 from kmeansx._kernels.bounds import BoundArrays, BoundParams
 
 # Beyond this share of Lloyd's blocks, one full Lloyd pass settles ambiguous rows
@@ -182,14 +181,14 @@ class CenterInfo:
 class BoundedStep(InMemoryStep):
     """One pass of a bound-based kernel over ``X``, with the replay of ambiguous rows.
 
-    Subclasses set ``algorithm`` (which rows function
-    :func:`kmeansx._kernels.bound_pass.bound_pass` runs), ``full_cc`` (Elkan's
+    Subclasses set ``kernel`` (their pass, from :mod:`kmeansx._kernels.bound_pass`),
+    ``full_cc`` (Elkan's
     k x k half distances) or ``half_min`` (only their row minima; O(k^2 d) per
     pass, which Yinyang skips), and implement :meth:`_bounds`; those whose kernel
     reads more arrays than :class:`CenterInfo`'s extend :meth:`_arrays`.
     """
 
-    algorithm: int
+    kernel = None
     full_cc = False
     half_min = True
 
@@ -227,7 +226,6 @@ class BoundedStep(InMemoryStep):
     def _params(self, info: CenterInfo) -> BoundParams:
         # Python scalars of fixed types: one compiled signature for every pass.
         return BoundParams(
-            algorithm=int(self.algorithm),
             first=bool(self.first),
             coef=float(self.coef),
             max_norm=float(info.max_norm),
@@ -255,7 +253,8 @@ class BoundedStep(InMemoryStep):
         return BoundArrays(**{**arrays, **own})
 
     def _bounds(self) -> tuple:  # pragma: no cover
-        """``(upper, lower, lowers)``, as :func:`bound_pass` takes them."""
+        """``(upper, lower, lowers)``, as the kernels of
+        :mod:`kmeansx._kernels.bound_pass` take them."""
         raise NotImplementedError
 
     def run(self, centers, *, final: bool = False):
@@ -265,7 +264,7 @@ class BoundedStep(InMemoryStep):
         )
         partial = self.partial_final if final else self.partial_update
         arrays = self._arrays(centers, info)
-        bound_pass(
+        self.kernel(
             self.X,
             self.sample_weight,
             centers,

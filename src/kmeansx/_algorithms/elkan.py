@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from kmeansx._algorithms.bounded import BOUND_DTYPE, NO_ROW_BOUNDS, BoundedStep
-from kmeansx._kernels.bounds import ELKAN
+from kmeansx._kernels.bound_pass import elkan_pass
 
 
 def elkan_bounds_bytes(n_samples: int, n_clusters: int, dtype=BOUND_DTYPE) -> int:
@@ -22,7 +22,7 @@ def elkan_bounds_bytes(n_samples: int, n_clusters: int, dtype=BOUND_DTYPE) -> in
 
 
 class ElkanStep(BoundedStep):
-    algorithm = ELKAN
+    kernel = elkan_pass
     full_cc = True
 
     @classmethod

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from kmeansx._algorithms.bounded import BOUND_DTYPE, NO_LOWERS, BoundedStep
-from kmeansx._kernels.bounds import HAMERLY
+from kmeansx._kernels.bound_pass import hamerly_pass
 
 
 class HamerlyStep(BoundedStep):
-    algorithm = HAMERLY
+    kernel = hamerly_pass
 
     def __init__(self, X, sample_weight, n_clusters: int, **options):
         super().__init__(X, sample_weight, n_clusters, **options)

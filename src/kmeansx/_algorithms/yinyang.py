@@ -15,7 +15,7 @@ import numpy as np
 
 from kmeansx._algorithms.bounded import BOUND_DTYPE, BoundedStep
 from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES
-from kmeansx._kernels.bounds import YINYANG
+from kmeansx._kernels.bound_pass import yinyang_pass
 
 # Centers per group, as in the paper (k / 10 groups).
 CENTERS_PER_GROUP = 10
@@ -60,7 +60,7 @@ def group_centers(centers: np.ndarray, n_groups: int) -> np.ndarray:
 
 
 class YinyangStep(BoundedStep):
-    algorithm = YINYANG
+    kernel = yinyang_pass
     # The group bounds do the pruning; the k x k center distances would cost
     # more than they save at the large k Yinyang is for.
     half_min = False

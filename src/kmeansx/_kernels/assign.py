@@ -17,7 +17,7 @@ from numba import prange
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.centered import value
-from kmeansx._kernels.partials import chunk_partials, open_chunk
+from kmeansx._kernels.partials import chunk_partials, chunk_rows, open_chunk
 
 
 @jit()
@@ -209,8 +209,7 @@ def assign_update_dense(
     n_clusters = centers.shape[0]
     centers_m2, centers_sqnorm = prepare_centers(centers)
     for c in prange(changed_out.shape[0]):
-        start = c * chunk_size
-        stop = min(start + chunk_size, n_samples)
+        start, stop = chunk_rows(c, chunk_size, n_samples)
         scratch = new_scratch(n_features, n_clusters, X[:1, 0])
         block_labels = np.empty(BLOCK_ROWS, dtype=np.int32)
         changed = 0

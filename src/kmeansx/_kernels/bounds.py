@@ -38,9 +38,6 @@ from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.centered import value
 
-# Which rows function a pass runs (``BoundParams.algorithm``).
-ELKAN, HAMERLY, YINYANG = 0, 1, 2
-
 
 class BoundParams(NamedTuple):
     """The scalars of one bound pass, read by name in the kernels.
@@ -49,7 +46,6 @@ class BoundParams(NamedTuple):
     signature.
     """
 
-    algorithm: int  # ELKAN, HAMERLY or YINYANG
     first: bool  # no bounds yet: every row is scanned
     coef: float  # of the rounding margins (module docstring)
     max_norm: float  # the largest center norm, rounded up

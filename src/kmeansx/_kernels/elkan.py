@@ -6,7 +6,7 @@ the bound now is ``lower[i, j] - cum[j]`` and no pass over all ``n x k`` bounds 
 needed per iteration. A point is skipped when half the distance from its center
 to the nearest other center, or each center's lower bound, proves its center is
 still the nearest (with the rounding margin of :mod:`kmeansx._kernels.bounds`).
-The pass over the chunks is :func:`kmeansx._kernels.bound_pass.bound_pass`.
+The pass over the chunks is :mod:`kmeansx._kernels.bound_pass`.
 """
 
 from __future__ import annotations
@@ -61,12 +61,12 @@ def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout, x_mean
 
 
 @jit()
-def elkan_chunk(
-    X, centers, info, params, start, stop, labels, upper, lower, flags, x_mean
+def label_chunk(
+    X, centers, info, params, start, stop, labels, upper, _lower, lower, flags, x_mean
 ):
     """Elkan on rows ``start:stop``: labels and bounds; ``lower`` is (n, k) and
     lazy (module docstring). Returns as
-    :func:`kmeansx._kernels.hamerly.hamerly_chunk`."""
+    :func:`kmeansx._kernels.hamerly.label_chunk`."""
     sc = bounds.new_scratch(X.shape[1], centers.shape[0], X[:1, 0])
     counts = np.zeros(2, dtype=np.int64)
     rel = params.rel

@@ -6,7 +6,7 @@ proves its center is still the nearest (with the rounding margin of
 :mod:`kmeansx._kernels.bounds`); otherwise its upper bound is tightened, and if
 that does not settle it, its distances to all centers are computed, a block of
 such rows at a time (one GEMM at high dimension). The pass over the chunks is
-:func:`kmeansx._kernels.bound_pass.bound_pass`.
+:mod:`kmeansx._kernels.bound_pass`.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def _settle(X, centers, rel, m, labels, upper, lower, flags, sc, counts, x_mean)
 
 
 @jit()
-def hamerly_chunk(
-    X, centers, info, params, start, stop, labels, upper, lower, flags, x_mean
+def label_chunk(
+    X, centers, info, params, start, stop, labels, upper, lower, _lowers, flags, x_mean
 ):
     """Hamerly on rows ``start:stop``: labels and bounds. Returns how many rows
     changed label and how many are ambiguous (:func:`.bounds.settle`)."""

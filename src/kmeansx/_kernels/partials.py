@@ -19,10 +19,16 @@ from kmeansx._kernels.centered import value
 
 
 @jit()
+def chunk_rows(c, chunk_size, n_samples):
+    """Rows ``start:stop`` of chunk ``c``."""
+    start = c * chunk_size
+    return start, min(start + chunk_size, n_samples)
+
+
+@jit()
 def open_chunk(c, chunk_size, n_samples, sums_out, weights_out):
     """Rows ``start:stop`` of chunk ``c``, returned once its sums slot is zeroed."""
-    start = c * chunk_size
-    stop = min(start + chunk_size, n_samples)
+    start, stop = chunk_rows(c, chunk_size, n_samples)
     if sums_out.shape[1] > 0:
         sums_out[c][:] = 0.0
         weights_out[c][:] = 0.0

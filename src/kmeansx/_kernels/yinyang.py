@@ -14,7 +14,7 @@ are those of :mod:`kmeansx._kernels.bounds`.
 Centers are passed sorted by group (``order[s]`` is the original index of sorted
 center ``s``; group ``g`` holds sorted centers ``group_start[g]:group_start[g+1]``);
 labels are original indices. The pass over the chunks is
-:func:`kmeansx._kernels.bound_pass.bound_pass`.
+:mod:`kmeansx._kernels.bound_pass`.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class BlockState(NamedTuple):
 
 
 class RowBounds(NamedTuple):
-    """What a pass writes per row: the arrays of :func:`yinyang_chunk`."""
+    """What a pass writes per row: the arrays of :func:`label_chunk`."""
 
     labels: np.ndarray
     upper: np.ndarray
@@ -288,12 +288,12 @@ def _settle(X, centers, info, rel, m, st, rb, counts, x_mean):
 
 
 @jit()
-def yinyang_chunk(
+def label_chunk(
     X, centers, info, params, start, stop, labels, upper, glower, lower, flags, x_mean
 ):
     """Yinyang on rows ``start:stop``: labels and bounds. ``glower`` (n,) is the
     eager global lower bound and ``lower`` (n, n_groups) the lazy group bounds.
-    Returns as :func:`kmeansx._kernels.hamerly.hamerly_chunk`."""
+    Returns as :func:`kmeansx._kernels.hamerly.label_chunk`."""
     rb = RowBounds(labels, upper, glower, lower, flags)
     st = _new_state(X.shape[1], centers.shape[0], info.cum.shape[0], X[:1, 0])
     counts = np.zeros(2, dtype=np.int64)
