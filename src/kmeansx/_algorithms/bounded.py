@@ -182,10 +182,10 @@ class BoundedStep(InMemoryStep):
     """One pass of a bound-based kernel over ``X``, with the replay of ambiguous rows.
 
     Subclasses set ``kernel`` (their pass, from :mod:`kmeansx._kernels.bound_pass`),
-    ``full_cc`` (Elkan's
-    k x k half distances) or ``half_min`` (only their row minima; O(k^2 d) per
-    pass, which Yinyang skips), and implement :meth:`_bounds`; those whose kernel
-    reads more arrays than :class:`CenterInfo`'s extend :meth:`_arrays`.
+    ``full_cc`` (Elkan's k x k half distances) or ``half_min`` (only their row
+    minima; O(k^2 d) per pass, which Yinyang skips), and implement
+    :meth:`_bounds`; those whose kernel reads more arrays than
+    :class:`CenterInfo`'s extend :meth:`_arrays`.
     """
 
     kernel = None
