@@ -53,9 +53,19 @@ def _bound_pass(
     """
     for c in prange(changed_out.shape[0]):
         start, stop = partials.chunk_rows(c, chunk_size, X.shape[0])
-        bounds = (labels_inout, upper_inout, lower_inout, lowers_inout, flags_out)
         changed, flagged = algorithm.label_chunk(  # noqa: F821 (bound below)
-            X, centers, info, params, start, stop, *bounds, x_mean
+            X,
+            centers,
+            info,
+            params,
+            start,
+            stop,
+            labels_inout,
+            upper_inout,
+            lower_inout,
+            lowers_inout,
+            flags_out,
+            x_mean,
         )
         changed_out[c] = changed
         flagged_out[c] = flagged
