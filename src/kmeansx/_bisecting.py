@@ -19,7 +19,7 @@ from kmeansx import _validation as V
 from kmeansx._algorithms.loop import LoopOptions, run_loop
 from kmeansx._backends.memory import MemorySource
 from kmeansx._data import dense_rows, take_weights
-from kmeansx._estimator import ALGORITHMS, KMeans
+from kmeansx._estimator import ALGORITHMS, KMeans, keep_params
 from kmeansx._kernels._jit import single_threaded_blas
 
 STRATEGIES = ("biggest_inertia", "largest_cluster")
@@ -151,16 +151,7 @@ class BisectingKMeans(KMeans):
         algorithm="lloyd",
         bisecting_strategy="biggest_inertia",
     ):
-        self.n_clusters = n_clusters
-        self.init = init
-        self.n_init = n_init
-        self.random_state = random_state
-        self.max_iter = max_iter
-        self.verbose = verbose
-        self.tol = tol
-        self.copy_x = copy_x
-        self.algorithm = algorithm
-        self.bisecting_strategy = bisecting_strategy
+        keep_params(self, locals())
 
     def _check_params(self) -> int:
         for name in ("n_clusters", "max_iter", "n_init"):

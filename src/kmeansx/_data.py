@@ -193,6 +193,17 @@ def row_norms(X) -> np.ndarray:
     return norms
 
 
+def unit_rows_checked(X, zero_error, *, copy: bool = True):
+    """``X``'s rows scaled to unit length (:func:`unit_rows`); rows of zeros have
+    no direction, and raise ``zero_error(positions)``, the caller's error naming
+    them."""
+    norms = row_norms(X)
+    zero = np.flatnonzero(norms == 0)
+    if zero.size:
+        raise zero_error(zero)
+    return unit_rows(X, norms, copy=copy)
+
+
 def unit_rows(X, norms, *, copy: bool = True):
     """``X`` with every row divided by its norm (``norms``, none zero), in X's
     dtype: rows of unit length, as cosine (spherical) k-means reads them.

@@ -34,6 +34,18 @@ ALGORITHMS = (*STEPS, "auto")
 REFINEMENTS = (None, "hartigan")
 
 
+def keep_params(estimator, params: dict) -> None:
+    """Store an estimator's ``__init__`` arguments as given, by name.
+
+    scikit-learn reads the parameters off the explicit ``__init__`` signature
+    (``get_params``) and expects them stored unchanged (``clone``); every
+    estimator's ``__init__`` is its signature and ``keep_params(self, locals())``.
+    """
+    for name, value in params.items():
+        if name != "self":
+            setattr(estimator, name, value)
+
+
 class KMeans(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
 ):
@@ -149,6 +161,9 @@ class KMeans(
     True
     """
 
+    # Cosine k-means (SphericalKMeans) fits through the same ``fit``.
+    _spherical = False
+
     def __init__(
         self,
         n_clusters=8,
@@ -164,17 +179,7 @@ class KMeans(
         record_history=False,
         refine=None,
     ):
-        self.n_clusters = n_clusters
-        self.init = init
-        self.n_init = n_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.random_state = random_state
-        self.copy_x = copy_x
-        self.algorithm = algorithm
-        self.record_history = record_history
-        self.refine = refine
+        keep_params(self, locals())
 
     # -- validation at the boundary -------------------------------------------------
 
@@ -303,6 +308,7 @@ class KMeans(
                 algorithm=self._algorithm(),
                 callback=callback,
                 refine=self.refine,
+                spherical=self._spherical,
             )
         self._set_fitted(result)
         return self

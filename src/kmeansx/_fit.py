@@ -23,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from kmeansx._algorithms.hartigan import refine_hartigan
 from kmeansx._algorithms.loop import Callback, LoopOptions, run_loop
 from kmeansx._algorithms.registry import spend_plain
-from kmeansx._data import row_norms, unit_rows
+from kmeansx._data import unit_rows_checked
 from kmeansx._history import KMeansHistory
 from kmeansx._kernels._jit import single_threaded_blas
 
@@ -128,15 +128,15 @@ def fit_kmeans(
 
 def _unit_initial_centers(centers) -> np.ndarray:
     """Initial centers scaled to unit length (spherical k-means)."""
-    norms = row_norms(centers)
-    zero = np.flatnonzero(norms == 0)
-    if zero.size:
-        raise ValueError(
+
+    def zero_error(zero):
+        return ValueError(
             f"The initial center(s) {zero.tolist()} have zero length: cosine "
             "k-means needs a direction for every center. Return nonzero centers "
             "from the init callable, or use init='k-means++'."
         )
-    return unit_rows(centers, norms)
+
+    return unit_rows_checked(centers, zero_error)
 
 
 def _unscaled(centers, inertia, history, source):

@@ -33,7 +33,7 @@ from kmeansx._data import (
     scaled,
     take_weights,
 )
-from kmeansx._estimator import KMeans
+from kmeansx._estimator import KMeans, keep_params
 from kmeansx._init import callable_init
 from kmeansx._kernels._jit import single_threaded_blas
 
@@ -179,20 +179,7 @@ class MiniBatchKMeans(
         growing_batch=False,
         final_lloyd=0,
     ):
-        self.n_clusters = n_clusters
-        self.init = init
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.verbose = verbose
-        self.compute_labels = compute_labels
-        self.random_state = random_state
-        self.tol = tol
-        self.max_no_improvement = max_no_improvement
-        self.init_size = init_size
-        self.n_init = n_init
-        self.reassignment_ratio = reassignment_ratio
-        self.growing_batch = growing_batch
-        self.final_lloyd = final_lloyd
+        keep_params(self, locals())
 
     # The input checks and the assignment of a fitted model are KMeans's.
     _check_X = KMeans._check_X

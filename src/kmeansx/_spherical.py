@@ -6,16 +6,14 @@ import contextlib
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from kmeansx import _validation as V
 from kmeansx._algorithms.lloyd import assign_labels
 from kmeansx._backends import dask_backend, is_dask_collection
 from kmeansx._backends.memory import MemorySource
-from kmeansx._data import is_sparse, kernel_view, row_norms, unit_rows
-from kmeansx._estimator import KMeans
-from kmeansx._fit import fit_kmeans
+from kmeansx._data import is_sparse, kernel_view, unit_rows_checked
+from kmeansx._estimator import KMeans, keep_params
 from kmeansx._kernels import distances as _dist
 
 
@@ -117,6 +115,7 @@ class SphericalKMeans(KMeans):
 
     # Hartigan's moves are for squared Euclidean k-means: never on the sphere.
     refine = None
+    _spherical = True
 
     def __init__(
         self,
@@ -132,16 +131,7 @@ class SphericalKMeans(KMeans):
         algorithm="auto",
         record_history=False,
     ):
-        self.n_clusters = n_clusters
-        self.init = init
-        self.n_init = n_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.random_state = random_state
-        self.copy_x = copy_x
-        self.algorithm = algorithm
-        self.record_history = record_history
+        keep_params(self, locals())
 
     def fit(self, X, y=None, sample_weight=None, *, callback=None):
         """Compute spherical k-means clustering.
@@ -172,24 +162,7 @@ class SphericalKMeans(KMeans):
         >>> SphericalKMeans(2, random_state=0).fit(X).inertia_ < 0.01
         True
         """
-        n_init = self._check_params()
-        with self._source(X, sample_weight) as (source, init):
-            result = fit_kmeans(
-                source,
-                n_clusters=self.n_clusters,
-                init=init,
-                n_init=n_init,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                verbose=self.verbose,
-                random_state=check_random_state(self.random_state),
-                record_history=self.record_history,
-                algorithm=self._algorithm(),
-                callback=callback,
-                spherical=True,
-            )
-        self._set_fitted(result)
-        return self
+        return super().fit(X, y, sample_weight, callback=callback)
 
     @contextlib.contextmanager
     def _source(self, X, sample_weight):
@@ -218,19 +191,19 @@ class SphericalKMeans(KMeans):
     def _check_init(self, n_features: int, dtype):
         init = super()._check_init(n_features, dtype)
         if isinstance(init, np.ndarray):
-            norms = row_norms(init)
-            V.check_nonzero_rows(norms, name="init")
-            init = unit_rows(init, norms)
+            init = unit_rows_checked(
+                init, lambda zero: V.zero_rows_error(zero, name="init")
+            )
         return init
 
     @staticmethod
     def _unit(X, index=None, *, copy: bool = True):
         """``X`` checked for rows of zeros and scaled to unit rows."""
-        norms = row_norms(X)
-        V.check_nonzero_rows(norms, index=index)
         if not sp.issparse(X) and not (copy or X.flags.writeable):
             copy = True
-        return unit_rows(X, norms, copy=copy)
+        return unit_rows_checked(
+            X, lambda zero: V.zero_rows_error(zero, index=index), copy=copy
+        )
 
     def fit_predict(self, X, y=None, sample_weight=None):
         """Fit, then return ``labels_``.

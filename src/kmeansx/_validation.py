@@ -251,17 +251,9 @@ def check_finite(X, *, name: str = "X", columns=None, index=None) -> None:
         )
 
 
-def check_nonzero_rows(norms, *, name: str = "X", index=None) -> None:
-    """Cosine k-means needs a direction for every row: raise naming the rows of
-    zeros (``norms``: the row norms; ``index``: a DataFrame's row labels)."""
-    zero = np.flatnonzero(norms == 0)
-    if zero.size:
-        raise zero_rows_error(zero, name=name, index=index)
-
-
 def zero_rows_error(zero, *, name: str = "X", index=None) -> ValueError:
-    """The error for rows of zeros at positions ``zero`` (see
-    :func:`check_nonzero_rows`)."""
+    """The error for rows of zeros at positions ``zero`` (``index``: a DataFrame's
+    row labels): cosine k-means needs a direction for every row."""
     labels = list(np.asarray(index)[zero]) if index is not None else list(zero)
     return ValueError(
         f"{name} has a row of zeros at row(s) {format_rows(labels)}: it has no "

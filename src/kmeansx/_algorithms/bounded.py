@@ -25,6 +25,7 @@ from kmeansx._kernels import partials as _partials
 from kmeansx._kernels import stats
 from kmeansx._kernels._chunks import BLOCK_ROWS, chunk_size_for, n_chunks_for
 from kmeansx._kernels.assign import TIE_FACTOR
+from kmeansx._kernels.bounds import BoundArrays, BoundParams
 
 # Beyond this share of Lloyd's blocks, one full Lloyd pass settles ambiguous rows
 # faster than gathering the blocks.
@@ -50,6 +51,12 @@ def margin_coef(dtype, n_features: int) -> float:
 # ``storage_rel(BOUND_DTYPE, d)``: half the memory of float64 bounds, for a pruning
 # looser by about 1e-6 relative (the decisions stay exact: see the module).
 BOUND_DTYPE = np.dtype(np.float32)
+
+# What a step passes for the kernel arguments it does not use.
+NO_INDEX = np.empty(0, dtype=np.int64)
+NO_OFFSETS = np.empty(0)
+NO_ROW_BOUNDS = np.empty(0, dtype=BOUND_DTYPE)
+NO_LOWERS = np.empty((0, 0), dtype=BOUND_DTYPE)
 
 
 def storage_rel(dtype, n_features: int) -> float:
@@ -174,12 +181,14 @@ class CenterInfo:
 class BoundedStep(InMemoryStep):
     """One pass of a bound-based kernel over ``X``, with the replay of ambiguous rows.
 
-    Subclasses set ``full_cc`` (Elkan's k x k half distances) or ``half_min`` (only
-    their row minima; O(k^2 d) per pass, which Yinyang skips) and implement
-    :meth:`_kernel`, which calls their Numba kernel with the per-chunk outputs of
-    this class.
+    Subclasses set ``kernel`` (their pass, from :mod:`kmeansx._kernels.bound_pass`),
+    ``full_cc`` (Elkan's k x k half distances) or ``half_min`` (only their row
+    minima; O(k^2 d) per pass, which Yinyang skips), and implement
+    :meth:`_bounds`; those whose kernel reads more arrays than
+    :class:`CenterInfo`'s extend :meth:`_arrays`.
     """
 
+    kernel = None
     full_cc = False
     half_min = True
 
@@ -214,38 +223,39 @@ class BoundedStep(InMemoryStep):
             np.empty(nc, dtype=np.int64),
         )
 
-    def params(self, info: CenterInfo) -> np.ndarray:
-        return np.array(
-            [
-                1.0 if self.first else 0.0,
-                self.coef,
-                info.max_norm,
-                self.rel,
-                info.shift_max,
-                info.shift_second,
-                float(info.shift_argmax),
-            ]
+    def _params(self, info: CenterInfo) -> BoundParams:
+        # Python scalars of fixed types: one compiled signature for every pass.
+        return BoundParams(
+            first=bool(self.first),
+            coef=float(self.coef),
+            max_norm=float(info.max_norm),
+            rel=float(self.rel),
+            shift_max=float(info.shift_max),
+            shift_second=float(info.shift_second),
+            shift_argmax=int(info.shift_argmax),
         )
 
-    def _kernel(self, centers, info, labels, partial):  # pragma: no cover
+    def _arrays(self, centers, info: CenterInfo, **own) -> BoundArrays:
+        """The kernel's arrays: ``info``'s, then ``own`` (a subclass's), the rest
+        empty."""
+        arrays = dict(
+            x_norm=self.x_norm,
+            centers_m2=info.centers_m2,
+            c_sqnorm=info.c_sqnorm,
+            shift=info.shift,
+            half_min=info.half_min,
+            half_cc=info.half_cc,
+            cum=NO_OFFSETS,
+            group_of=NO_INDEX,
+            order=NO_INDEX,
+            group_start=NO_INDEX,
+        )
+        return BoundArrays(**{**arrays, **own})
+
+    def _bounds(self) -> tuple:  # pragma: no cover
+        """``(upper, lower, lowers)``, as the kernels of
+        :mod:`kmeansx._kernels.bound_pass` take them."""
         raise NotImplementedError
-
-    def _call(self, kernel, head: tuple, labels, bounds: tuple, partial) -> None:
-        """Call a bound kernel in the argument order they all share: ``X,
-        sample_weight, *head, chunk, labels, *bounds, flags, *partial, flagged``
-        and ``x_mean`` when the rows are centered."""
-        kernel(
-            self.X,
-            self.sample_weight,
-            *head,
-            self.chunk,
-            labels,
-            *bounds,
-            self.flags,
-            *partial,
-            self.flagged,
-            *self.extra,
-        )
 
     def run(self, centers, *, final: bool = False):
         """Assign in place; return (sums, weights, inertia, n_changed)."""
@@ -253,7 +263,21 @@ class BoundedStep(InMemoryStep):
             centers, self.previous, full_cc=self.full_cc, half_min=self.half_min
         )
         partial = self.partial_final if final else self.partial_update
-        self._kernel(centers, info, self.labels, partial)
+        arrays = self._arrays(centers, info)
+        self.kernel(
+            self.X,
+            self.sample_weight,
+            centers,
+            arrays,
+            self._params(info),
+            self.chunk,
+            self.labels,
+            *self._bounds(),
+            self.flags,
+            *partial,
+            self.flagged,
+            *self.extra,
+        )
         self.first = False
         self.previous = centers.copy()
         extra = self._replay(centers, self.labels, partial)

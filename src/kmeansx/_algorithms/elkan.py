@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._algorithms.bounded import BOUND_DTYPE, BoundedStep
-from kmeansx._kernels import elkan as _elkan
+from kmeansx._algorithms.bounded import BOUND_DTYPE, NO_ROW_BOUNDS, BoundedStep
+from kmeansx._kernels.bound_pass import elkan_pass
 
 
 def elkan_bounds_bytes(n_samples: int, n_clusters: int, dtype=BOUND_DTYPE) -> int:
@@ -22,6 +22,7 @@ def elkan_bounds_bytes(n_samples: int, n_clusters: int, dtype=BOUND_DTYPE) -> in
 
 
 class ElkanStep(BoundedStep):
+    kernel = elkan_pass
     full_cc = True
 
     @classmethod
@@ -35,22 +36,9 @@ class ElkanStep(BoundedStep):
         # Total distance each center has moved: the offset of the lazy bounds.
         self.cum = np.zeros(n_clusters)
 
-    def _kernel(self, centers, info, labels, partial):
+    def _arrays(self, centers, info):
         self.cum += info.shift
-        cinfo = (
-            self.x_norm,
-            info.centers_m2,
-            info.c_sqnorm,
-            info.shift,
-            info.half_cc,
-            info.half_min,
-            self.cum,
-            self.params(info),
-        )
-        self._call(
-            _elkan.elkan_pass,
-            (centers, cinfo),
-            labels,
-            (self.upper, self.lower),
-            partial,
-        )
+        return super()._arrays(centers, info, cum=self.cum)
+
+    def _bounds(self):
+        return self.upper, NO_ROW_BOUNDS, self.lower

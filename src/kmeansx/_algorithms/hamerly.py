@@ -11,29 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeansx._algorithms.bounded import BOUND_DTYPE, BoundedStep
-from kmeansx._kernels import hamerly as _hamerly
+from kmeansx._algorithms.bounded import BOUND_DTYPE, NO_LOWERS, BoundedStep
+from kmeansx._kernels.bound_pass import hamerly_pass
 
 
 class HamerlyStep(BoundedStep):
+    kernel = hamerly_pass
+
     def __init__(self, X, sample_weight, n_clusters: int, **options):
         super().__init__(X, sample_weight, n_clusters, **options)
         self.upper = np.empty(X.shape[0], dtype=BOUND_DTYPE)
         self.lower = np.empty(X.shape[0], dtype=BOUND_DTYPE)
 
-    def _kernel(self, centers, info, labels, partial):
-        cinfo = (
-            self.x_norm,
-            info.centers_m2,
-            info.c_sqnorm,
-            info.shift,
-            info.half_min,
-            self.params(info),
-        )
-        self._call(
-            _hamerly.hamerly_pass,
-            (centers, cinfo),
-            labels,
-            (self.upper, self.lower),
-            partial,
-        )
+    def _bounds(self):
+        return self.upper, self.lower, NO_LOWERS

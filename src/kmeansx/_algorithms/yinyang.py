@@ -15,7 +15,7 @@ import numpy as np
 
 from kmeansx._algorithms.bounded import BOUND_DTYPE, BoundedStep
 from kmeansx._algorithms.step import MEMORY_BUDGET_BYTES
-from kmeansx._kernels import yinyang as _yinyang
+from kmeansx._kernels.bound_pass import yinyang_pass
 
 # Centers per group, as in the paper (k / 10 groups).
 CENTERS_PER_GROUP = 10
@@ -60,6 +60,7 @@ def group_centers(centers: np.ndarray, n_groups: int) -> np.ndarray:
 
 
 class YinyangStep(BoundedStep):
+    kernel = yinyang_pass
     # The group bounds do the pruning; the k x k center distances would cost
     # more than they save at the large k Yinyang is for.
     half_min = False
@@ -84,27 +85,23 @@ class YinyangStep(BoundedStep):
         self.lower = np.empty((self.X.shape[0], counts.shape[0]), dtype=BOUND_DTYPE)
         self.cum = np.zeros(counts.shape[0])
 
-    def _kernel(self, centers, info, labels, partial):
+    def _arrays(self, centers, info):
         if self.group_of is None:
             self._set_groups(centers)
         # A group's bounds drop by the most any of its centers moved.
         group_shift = np.zeros(self.cum.shape[0])
         np.maximum.at(group_shift, self.group_of, info.shift)
         self.cum += group_shift
-        cinfo = (
-            self.x_norm,
-            np.ascontiguousarray(info.centers_m2[self.order]),
-            np.ascontiguousarray(info.c_sqnorm[self.order]),
-            info.shift,
-            info.half_min,
-            self.group_of,
-            self.cum,
-            self.params(info),
+        return super()._arrays(
+            centers,
+            info,
+            centers_m2=np.ascontiguousarray(info.centers_m2[self.order]),
+            c_sqnorm=np.ascontiguousarray(info.c_sqnorm[self.order]),
+            cum=self.cum,
+            group_of=self.group_of,
+            order=self.order,
+            group_start=self.group_start,
         )
-        self._call(
-            _yinyang.yinyang_pass,
-            (centers, cinfo, (self.order, self.group_start)),
-            labels,
-            (self.upper, self.glower, self.lower),
-            partial,
-        )
+
+    def _bounds(self):
+        return self.upper, self.glower, self.lower

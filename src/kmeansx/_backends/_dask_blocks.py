@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from kmeansx._data import max_abs, row_norms, scale_exponent, scaled, unit_rows
+from kmeansx._data import max_abs, row_norms, scale_exponent, scaled, unit_rows_checked
 from kmeansx._init import KPP_CHUNK_ROWS
 from kmeansx._kernels import assign as _assign
 from kmeansx._kernels import distances as _dist
@@ -256,16 +256,15 @@ def unit_block(x):
 
     A fit checks for rows of zeros first (:func:`zero_rows`, naming them by their
     global position); this check names a block's own row, for predictions."""
-    x = np.ascontiguousarray(rows(x))
-    norms = row_norms(x)
-    zero = np.flatnonzero(norms == 0)
-    if zero.size:
-        raise ValueError(
+
+    def zero_error(zero):
+        return ValueError(
             f"X has a row of zeros at row {int(zero[0])} of one of its blocks: it "
             "has no direction, so it has no cosine to any center. Drop the rows of "
             "zeros first."
         )
-    return unit_rows(x, norms)
+
+    return unit_rows_checked(np.ascontiguousarray(rows(x)), zero_error)
 
 
 def weight_stats(w):

@@ -28,6 +28,10 @@ FASTMATH_FLAGS = frozenset({"nsz", "arcp", "afn"})
 # user's cache folder (~/.cache/numba on Linux). KMEANSX_NUMBA_CACHE=0 turns it off
 # (when debugging the compiler). With no writable place at all, kernels compile
 # uncached, after one warning, instead of failing at import.
+# Numba checks only a kernel's own source file for changes: after editing a
+# function that kernels in other files call (bounds.py, partials.py, the
+# label_chunk functions that bound_pass.py calls), delete the cache (the *.nbi and
+# *.nbc files) or the callers run the old code.
 CACHE = os.environ.get("KMEANSX_NUMBA_CACHE", "1") != "0"
 
 
@@ -60,10 +64,20 @@ def _compile(fn, parallel: bool):
 
 def _renamed(fn, suffix: str):
     """A copy of ``fn`` under another name, so its on-disk cache entry is its own."""
-    copy = types.FunctionType(
-        fn.__code__, fn.__globals__, fn.__name__ + suffix, fn.__defaults__
-    )
-    copy.__qualname__ = fn.__qualname__ + suffix
+    return specialized(fn, fn.__name__ + suffix)
+
+
+def specialized(fn, name: str, **names):
+    """A copy of ``fn`` named ``name``, in which the globals ``names`` are bound
+    to other objects: one source compiled as several kernels, each with its own
+    signatures and cache entry (``bound_pass.py``: one pass per algorithm).
+
+    The copy reads ``fn``'s module as it is when this runs; it should reach the
+    kernels it calls through their modules (``partials.chunk_partials``), so that
+    it sees what they are when it runs."""
+    globals_ = {**fn.__globals__, **names} if names else fn.__globals__
+    copy = types.FunctionType(fn.__code__, globals_, name, fn.__defaults__)
+    copy.__qualname__ = fn.__qualname__.replace(fn.__name__, name)
     copy.__module__ = fn.__module__
     copy.__doc__ = fn.__doc__
     return copy

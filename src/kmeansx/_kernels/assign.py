@@ -17,7 +17,7 @@ from numba import prange
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.centered import value
-from kmeansx._kernels.partials import accumulate_block, open_chunk
+from kmeansx._kernels.partials import chunk_partials, chunk_rows, open_chunk
 
 
 @jit()
@@ -209,10 +209,9 @@ def assign_update_dense(
     n_clusters = centers.shape[0]
     centers_m2, centers_sqnorm = prepare_centers(centers)
     for c in prange(changed_out.shape[0]):
-        start, stop = open_chunk(c, chunk_size, n_samples, sums_out, weights_out)
+        start, stop = chunk_rows(c, chunk_size, n_samples)
         scratch = new_scratch(n_features, n_clusters, X[:1, 0])
         block_labels = np.empty(BLOCK_ROWS, dtype=np.int32)
-        inertia = 0.0
         changed = 0
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
@@ -228,24 +227,20 @@ def assign_update_dense(
                 if labels_b[r] != label:
                     changed += 1
                     labels_b[r] = label
-            inertia = accumulate_block(
-                X,
-                sample_weight,
-                centers,
-                labels_inout,
-                None,
-                b0,
-                b1,
-                c,
-                inertia,
-                sums_out,
-                weights_out,
-                inertia_out,
-                x_mean,
-            )
-        if inertia_out.shape[0] > 0:
-            inertia_out[c] = inertia
         changed_out[c] = changed
+        chunk_partials(
+            X,
+            sample_weight,
+            centers,
+            labels_inout,
+            None,
+            chunk_size,
+            c,
+            sums_out,
+            weights_out,
+            inertia_out,
+            x_mean,
+        )
 
 
 @jit()

@@ -30,11 +30,46 @@ are the same bit for bit.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.centered import value
+
+
+class BoundParams(NamedTuple):
+    """The scalars of one bound pass, read by name in the kernels.
+
+    Python ``bool``/``float``/``int`` fields, so that every pass compiles to one
+    signature.
+    """
+
+    first: bool  # no bounds yet: every row is scanned
+    coef: float  # of the rounding margins (module docstring)
+    max_norm: float  # the largest center norm, rounded up
+    rel: float  # outward rounding of the stored bounds
+    shift_max: float  # the largest center move since the last pass
+    shift_second: float  # the second largest
+    shift_argmax: int  # the center that moved most
+
+
+class BoundArrays(NamedTuple):
+    """The arrays a bound pass reads, by name; each algorithm fills those it uses
+    and leaves the others empty (one type, one compiled signature per dtype)."""
+
+    x_norm: np.ndarray  # (n,) float32: upper bounds of the row norms
+    centers_m2: np.ndarray  # (k, d): -2 * centers (Yinyang: sorted by group)
+    c_sqnorm: np.ndarray  # (k,): ||c||^2 in the data's dtype (Yinyang: sorted)
+    shift: np.ndarray  # (k,): outward-rounded move of each center
+    half_min: np.ndarray  # (k,): half the distance to the nearest other center
+    half_cc: np.ndarray  # (k, k), Elkan: half the distances between centers
+    cum: np.ndarray  # offsets of the lazy bounds: Elkan per center, Yinyang per group
+    group_of: np.ndarray  # (k,) int64, Yinyang: the group of each center
+    order: np.ndarray  # (k,) int64, Yinyang: original index of each sorted center
+    group_start: np.ndarray  # (n_groups + 1,) int64, Yinyang: group g's sorted
+    # centers are group_start[g]:group_start[g + 1]
 
 
 @jit()
@@ -44,59 +79,54 @@ def prunable(lb, ub, margin):
 
 
 @jit()
-def row_sqnorm(X, i, x_mean=None):
-    """``||X[i]||^2`` in float64; four partial sums (fixed order) shorten the chain."""
-    n_features = X.shape[1]
-    s0 = s1 = s2 = s3 = 0.0
-    f = 0
-    while f + 4 <= n_features:
-        v0 = np.float64(value(X, x_mean, i, f))
-        v1 = np.float64(value(X, x_mean, i, f + 1))
-        v2 = np.float64(value(X, x_mean, i, f + 2))
-        v3 = np.float64(value(X, x_mean, i, f + 3))
-        s0 += v0 * v0
-        s1 += v1 * v1
-        s2 += v2 * v2
-        s3 += v3 * v3
-        f += 4
-    while f < n_features:
-        v0 = np.float64(value(X, x_mean, i, f))
-        s0 += v0 * v0
-        f += 1
-    return (s0 + s1) + (s2 + s3)
+def _center_value(centers, j, f):
+    # No centers (None): the distance to the origin; Numba compiles the test away.
+    if centers is None:
+        return 0.0
+    return np.float64(centers[j, f])
 
 
 @jit()
 def sq_dist(X, i, centers, j, x_mean=None):
     """``||X[i] - centers[j]||^2`` from differences, in float64 (four partial
-    sums in a fixed order)."""
+    sums in a fixed order); ``centers=None`` gives ``||X[i]||^2``."""
     n_features = X.shape[1]
     s0 = s1 = s2 = s3 = 0.0
     f = 0
     while f + 4 <= n_features:
-        d0 = np.float64(value(X, x_mean, i, f)) - np.float64(centers[j, f])
-        d1 = np.float64(value(X, x_mean, i, f + 1)) - np.float64(centers[j, f + 1])
-        d2 = np.float64(value(X, x_mean, i, f + 2)) - np.float64(centers[j, f + 2])
-        d3 = np.float64(value(X, x_mean, i, f + 3)) - np.float64(centers[j, f + 3])
+        d0 = np.float64(value(X, x_mean, i, f)) - _center_value(centers, j, f)
+        d1 = np.float64(value(X, x_mean, i, f + 1)) - _center_value(centers, j, f + 1)
+        d2 = np.float64(value(X, x_mean, i, f + 2)) - _center_value(centers, j, f + 2)
+        d3 = np.float64(value(X, x_mean, i, f + 3)) - _center_value(centers, j, f + 3)
         s0 += d0 * d0
         s1 += d1 * d1
         s2 += d2 * d2
         s3 += d3 * d3
         f += 4
     while f < n_features:
-        d0 = np.float64(value(X, x_mean, i, f)) - np.float64(centers[j, f])
+        d0 = np.float64(value(X, x_mean, i, f)) - _center_value(centers, j, f)
         s0 += d0 * d0
         f += 1
     return (s0 + s1) + (s2 + s3)
 
 
 @jit()
-def block_margins(x_norm, b0, b1, coef, max_norm, marg_out):
-    """Rows ``b0:b1``: rounding margins from (upper bounds of) the row norms."""
-    x_norm_b = x_norm[b0:b1]  # indexed from 0: see accumulate_block
+def row_sqnorm(X, i, x_mean=None):
+    """``||X[i]||^2`` in float64, summed as :func:`sq_dist` sums."""
+    return sq_dist(X, i, None, 0, x_mean)
+
+
+@jit()
+def open_block(info, params, b0, stop, marg_out):
+    """The block of rows from ``b0`` (``BLOCK_ROWS`` of them, within the chunk
+    that ends at ``stop``): returns its end, with ``marg_out[r]`` the rounding
+    margin of row ``b0 + r``, from the upper bound of its norm."""
+    b1 = min(b0 + BLOCK_ROWS, stop)
+    x_norm_b = info.x_norm[b0:b1]  # indexed from 0: see accumulate_block
     for r in range(x_norm_b.shape[0]):
-        s = np.float64(x_norm_b[r]) + max_norm
-        marg_out[r] = coef * s * s
+        s = np.float64(x_norm_b[r]) + params.max_norm
+        marg_out[r] = params.coef * s * s
+    return b1
 
 
 @jit()
@@ -106,8 +136,8 @@ def block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_out, x_mean=None):
     One GEMM, center-major, in X's dtype (as Lloyd's kernel); the best and
     second-best values and the best center of each row are then found with selects
     across rows (ties keep the lower index; a tie makes best == second). Returns
-    the (k, m) values; ``best``, ``second``, ``label`` are left in ``scratch`` and
-    the rows' squared norms (float64) in ``xsq_out``.
+    the (k, m) values; ``best``, ``second``, ``label`` are left in ``scratch``
+    (:class:`ScanScratch`) and the rows' squared norms (float64) in ``xsq_out``.
     """
     gather_flat, dots_flat, best, second, label = scratch
     n_clusters, n_features = centers_m2.shape
@@ -143,22 +173,54 @@ def block_scan(X, rows, m, centers_m2, c_sqnorm, scratch, xsq_out, x_mean=None):
     return dots
 
 
+class ScanScratch(NamedTuple):
+    """:func:`block_scan`'s buffers, of X's dtype."""
+
+    gather: np.ndarray  # the rows, feature-major (flat, d * BLOCK_ROWS)
+    dots: np.ndarray  # their ranking values, center-major (flat, k * BLOCK_ROWS)
+    best: np.ndarray
+    second: np.ndarray
+    label: np.ndarray  # the best center, as a float (lanes of one width)
+
+
+class BlockScratch(NamedTuple):
+    """Per-thread buffers of one block's rows."""
+
+    rows: np.ndarray  # the rows to scan
+    xsq: np.ndarray  # their squared norms
+    marg: np.ndarray  # their rounding margins
+    scan: ScanScratch
+
+
 @jit()
 def new_scratch(n_features, n_clusters, dtype_like):
-    """Per-thread block buffers: row ids, norms, margins and :func:`block_scan`'s."""
+    """Per-thread block buffers (:class:`BlockScratch`)."""
     dtype = dtype_like.dtype
-    return (
-        np.empty(BLOCK_ROWS, dtype=np.int64),
-        np.empty(BLOCK_ROWS, dtype=np.float64),
-        np.empty(BLOCK_ROWS, dtype=np.float64),
-        (
-            np.empty(n_features * BLOCK_ROWS, dtype=dtype),
-            np.empty(n_clusters * BLOCK_ROWS, dtype=dtype),
-            np.empty(BLOCK_ROWS, dtype=dtype),
-            np.empty(BLOCK_ROWS, dtype=dtype),
-            np.empty(BLOCK_ROWS, dtype=dtype),
+    return BlockScratch(
+        rows=np.empty(BLOCK_ROWS, dtype=np.int64),
+        xsq=np.empty(BLOCK_ROWS, dtype=np.float64),
+        marg=np.empty(BLOCK_ROWS, dtype=np.float64),
+        scan=ScanScratch(
+            gather=np.empty(n_features * BLOCK_ROWS, dtype=dtype),
+            dots=np.empty(n_clusters * BLOCK_ROWS, dtype=dtype),
+            best=np.empty(BLOCK_ROWS, dtype=dtype),
+            second=np.empty(BLOCK_ROWS, dtype=dtype),
+            label=np.empty(BLOCK_ROWS, dtype=dtype),
         ),
     )
+
+
+@jit()
+def settle(labels, flags, i, label, clear, counts):
+    """Row ``i`` once its two best centers are known: it takes ``label`` when they
+    are ``clear``ly apart, else it is ambiguous, keeps its label and is flagged for
+    Lloyd's replay. ``counts`` (changed, flagged) counts both."""
+    if not clear:
+        flags[i] = 1
+        counts[1] += 1
+    elif labels[i] != label:
+        labels[i] = label
+        counts[0] += 1
 
 
 @jit()

@@ -6,25 +6,16 @@ the bound now is ``lower[i, j] - cum[j]`` and no pass over all ``n x k`` bounds 
 needed per iteration. A point is skipped when half the distance from its center
 to the nearest other center, or each center's lower bound, proves its center is
 still the nearest (with the rounding margin of :mod:`kmeansx._kernels.bounds`).
+The pass over the chunks is :mod:`kmeansx._kernels.bound_pass`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
+from kmeansx._kernels import bounds
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
-from kmeansx._kernels.bounds import (
-    block_margins,
-    block_scan,
-    new_scratch,
-    prunable,
-    sq_dist,
-    store_lower,
-    store_upper,
-)
-from kmeansx._kernels.partials import accumulate_block
 
 
 @jit()
@@ -45,20 +36,20 @@ def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout, x_mean
         if j == best_j:
             continue
         lb = max(np.float64(lower_inout[i, j]) - cum[j], 2.0 * half_cc[best_j, j] - ub)
-        if prunable(lb, ub, marg):
+        if bounds.prunable(lb, ub, marg):
             continue
         if not tight:
             tight = True
-            best = sq_dist(X, i, centers, a, x_mean)
+            best = bounds.sq_dist(X, i, centers, a, x_mean)
             ub = np.sqrt(best)
-            lower_inout[i, a] = store_lower(ub + cum[a], rel)
+            lower_inout[i, a] = bounds.store_lower(ub + cum[a], rel)
             lb = max(
                 np.float64(lower_inout[i, j]) - cum[j], 2.0 * half_cc[best_j, j] - ub
             )
-            if prunable(lb, ub, marg):
+            if bounds.prunable(lb, ub, marg):
                 continue
-        dj = sq_dist(X, i, centers, j, x_mean)
-        lower_inout[i, j] = store_lower(np.sqrt(dj) + cum[j], rel)
+        dj = bounds.sq_dist(X, i, centers, j, x_mean)
+        lower_inout[i, j] = bounds.store_lower(np.sqrt(dj) + cum[j], rel)
         if dj < best:
             second = best
             best = dj
@@ -69,128 +60,67 @@ def _elkan_row(X, i, centers, half_cc, cum, a, u, marg, rel, lower_inout, x_mean
     return best_j, best, second, tight, ub
 
 
-@jit(parallel=True)
-def elkan_pass(
-    X,
-    sample_weight,
-    centers,
-    cinfo,
-    chunk_size,
-    labels_inout,
-    upper_inout,
-    lower_inout,
-    flags_out,
-    sums_out,
-    weights_out,
-    inertia_out,
-    changed_out,
-    flagged_out,
-    x_mean=None,
+@jit()
+def label_chunk(
+    X, centers, info, params, start, stop, labels, upper, _lower, lower, flags, x_mean
 ):
-    """One Elkan pass: labels, bounds and Lloyd's per-chunk partial sums.
-
-    ``cinfo = (x_norm, centers_m2, c_sqnorm, shift, half_cc, half_min, cum,
-    params)``,
-    ``params`` as in :func:`kmeansx._kernels.hamerly.hamerly_pass`; ``lower_inout``
-    is (n, k) and lazy (module docstring). Outputs and ambiguous rows as in
-    Hamerly's pass.
-    """
-    x_norm, centers_m2, c_sqnorm, shift, half_cc, half_min, cum, params = cinfo
-    first = params[0] != 0.0
-    coef = params[1]
-    max_norm = params[2]
-    rel = params[3]
-    n_samples, n_features = X.shape
-    n_clusters = centers.shape[0]
-    update = sums_out.shape[1] > 0
-    want_inertia = inertia_out.shape[0] > 0
-    for c in prange(changed_out.shape[0]):
-        start = c * chunk_size
-        stop = min(start + chunk_size, n_samples)
-        if update:
-            sums_out[c][:] = 0.0
-            weights_out[c][:] = 0.0
-        rows, xsq_b, marg_b, scratch = new_scratch(n_features, n_clusters, X[:1, 0])
-        best_b, second_b, label_b = scratch[2], scratch[3], scratch[4]
-        inertia = 0.0
-        changed = 0
-        flagged = 0
-        for b0 in range(start, stop, BLOCK_ROWS):
-            b1 = min(b0 + BLOCK_ROWS, stop)
-            block_margins(x_norm, b0, b1, coef, max_norm, marg_b)
-            if first:
-                for r in range(b1 - b0):
-                    rows[r] = b0 + r
-                dots = block_scan(
-                    X, rows, b1 - b0, centers_m2, c_sqnorm, scratch, xsq_b, x_mean
-                )
-                for r in range(b1 - b0):
-                    i = b0 + r
-                    for j in range(n_clusters):
-                        v = np.float64(dots[j, r]) + xsq_b[r] - marg_b[r]
-                        lower_inout[i, j] = store_lower(
-                            np.sqrt(max(v, 0.0)) + cum[j], rel
-                        )
+    """Elkan on rows ``start:stop``: labels and bounds; ``lower`` is (n, k) and
+    lazy (module docstring). Returns as
+    :func:`kmeansx._kernels.hamerly.label_chunk`."""
+    sc = bounds.new_scratch(X.shape[1], centers.shape[0], X[:1, 0])
+    counts = np.zeros(2, dtype=np.int64)
+    rel = params.rel
+    shift, half_min, half_cc, cum = info.shift, info.half_min, info.half_cc, info.cum
+    rows, xsq, margs, scan = sc.rows, sc.xsq, sc.marg, sc.scan
+    for b0 in range(start, stop, BLOCK_ROWS):
+        b1 = bounds.open_block(info, params, b0, stop, margs)
+        if params.first:
+            # Every row scanned, and all its lower bounds set.
             for r in range(b1 - b0):
-                i = b0 + r
-                marg = marg_b[r]
-                if first:
-                    label = np.int32(label_b[r])
-                    best = np.float64(best_b[r]) + xsq_b[r]
-                    second = np.float64(second_b[r]) + xsq_b[r]
-                    tight = True
-                    if second - best > marg:
-                        # Exact distances make a tighter upper bound.
-                        best = sq_dist(X, i, centers, label, x_mean)
-                        second = np.inf
-                    u = 0.0
-                else:
-                    a = labels_inout[i]
-                    u = np.float64(upper_inout[i]) + shift[a]
-                    if prunable(2.0 * half_min[a] - u, u, marg):
-                        upper_inout[i] = store_upper(u, rel)
-                        continue
-                    label, best, second, tight, u = _elkan_row(
-                        X,
-                        i,
-                        centers,
-                        half_cc,
-                        cum,
-                        a,
-                        u,
-                        marg,
-                        rel,
-                        lower_inout,
-                        x_mean,
-                    )
-                if not tight:
-                    upper_inout[i] = store_upper(u, rel)
-                elif second - best > marg:
-                    upper_inout[i] = store_upper(np.sqrt(best), rel)
-                    if labels_inout[i] != label:
-                        changed += 1
-                        labels_inout[i] = label
-                else:
-                    # Valid whichever of the near-tied centers Lloyd picks.
-                    flags_out[i] = 1
-                    flagged += 1
-                    upper_inout[i] = store_upper(np.sqrt(max(best + marg, 0.0)), rel)
-            inertia = accumulate_block(
+                rows[r] = b0 + r
+            dots = bounds.block_scan(
                 X,
-                sample_weight,
-                centers,
-                labels_inout,
-                flags_out,
-                b0,
-                b1,
-                c,
-                inertia,
-                sums_out,
-                weights_out,
-                inertia_out,
+                rows,
+                b1 - b0,
+                info.centers_m2,
+                info.c_sqnorm,
+                scan,
+                xsq,
                 x_mean,
             )
-        if want_inertia:
-            inertia_out[c] = inertia
-        changed_out[c] = changed
-        flagged_out[c] = flagged
+            for r in range(b1 - b0):
+                for j in range(centers.shape[0]):
+                    v = np.float64(dots[j, r]) + xsq[r] - margs[r]
+                    lower[b0 + r, j] = bounds.store_lower(
+                        np.sqrt(max(v, 0.0)) + cum[j], rel
+                    )
+        for r in range(b1 - b0):
+            i = b0 + r
+            marg = margs[r]
+            if params.first:
+                label = np.int32(scan.label[r])
+                best = np.float64(scan.best[r]) + xsq[r]
+                second = np.float64(scan.second[r]) + xsq[r]
+                if second - best > marg:
+                    # Exact distances make a tighter upper bound.
+                    best = bounds.sq_dist(X, i, centers, label, x_mean)
+                    second = np.inf
+            else:
+                a = labels[i]
+                u = np.float64(upper[i]) + shift[a]
+                if bounds.prunable(2.0 * half_min[a] - u, u, marg):
+                    upper[i] = bounds.store_upper(u, rel)
+                    continue
+                label, best, second, tight, u = _elkan_row(
+                    X, i, centers, half_cc, cum, a, u, marg, rel, lower, x_mean
+                )
+                if not tight:
+                    upper[i] = bounds.store_upper(u, rel)
+                    continue
+            clear = second - best > marg
+            bounds.settle(labels, flags, i, label, clear, counts)
+            # Ambiguous: valid whichever of the near-tied centers Lloyd picks.
+            upper[i] = bounds.store_upper(
+                np.sqrt(best if clear else max(best + marg, 0.0)), rel
+            )
+    return counts[0], counts[1]

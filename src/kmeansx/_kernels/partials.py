@@ -19,10 +19,16 @@ from kmeansx._kernels.centered import value
 
 
 @jit()
+def chunk_rows(c, chunk_size, n_samples):
+    """Rows ``start:stop`` of chunk ``c``."""
+    start = c * chunk_size
+    return start, min(start + chunk_size, n_samples)
+
+
+@jit()
 def open_chunk(c, chunk_size, n_samples, sums_out, weights_out):
     """Rows ``start:stop`` of chunk ``c``, returned once its sums slot is zeroed."""
-    start = c * chunk_size
-    stop = min(start + chunk_size, n_samples)
+    start, stop = chunk_rows(c, chunk_size, n_samples)
     if sums_out.shape[1] > 0:
         sums_out[c][:] = 0.0
         weights_out[c][:] = 0.0
@@ -38,44 +44,45 @@ def _left_out(flags_b, r):
 
 
 @jit()
-def _rows_of(flags, b0, b1):
-    # A view indexed from 0 (see accumulate_block), or None.
+def _rows_of(flags, start, stop):
+    # A view indexed from 0 (see chunk_partials), or None.
     if flags is None:
         return None
-    return flags[b0:b1]
+    return flags[start:stop]
 
 
 @jit()
-def accumulate_block(
+def chunk_partials(
     X,
     sample_weight,
     centers,
     labels,
     flags,
-    b0,
-    b1,
+    chunk_size,
     c,
-    inertia,
     sums_out,
     weights_out,
     inertia_out,
     x_mean=None,
 ):
-    """Add rows ``b0:b1`` to chunk ``c``'s sums; returns ``inertia`` plus theirs.
+    """Chunk ``c``'s partial sums (and inertia) from its rows' labels: every pass
+    calls this once it has labelled the chunk, and the replay of ambiguous rows
+    once it has settled them.
 
-    Rows with ``flags[i] != 0`` are left out (their labels await the replay, after
-    which :func:`chunk_partials` or :func:`label_partials` sums them); ``flags=None``
-    keeps every row.
+    Rows with ``flags[i] != 0`` are left out (their labels await the replay);
+    ``flags=None`` keeps every row.
     """
+    start, stop = open_chunk(c, chunk_size, X.shape[0], sums_out, weights_out)
     n_features = X.shape[1]
     update = sums_out.shape[1] > 0
     want_inertia = inertia_out.shape[0] > 0
     # Views of the rows indexed from 0: Numba then knows no index is negative and
     # drops its wraparound test from the loops.
-    X_b = X[b0:b1]
-    labels_b = labels[b0:b1]
-    weight_b = sample_weight[b0:b1]
-    flags_b = _rows_of(flags, b0, b1)
+    X_b = X[start:stop]
+    labels_b = labels[start:stop]
+    weight_b = sample_weight[start:stop]
+    flags_b = _rows_of(flags, start, stop)
+    inertia = 0.0
     for r in range(X_b.shape[0]):
         if _left_out(flags_b, r):
             continue
@@ -101,41 +108,7 @@ def accumulate_block(
             else:
                 for f in range(n_features):
                     sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
-    return inertia
-
-
-@jit()
-def chunk_partials(
-    X,
-    sample_weight,
-    centers,
-    labels,
-    flags,
-    chunk_size,
-    c,
-    sums_out,
-    weights_out,
-    inertia_out,
-    x_mean=None,
-):
-    """Recompute chunk ``c``'s partial sums from final labels (after a replay)."""
-    start, stop = open_chunk(c, chunk_size, X.shape[0], sums_out, weights_out)
-    inertia = accumulate_block(
-        X,
-        sample_weight,
-        centers,
-        labels,
-        flags,
-        start,
-        stop,
-        c,
-        0.0,
-        sums_out,
-        weights_out,
-        inertia_out,
-        x_mean,
-    )
-    if inertia_out.shape[0] > 0:
+    if want_inertia:
         inertia_out[c] = inertia
 
 
