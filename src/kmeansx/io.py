@@ -443,17 +443,42 @@ def _kmeans_payload(km) -> tuple[dict, dict]:
         arrays["history_centers"] = history.centers
         arrays["history_inertia"] = history.inertia
         arrays["history_n_changed"] = history.n_changed
-    names = getattr(km, "feature_names_in_", None)
     fitted = {
         "inertia": float(km.inertia_),
         # BisectingKMeans runs one fit per split, so it has no n_iter_.
         "n_iter": int(getattr(km, "n_iter_", 0)),
-        "n_features_in": int(km.n_features_in_),
-        "feature_names_in": None if names is None else [str(n) for n in names],
+        **_features_in(km),
     }
     if getattr(km, "n_moves_", None) is not None:
         fitted["n_moves"] = int(km.n_moves_)
     return {"params": params, "fitted": fitted, "notes": notes}, arrays
+
+
+def _features_in(estimator) -> dict:
+    """The header's ``n_features_in`` and ``feature_names_in`` of a fitted
+    estimator (:func:`_restore_features_in` reads them back)."""
+    names = getattr(estimator, "feature_names_in_", None)
+    return {
+        "n_features_in": int(estimator.n_features_in_),
+        "feature_names_in": None if names is None else [str(n) for n in names],
+    }
+
+
+def _restore_features_in(estimator, fitted: dict):
+    estimator.n_features_in_ = int(fitted["n_features_in"])
+    if fitted.get("feature_names_in") is not None:
+        estimator.feature_names_in_ = np.asarray(
+            fitted["feature_names_in"], dtype=object
+        )
+    return estimator
+
+
+def _saved_params(header: dict, arrays: dict) -> dict:
+    """The saved constructor parameters, an array ``init`` read from its array."""
+    params = dict(header["params"])
+    if isinstance(params.get("init"), dict):
+        params["init"] = arrays[params["init"]["array"]]
+    return params
 
 
 def _minibatch_payload(mbk) -> tuple[dict, dict]:
@@ -467,15 +492,13 @@ def _minibatch_payload(mbk) -> tuple[dict, dict]:
     arrays["cluster_centers"] = np.asarray(mbk.cluster_centers_)
     if getattr(mbk, "labels_", None) is not None:
         arrays["labels"] = np.asarray(mbk.labels_)
-    names = getattr(mbk, "feature_names_in_", None)
     inertia, n_iter = getattr(mbk, "inertia_", None), getattr(mbk, "n_iter_", None)
     fitted = {
         "inertia": None if inertia is None else float(inertia),
         # partial_fit alone sets no n_iter_ (and no inertia_ without labels).
         "n_iter": None if n_iter is None else int(n_iter),
         "n_steps": int(mbk.n_steps_),
-        "n_features_in": int(mbk.n_features_in_),
-        "feature_names_in": None if names is None else [str(n) for n in names],
+        **_features_in(mbk),
     }
     scalars, state = mbk._model_state()
     arrays.update({f"mb_{name}": value for name, value in state.items()})
@@ -555,31 +578,30 @@ def save(model, path, *, force: bool = False) -> Path:
         header["scaler"] = {"method": model.scaler.method}
         arrays["scaler_center"] = model.scaler.center
         arrays["scaler_scale"] = model.scaler.scale
-    elif isinstance(model, BisectingKMeans):
-        payload, arrays = _bisecting_payload(model)
-        header["kind"] = "bisecting"
-    elif isinstance(model, MiniBatchKMeans):
-        payload, arrays = _minibatch_payload(model)
-        header["kind"] = "minibatch"
-    elif isinstance(model, SphericalKMeans):
-        # Its own kind: loaded as a KMeans it would predict and transform by
-        # Euclidean distance on rows not scaled to unit length.
-        payload, arrays = _kmeans_payload(model)
-        header["kind"] = "spherical"
-    elif isinstance(model, KMeans):
-        payload, arrays = _kmeans_payload(model)
-        header["kind"] = "kmeans"
     else:
-        name = type(model).__name__
-        raise TypeError(
-            "save() takes a fitted KMeans, BisectingKMeans, SphericalKMeans, "
-            "MiniBatchKMeans or segment() result; "
-            + (
-                f"model files of a {name} are not supported yet."
-                if hasattr(model, "cluster_centers_")
-                else f"got {name}."
-            )
+        # Subclasses before KMeans: a SphericalKMeans has its own kind, since
+        # loaded as a KMeans it would predict and transform by Euclidean
+        # distance on rows not scaled to unit length.
+        kinds = (
+            (BisectingKMeans, "bisecting", _bisecting_payload),
+            (MiniBatchKMeans, "minibatch", _minibatch_payload),
+            (SphericalKMeans, "spherical", _kmeans_payload),
+            (KMeans, "kmeans", _kmeans_payload),
         )
+        kind = next((k for k in kinds if isinstance(model, k[0])), None)
+        if kind is None:
+            name = type(model).__name__
+            raise TypeError(
+                "save() takes a fitted KMeans, BisectingKMeans, SphericalKMeans, "
+                "MiniBatchKMeans or segment() result; "
+                + (
+                    f"model files of a {name} are not supported yet."
+                    if hasattr(model, "cluster_centers_")
+                    else f"got {name}."
+                )
+            )
+        _, header["kind"], payload_of = kind
+        payload, arrays = payload_of(model)
     header.update(payload)
     header["arrays"] = sorted(arrays)
     with atomic_write(path, force=force) as tmp:
@@ -757,19 +779,13 @@ def _build_bisecting(header: dict, arrays: dict):
     bkm.cluster_centers_ = arrays["cluster_centers"]
     bkm.inertia_ = float(fitted["inertia"])
     bkm._n_features_out = bkm.cluster_centers_.shape[0]
-    bkm.n_features_in_ = int(fitted["n_features_in"])
-    if fitted.get("feature_names_in") is not None:
-        bkm.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-    return bkm
+    return _restore_features_in(bkm, fitted)
 
 
 def _build_minibatch(header: dict, arrays: dict):
     from kmeansx._minibatch import MiniBatchKMeans
 
-    params = dict(header["params"])
-    if isinstance(params.get("init"), dict):
-        params["init"] = arrays[params["init"]["array"]]
-    mbk = MiniBatchKMeans(**params)
+    mbk = MiniBatchKMeans(**_saved_params(header, arrays))
     fitted = header["fitted"]
     mbk._restore(
         header["minibatch"],
@@ -785,10 +801,7 @@ def _build_minibatch(header: dict, arrays: dict):
         mbk.inertia_ = float(fitted["inertia"])
     if "labels" in arrays:
         mbk.labels_ = arrays["labels"]
-    mbk.n_features_in_ = int(fitted["n_features_in"])
-    if fitted.get("feature_names_in") is not None:
-        mbk.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-    return mbk
+    return _restore_features_in(mbk, fitted)
 
 
 def _build_kmeans(header: dict, arrays: dict):
@@ -797,11 +810,8 @@ def _build_kmeans(header: dict, arrays: dict):
     from kmeansx._history import KMeansHistory
     from kmeansx._spherical import SphericalKMeans
 
-    params = dict(header["params"])
-    if isinstance(params.get("init"), dict):
-        params["init"] = arrays[params["init"]["array"]]
     spherical = header.get("kind") in ("spherical", "spherical-segment")
-    km = (SphericalKMeans if spherical else KMeans)(**params)
+    km = (SphericalKMeans if spherical else KMeans)(**_saved_params(header, arrays))
     fitted = header["fitted"]
     centers = arrays["cluster_centers"]
     history = None
@@ -821,10 +831,7 @@ def _build_kmeans(header: dict, arrays: dict):
             fitted.get("n_moves"),
         )
     )
-    km.n_features_in_ = int(fitted["n_features_in"])
-    if fitted.get("feature_names_in") is not None:
-        km.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-    return km
+    return _restore_features_in(km, fitted)
 
 
 def load(path):

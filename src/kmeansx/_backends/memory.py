@@ -109,27 +109,16 @@ def initial_centers(
     callable), in the space of ``X - x_mean`` when ``x_mean`` is given;
     ``spherical`` refines k-means||'s candidates by spherical k-means; ``plain``
     runs k-means++ by the NumPy twins of its kernels."""
+    seed = (X, n_clusters, sample_weight, random_state)
     if isinstance(init, str) and init == "k-means++":
         centers = kmeans_plusplus_init(
-            X,
-            n_clusters,
-            sample_weight,
-            random_state,
-            x_sqnorm=x_sqnorm,
-            x_mean=x_mean,
-            plain=plain,
+            *seed, x_sqnorm=x_sqnorm, x_mean=x_mean, plain=plain
         )[0]
     elif isinstance(init, str) and init == "random":
-        centers = random_init(X, n_clusters, sample_weight, random_state, x_mean)[0]
+        centers = random_init(*seed, x_mean)[0]
     elif isinstance(init, str) and init == "k-means||":
         centers = kmeans_parallel_init(
-            X,
-            n_clusters,
-            sample_weight,
-            random_state,
-            x_sqnorm=x_sqnorm,
-            x_mean=x_mean,
-            spherical=spherical,
+            *seed, x_sqnorm=x_sqnorm, x_mean=x_mean, spherical=spherical
         )
     elif callable(init):
         # A user's function sees the centered data, as in scikit-learn: only this

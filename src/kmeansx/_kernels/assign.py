@@ -17,7 +17,7 @@ from numba import prange
 from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.centered import value
-from kmeansx._kernels.partials import chunk_partials, chunk_rows, open_chunk
+from kmeansx._kernels.partials import chunk_partials, chunk_rows
 
 
 @jit()

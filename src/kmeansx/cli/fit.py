@@ -125,10 +125,12 @@ def fit(
         )
     dialect = opt.csv_dialect(csv)
     excluded = opt.parse_list(exclude, "--exclude", "Age")
+    # Where to write and whether to overwrite: the same for the three paths.
+    outputs = dict(output=output, model=model, force=force)
     if mini_batch:
         _refuse_with_mini_batch(params, dask or scheduler is not None, plots, refine)
         params.update(exclude=excluded, batch_size=batch_size, passes=passes)
-        _fit_streaming(data, dialect, params, output, model, json, force)
+        _fit_streaming(data, dialect, params, json, **outputs)
         return
     for option, value, default in (
         ("--batch-size", batch_size, 1024),
@@ -145,7 +147,7 @@ def fit(
                 f"{named[0]} is for CSV files; --dask reads Parquet: leave it out."
             )
         params["exclude"] = excluded
-        _fit_on_dask(data, params, output, model, plots, json, force, scheduler)
+        _fit_on_dask(data, params, plots, json, scheduler, **outputs)
         return
     params["refine"] = opt.refine_value(refine)
     params["k_range"] = range(1, k_max + 1)
@@ -209,20 +211,14 @@ def _print(seg, prepared, outputs: dict, json: bool, *, columns_given: bool) -> 
         out.print(f"wrote {name}: {path}", highlight=False)
 
 
-def _fit_on_dask(data, params, output, model, plots, json, force, scheduler):
+def _fit_on_dask(data, params, plots, json, scheduler, **outputs):
     from kmeansx.cli import format as fmt
 
     with opt.user_errors():
         from kmeansx.cli.dask import fit_command
 
         summary = fit_command(
-            data,
-            **params,
-            output=output,
-            scheduler=scheduler,
-            force=force,
-            model=model,
-            plots=plots,
+            data, **params, scheduler=scheduler, plots=plots, **outputs
         )
     if json:
         typer.echo(fmt.to_json(fmt.dask_fit_json(summary)))
@@ -259,7 +255,7 @@ def _refuse_with_mini_batch(params, dask, plots, refine) -> None:
             opt.fail(f"{option} is not available with --mini-batch: {why}.")
 
 
-def _fit_streaming(data, dialect, params, output, model, json, force):
+def _fit_streaming(data, dialect, params, json, **outputs):
     """Wire the options to :func:`kmeansx._stream_fit.segment_stream`, print."""
     from kmeansx._csv import CsvDialect
     from kmeansx._stream_fit import segment_stream
@@ -275,12 +271,10 @@ def _fit_streaming(data, dialect, params, output, model, json, force):
             data,
             params.pop("n_clusters"),
             dialect=CsvDialect(**dialect),
-            output=output,
-            model=model,
-            force=force,
             progress=progress,
             on_open=notes,
             **params,
+            **outputs,
         )
     if json:
         typer.echo(fmt.to_json(fmt.stream_fit_json(seg)))
