@@ -251,9 +251,9 @@ def numbers_csv(path, n, late=None):
 @pytest.mark.parametrize(
     "late, fragments",
     [
-        ({2500: "0.1,oops"}, ["late.csv, row 2501", "column 'b' holds 'oops'"]),
-        ({2600: "inf,0.2"}, ["late.csv, row 2601", "column 'a' holds infinity"]),
-        ({2700: "0.3,"}, ["late.csv, row 2701", "missing value", "(--dropna)"]),
+        ({2500: "0.1,oops"}, ["late.csv, line 2502", "column 'b' holds 'oops'"]),
+        ({2600: "inf,0.2"}, ["late.csv, line 2602", "column 'a' holds infinity"]),
+        ({2700: "0.3,"}, ["late.csv, line 2702", "missing value", "(--dropna)"]),
         ({2800: "0.1,0.2,0.3"}, ["late.csv", "Expected 2 fields in line 2802"]),
     ],
 )
@@ -263,6 +263,22 @@ def test_a_bad_row_late_in_a_csv_is_named_and_nothing_is_written(
     data = numbers_csv(tmp_path / "late.csv", 3000, late)
     args = [data, "--mini-batch", "-k", 2, "-o", tmp_path / "out.csv"]
     assert_refused(tmp_path, [*args, "--model", tmp_path / "m.kmx"], *fragments)
+
+
+def test_a_bad_csv_row_is_named_by_its_line_past_blank_lines_and_quoted_breaks(
+    tmp_path, small_chunks
+):
+    # Line 1 the header; a blank line and a record over two lines come before the
+    # bad row, so its line is not its row + 1.
+    rows = [f"{x:.4f},x{i}" for i, x in enumerate(np.linspace(0, 1, 3000))]
+    rows[10] = '0.5,"two\nlines"'
+    rows[20] += "\n"
+    rows[2500] = "oops,x"
+    data = tmp_path / "odd.csv"
+    data.write_text("a,note\n" + "\n".join(rows) + "\n")
+    args = [data, "--mini-batch", "-k", 2, "--columns", "a", "-o", tmp_path / "o.csv"]
+    # Row 2501 (pandas skips the blank line) starts on line 2504.
+    assert_refused(tmp_path, args, "odd.csv, line 2504:", "column 'a' holds 'oops'")
 
 
 def test_a_failure_in_the_last_pass_leaves_no_output(tmp_path, small_chunks):
@@ -276,7 +292,7 @@ def test_a_failure_in_the_last_pass_leaves_no_output(tmp_path, small_chunks):
     assert_refused(
         tmp_path,
         [*args, "--model", tmp_path / "m.kmx"],
-        "stores.csv, row 2817 on",  # the chunk of 256 rows holding row 2901
+        "stores.csv, line 2818 on",  # the chunk of 256 rows holding row 2901
         "changed type",
         "write the output as CSV",
     )

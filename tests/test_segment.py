@@ -245,6 +245,20 @@ def test_cosine_auto_k_chooses_k_by_angle():
     assert len(seg.centers) == seg.choice.recommended_k == want.recommended_k == 3
 
 
+def test_cosine_k_is_capped_at_the_distinct_directions_not_points():
+    # Six distinct points on three rays: three clusters by angle at most.
+    df = pd.DataFrame({"a": [1.0, 2.0, 0.0, 0.0, 1.0, 3.0], "b": [0, 0, 1, 5, 1, 3.0]})
+    with pytest.raises(ValueError, match=r"distinct directions \(3 among 6 rows\)"):
+        segment(df, n_clusters=4, scale=None, metric="cosine")
+    assert len(segment(df, n_clusters=4, scale=None).centers) == 4
+    seg = segment(df, scale=None, metric="cosine", random_state=0, progress=False)
+    assert seg.choice.table["k"].max() == 3
+    from kmeansx import choose_k
+
+    with pytest.raises(ValueError, match=r"only 3 distinct directions; use k_range="):
+        choose_k(df, range(1, 5), scale=None, metric="cosine", progress=False)
+
+
 def test_cosine_zero_rows_are_named_with_the_fix():
     df = rays(np.random.default_rng(23))
     zero = df.copy()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,6 +159,20 @@ def _first_bad_utf8(raw: bytes) -> str | None:
     return None
 
 
+def _record_starts(lines, sep: str):
+    """The line on which each record of ``lines`` (the header first) starts,
+    skipping blank lines as pandas does; stops at what the csv module refuses."""
+    reader = csv.reader(lines, delimiter=sep)
+    end = 0
+    try:
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if row and not (len(row) == 1 and not row[0].strip()):
+                yield start
+    except csv.Error:  # what pandas read, the csv module refuses: no lines
+        return
+
+
 def _record_lines(text: str, sep: str, n_rows: int) -> np.ndarray | None:
     """The line each data record starts on, skipping blank lines as pandas does.
 
@@ -169,18 +184,17 @@ def _record_lines(text: str, sep: str, n_rows: int) -> np.ndarray | None:
     plain = "\n\n" not in text and '"' not in text and "\r" not in text
     if plain and n_lines == n_rows + 1:
         return np.arange(2, n_rows + 2)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    starts, end = [], 0
-    try:
-        for row in reader:
-            start, end = end + 1, reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            starts.append(start)
-    except csv.Error:  # what pandas read, the csv module refuses: no lines
-        return None
-    starts = starts[1:]  # the header
+    starts = list(_record_starts(io.StringIO(text, newline=""), sep))[1:]
     return np.asarray(starts) if len(starts) == n_rows else None
+
+
+def record_line(path: Path, table: CsvTable, row: int) -> int | None:
+    """The line of ``path`` on which data row ``row`` (1: the first after the
+    header) starts, read as ``table`` was; None past the rows the csv module can
+    follow. It reads the file up to that row: for an error message, once."""
+    with open(path, encoding=table.encoding, newline="") as f:
+        starts = _record_starts(f, table.sep)
+        return next(itertools.islice(starts, row, None), None)
 
 
 def _text_columns(df) -> list:

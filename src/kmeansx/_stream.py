@@ -6,9 +6,10 @@ format), read in order, a chunk of rows at a time: Parquet by record batches
 a time, without buffering the file), CSV by :func:`pandas.read_csv` with a
 ``chunksize`` and the dialect sniffed from the first file's head
 (:func:`kmeansx._csv.sniff_csv`). Every chunk knows its file and the number of
-its first row there, so that a bad value is named by file, row and column. What
-could be checked before reading the rows is checked when the stream is opened:
-the formats, empty files, and that every file has the columns of the first.
+its first row there, so that a bad value is named by file, line (CSV) or row
+(Parquet) and column. What could be checked before reading the rows is checked
+when the stream is opened: the formats, empty files, and that every file has the
+columns of the first.
 
 Memory: one chunk (``read_rows`` rows, about 2 MiB of numbers) and, for Parquet,
 the row group it comes from.
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kmeansx._csv import CsvDialect, CsvTable, sniff_csv, table_kind
+from kmeansx._csv import CsvDialect, CsvTable, record_line, sniff_csv, table_kind
 from kmeansx._validation import non_numeric_columns
 
 # A chunk holds about this many bytes of float64 numbers, within the bounds below.
@@ -35,15 +36,21 @@ MIN_READ_ROWS, MAX_READ_ROWS = 1024, 1 << 16
 @dataclass(frozen=True)
 class Chunk:
     """Rows of one file: ``frame``, whose first row is row ``first_row`` of
-    ``path`` (rows count from 1 after the header)."""
+    ``path`` (rows count from 1 after the header); ``csv``, how a CSV file is
+    read."""
 
     path: Path
     first_row: int
     frame: pd.DataFrame
+    csv: CsvTable | None = None
 
     def where(self, i: int) -> str:
-        """Where the ``i``-th row of the chunk is: file and row."""
-        return f"{self.path}, row {self.first_row + int(i)}"
+        """Where the ``i``-th row of the chunk is: the file and, for a CSV file,
+        the line the row starts on (blank lines and line breaks inside quotes
+        counted), else its row."""
+        row = self.first_row + int(i)
+        line = record_line(self.path, self.csv, row) if self.csv else None
+        return f"{self.path}, line {line}" if line else f"{self.path}, row {row}"
 
 
 @dataclass
@@ -295,7 +302,7 @@ def _csv_chunks(p: Path, names: list, table: CsvTable, rows: int) -> Iterator[Ch
     try:
         with _read_csv(p, table, chunksize=rows) as reader:
             for frame in reader:
-                yield Chunk(p, first_row, frame[names])
+                yield Chunk(p, first_row, frame[names], table)
                 first_row += frame.shape[0]
     except (UnicodeDecodeError, pd.errors.ParserError) as e:
         raise _csv_error(p, e) from None

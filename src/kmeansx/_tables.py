@@ -381,6 +381,19 @@ class Prepared:
         """How many distinct rows: at most this many clusters (counted once)."""
         return int(np.unique(self.values, axis=0).shape[0])
 
+    @cached_property
+    def n_directions(self) -> int:
+        """How many distinct directions among the scaled rows: at most this many
+        clusters by angle (rows that differ only in length count once)."""
+        norms = np.linalg.norm(self.scaled, axis=1, keepdims=True)
+        unit = self.scaled / np.where(norms == 0, 1.0, norms)
+        # Rows of one direction may scale to unit rows a rounding apart.
+        return int(np.unique(np.round(unit, 12), axis=0).shape[0])
+
+    def n_groups(self, metric: str = "euclidean") -> int:
+        """At most this many clusters: distinct rows, or directions for cosine."""
+        return self.n_directions if metric == "cosine" else self.n_distinct
+
 
 def prepare(
     X, columns=None, *, dropna: bool = False, scale=None, exclude=None
@@ -482,17 +495,19 @@ def _check_finite_rows(values, cols, index, dropna: bool) -> np.ndarray:
     return kept
 
 
-def check_k(n_clusters: int, prepared: Prepared) -> None:
-    """k must not exceed the rows nor the distinct points (named fixes)."""
+def check_k(n_clusters: int, prepared: Prepared, metric: str = "euclidean") -> None:
+    """k must not exceed the rows nor the distinct points, or for ``metric=
+    "cosine"`` the distinct directions (named fixes)."""
     n = prepared.values.shape[0]
     if n_clusters > n:
         raise ValueError(
             f"n_clusters={n_clusters} is larger than the number of rows ({n}); ask "
             f"for at most {n} clusters."
         )
-    distinct = prepared.n_distinct
+    distinct = prepared.n_groups(metric)
+    what = "directions" if metric == "cosine" else "points"
     if n_clusters > distinct:
         raise ValueError(
-            f"n_clusters={n_clusters} is larger than the number of distinct points "
+            f"n_clusters={n_clusters} is larger than the number of distinct {what} "
             f"({distinct} among {n} rows); ask for at most {distinct} clusters."
         )

@@ -376,7 +376,7 @@ def segment(
         )
         n_clusters = choice.recommended_k
     n_clusters = int(n_clusters)
-    check_k(n_clusters, prepared)
+    check_k(n_clusters, prepared, metric)
     if cosine:
         model = SphericalKMeans(n_clusters, record_history=record_history, **fit)
     else:
@@ -462,7 +462,7 @@ def _check_n_clusters(n_clusters) -> None:
 
 def _choose_k(prepared: Prepared, k_range, methods, **kwargs) -> KChoice:
     """choose_k over ``k_range`` capped at the distinct points; a k or a clear error."""
-    top = min(max(k_range), prepared.n_distinct)
+    top = min(max(k_range), prepared.n_groups(kwargs["metric"]))
     choice = choose_k(
         prepared,
         [k for k in k_range if k <= top],

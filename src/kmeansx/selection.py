@@ -318,11 +318,12 @@ def choose_k(
     )
     scale = check_scale(scale)
     prepared = as_prepared(X, columns, dropna=dropna, scale=scale)
-    distinct = prepared.n_distinct
+    distinct = prepared.n_groups(metric)
     if ks[-1] > distinct:
+        what = "directions" if metric == "cosine" else "points"
         raise ValueError(
             f"k_range goes up to {ks[-1]} but the data has only {distinct} distinct "
-            f"points; use k_range=range({ks[0]}, {distinct + 1})."
+            f"{what}; use k_range=range({ks[0]}, {distinct + 1})."
         )
     Z = prepared.scaled
     seed = _seed(random_state)
