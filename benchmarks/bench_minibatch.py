@@ -91,6 +91,11 @@ def main() -> None:
         # local optima more than convergence).
         init = kmeans_plusplus(X, k, random_state=seed)[0]
         lloyd_inertia, lloyd_total, lloyd_1pct, lloyd_iter = lloyd_reference(X, init)
+        print(
+            f"seed {seed} Lloyd: {lloyd_total:.2f} s, {lloyd_iter} iterations, "
+            f"within 1% at {lloyd_1pct:.2f} s",
+            flush=True,
+        )
         steps_iter = max(1, args.steps * b // n + 1)
         fixed = dict(init=init, n_init=1, batch_size=b, random_state=seed)
         growing_tol = {"growing_batch": True, "tol": 1e-4}
@@ -113,6 +118,12 @@ def main() -> None:
             row["s"].append(seconds)
             row["gap"].append(model.inertia_ / lloyd_inertia - 1)
             row["steps"].append(model.n_steps_)
+            # As it goes: a run at the size takes minutes.
+            print(
+                f"seed {seed} {key[0]} {key[1]}: {seconds:.2f} s, {model.n_steps_} "
+                f"steps, inertia/Lloyd-1 {row['gap'][-1]:+.4f}",
+                flush=True,
+            )
         lloyd = rows.setdefault(("kmeansx", "Lloyd"), {"s": [], "gap": [], "steps": []})
         lloyd["s"].append(lloyd_total)
         lloyd["gap"].append(0.0)
