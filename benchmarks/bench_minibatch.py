@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=4096)
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=200, help="steps timed per batch")
     parser.add_argument(
         "--defaults-only",
@@ -94,7 +95,7 @@ def main() -> None:
         defaults_only(args, MiniBatchKMeans, SKMiniBatchKMeans, kmeans_plusplus)
         return
     rows = {}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         X, _ = make_data(n, d, k, np.float32, seed=seed)
         # One k-means++ start shared by every run (random rows would compare
         # local optima more than convergence).
@@ -178,7 +179,7 @@ def defaults_only(args, ours, theirs, kmeans_plusplus) -> None:
     full run, which a median over more seeds needs)."""
     n, d, k, b = args.n, args.d, args.k, args.batch_size
     ratios = []
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         X, _ = make_data(n, d, k, np.float32, seed=seed)
         init = kmeans_plusplus(X, k, random_state=seed)[0]
         fixed = dict(init=init, n_init=1, batch_size=b, random_state=seed)
