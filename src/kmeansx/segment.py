@@ -461,7 +461,8 @@ def _check_n_clusters(n_clusters) -> None:
 
 
 def _choose_k(prepared: Prepared, k_range, methods, **kwargs) -> KChoice:
-    """choose_k over ``k_range`` capped at the distinct points; a k or a clear error."""
+    """choose_k over ``k_range`` capped at the distinct points (directions, by
+    angle); a k or a clear error."""
     top = min(max(k_range), prepared.n_groups(kwargs["metric"]))
     choice = choose_k(
         prepared,
