@@ -12,6 +12,9 @@ SIZES = {
     "B": (200_000, 16, 64),
     "C": (1_000_000, 32, 256),
     "D": (200_000, 128, 1024),
+    # Two shapes outside A-D that the "auto" rule was also measured on (issue 14).
+    "E": (1_000_000, 8, 16),
+    "F": (100_000, 256, 64),
 }
 
 

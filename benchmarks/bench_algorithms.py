@@ -11,6 +11,7 @@ the labels equal Lloyd's, and what "auto" chose.
     python benchmarks/bench_algorithms.py                  # A-D, float32 and float64
     python benchmarks/bench_algorithms.py --quick          # sizes / 10, a smoke run
     python benchmarks/bench_algorithms.py --sizes C --dtypes float32
+    python benchmarks/bench_algorithms.py --sizes E,F --no-peers  # shapes for "auto"
 """
 
 from __future__ import annotations

@@ -92,9 +92,9 @@ def test_float32_matches_spherical_lloyd(fmt, algorithm):
 @pytest.mark.parametrize("algorithm", ["elkan", "hamerly", "yinyang", "auto"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_accelerated_give_lloyds_labels_every_iteration(dtype, algorithm):
-    # Overlapping clusters, k > 16 ("auto" runs Hamerly): many rows near borders.
-    X = directions(3000, 16, 40, seed=7, spread=1.5, dtype=dtype)
-    init = first_rows(X, 40, seed=8)
+    # Overlapping clusters, k >= 64 ("auto" runs Hamerly): many rows near borders.
+    X = directions(3000, 16, 64, seed=7, spread=1.5, dtype=dtype)
+    init = first_rows(X, 64, seed=8)
     lloyd = fit_history(X, None, init, "lloyd")
     fast = fit_history(X, None, init, algorithm)
     assert fast.n_iter_ == lloyd.n_iter_
@@ -200,13 +200,14 @@ def test_auto_runs_lloyd_on_unit_rows(monkeypatch):
 
     monkeypatch.setattr(registry, "resolve_algorithm", recording)
     d = registry.SPHERICAL_LLOYD_FEATURES
-    X = directions(1000, d, 20, seed=40)  # above the NumPy twins' size
-    init = first_rows(X, 20, 41)
+    k = registry.AUTO_MIN_CLUSTERS  # Hamerly's, below SPHERICAL_LLOYD_FEATURES
+    X = directions(1000, d, k, seed=40)  # above the NumPy twins' size
+    init = first_rows(X, k, 41)
     auto = fit_history(X, None, init, "auto")
     assert chosen == ["lloyd"]
     chosen.clear()
-    KMeans(20, init=init, n_init=1).fit(X)
-    SphericalKMeans(20, init=init[:, :-1], n_init=1).fit(X[:, :-1])
+    KMeans(k, init=init, n_init=1).fit(X)
+    SphericalKMeans(k, init=init[:, :-1], n_init=1).fit(X[:, :-1])
     assert chosen == ["hamerly", "hamerly"]
     want = ref.spherical_lloyd(X, np.ones(1000), init, max_iter=300, tol=0.0)
     assert_matches(auto, want, np.float64)

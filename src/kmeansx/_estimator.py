@@ -99,7 +99,7 @@ class KMeans(
         bounds fit in 1 GiB (``kmeansx._algorithms.step.MEMORY_BUDGET_BYTES``), and
         otherwise runs "hamerly"; "hamerly" (Hamerly 2010) keeps two bounds per
         point; "yinyang" (Ding et al. 2015) one per point and group of about 10
-        centers. "auto" runs "lloyd" for fewer than 16 clusters and "hamerly"
+        centers. "auto" runs "lloyd" for fewer than 64 clusters and "hamerly"
         otherwise (the fastest measured by ``benchmarks/bench_algorithms.py``);
         on small dense data (``n_samples * n_clusters * n_features`` below
         ``kmeansx._algorithms.registry.PLAIN_BELOW``) it runs Lloyd's step and

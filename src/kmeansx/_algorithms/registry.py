@@ -10,11 +10,17 @@ gives way to Hamerly's, which needs two bounds per point.
 
 The "auto" rule comes from ``benchmarks/bench_algorithms.py`` (2 cores): bounds
 pay once computing a point's distances to all centers costs more than keeping
-them, so Lloyd wins for few clusters (A: k=8); from k=64 on Hamerly was fastest
-or within noise of the fastest at every size and dtype measured (B, C, D, float32
-and float64), with the least memory of the three (two bounds per point). Neither
-n nor the dtype changed the winner.
-
+them, so Lloyd wins for few clusters; from k=64 on Hamerly was fastest or within
+noise of the fastest at B, C and D (float32 and float64), with the least memory of
+the three (two bounds per point). Below k=64, whole fits from the same k-means++
+centers (best of 3; ``--sizes E`` is 1M x 8 at k=16) gave Lloyd at k=16 in all 6
+cells measured (Hamerly/Lloyd 1.10-3.24: blobs and uniform data, 1M x 8 and 200k x
+16, float32 and float64) and at k=32 in 5 of 6 (1.04-2.10; Hamerly won float64
+blobs at 200k x 16, 0.81). Uniform data, which has no clusters for the bounds to
+exploit, favours Lloyd most. At k=64 Hamerly won all three float64 cells
+(0.80-1.00) and float32 blobs at B (0.86); float32 uniform data still favoured
+Lloyd (1.30-1.69), a loss "auto" accepts for a rule on k alone. At 100k x 256, k=64
+(``--sizes F``), Hamerly, Elkan and Yinyang ran 1.3-1.5x faster than Lloyd.
 Spherical (cosine) k-means on :data:`SPHERICAL_LLOYD_FEATURES` features or more
 runs Lloyd's kernels under "auto". Unit rows of embedding-like data
 (``benchmarks/bench_spherical.py``'s generator, 50k rows, float32, one thread, CPU
@@ -52,7 +58,7 @@ ALGORITHMS = tuple(STEPS)
 FALLBACK = "hamerly"
 
 # "auto": fewer clusters than this run Lloyd's kernels, more run Hamerly's.
-AUTO_MIN_CLUSTERS = 16
+AUTO_MIN_CLUSTERS = 64
 
 # "auto" for spherical k-means: from this many features on, Lloyd's kernels (see
 # the module's docstring).
@@ -116,6 +122,8 @@ def choose_algorithm(
     >>> import numpy as np
     >>> from kmeansx._algorithms.registry import choose_algorithm
     >>> choose_algorithm(100_000, 2, 8, np.float32)
+    'lloyd'
+    >>> choose_algorithm(1_000_000, 8, 16, np.float64)
     'lloyd'
     >>> choose_algorithm(200_000, 128, 1024, np.float32)
     'hamerly'
