@@ -307,9 +307,7 @@ def run_child(python, part, lib, size, dtype, args) -> dict:
         str(args.seeds),
     ] + (["--quick"] if args.quick else [])
     try:
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=args.timeout
-        )
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
         return {"value": None, "note": "timed out", "over": args.timeout}
     if proc.returncode != 0:
