@@ -86,6 +86,30 @@ def test_every_move_lowers_the_inertia_and_ends_at_a_lloyd_fixed_point():
         np.testing.assert_allclose(refined.score(X), -refined.inertia_, rtol=1e-10)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_no_single_move_lowers_the_inertia_at_the_end(weighted):
+    # Overlapping clusters from poor starts: many moves before the end.
+    X = blobs(1500, 2, 10, seed=11, spread=2.5)
+    w = weights(1500, weighted=weighted, seed=12)
+    km = KMeans(10, init="random", n_init=1, random_state=4, refine="hartigan")
+    km.fit(X, sample_weight=w)
+    assert km.n_moves_ > 0
+    labels, centers = km.labels_, km.cluster_centers_
+    n = np.bincount(labels, weights=w, minlength=10)
+    d2 = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    rows = np.arange(X.shape[0])
+    own = n[labels]
+    # What leaving costs (a point holding all of its cluster's weight stays) and
+    # what joining each other cluster adds: Hartigan's criterion.
+    with np.errstate(divide="ignore"):
+        leave = np.where(own > w, w * own / (own - w), np.inf) * d2[rows, labels]
+    join = w[:, None] * n[None, :] / (n[None, :] + w[:, None]) * d2
+    join[rows, labels] = np.inf
+    movable = w > 0
+    gain = leave[movable] - join[movable].min(axis=1)
+    assert gain.max() <= 1e-9 * km.inertia_
+
+
 def test_default_is_off_and_unchanged():
     X = blobs(500, 2, 5, seed=7)
     a = KMeans(5, random_state=0).fit(X)
