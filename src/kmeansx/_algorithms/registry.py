@@ -21,6 +21,7 @@ exploit, favours Lloyd most. At k=64 Hamerly won all three float64 cells
 (0.80-1.00) and float32 blobs at B (0.86); float32 uniform data still favoured
 Lloyd (1.30-1.69), a loss "auto" accepts for a rule on k alone. At 100k x 256, k=64
 (``--sizes F``), Hamerly, Elkan and Yinyang ran 1.3-1.5x faster than Lloyd.
+
 Spherical (cosine) k-means on :data:`SPHERICAL_LLOYD_FEATURES` features or more
 runs Lloyd's kernels under "auto". Unit rows of embedding-like data
 (``benchmarks/bench_spherical.py``'s generator, 50k rows, float32, one thread, CPU
