@@ -52,6 +52,16 @@ def lloyd_reference(X, init):
     return km.inertia_, total, to_1pct, km.n_iter_
 
 
+def seed_start(args, seed, kmeans_plusplus):
+    """Seed ``seed``'s data, its k-means++ start, and the parameters every run of
+    the seed shares: one start for all (random rows would compare local optima
+    more than convergence)."""
+    X, _ = make_data(args.n, args.d, args.k, np.float32, seed=seed)
+    init = kmeans_plusplus(X, args.k, random_state=seed)[0]
+    fixed = dict(init=init, n_init=1, batch_size=args.batch_size, random_state=seed)
+    return X, init, fixed
+
+
 def timed_fit(model, X):
     t0 = time.perf_counter()
     model.fit(X)
@@ -96,10 +106,7 @@ def main() -> None:
         return
     rows = {}
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        X, _ = make_data(n, d, k, np.float32, seed=seed)
-        # One k-means++ start shared by every run (random rows would compare
-        # local optima more than convergence).
-        init = kmeans_plusplus(X, k, random_state=seed)[0]
+        X, init, fixed = seed_start(args, seed, kmeans_plusplus)
         lloyd_inertia, lloyd_total, lloyd_1pct, lloyd_iter = lloyd_reference(X, init)
         print(
             f"seed {seed} Lloyd: {lloyd_total:.2f} s, {lloyd_iter} iterations, "
@@ -107,7 +114,6 @@ def main() -> None:
             flush=True,
         )
         steps_iter = max(1, args.steps * b // n + 1)
-        fixed = dict(init=init, n_init=1, batch_size=b, random_state=seed)
         growing_tol = {"growing_batch": True, "tol": 1e-4}
         per_batch = dict(
             max_no_improvement=None, max_iter=steps_iter, compute_labels=False
@@ -177,12 +183,9 @@ def defaults_only(args, ours, theirs, kmeans_plusplus) -> None:
     """The default fits of both libraries from the same k-means++ start, seed by
     seed: the final inertia, kmeansx over scikit-learn (a fifth of the time of a
     full run, which a median over more seeds needs)."""
-    n, d, k, b = args.n, args.d, args.k, args.batch_size
-    ratios = []
+    k, ratios = args.k, []
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        X, _ = make_data(n, d, k, np.float32, seed=seed)
-        init = kmeans_plusplus(X, k, random_state=seed)[0]
-        fixed = dict(init=init, n_init=1, batch_size=b, random_state=seed)
+        X, _, fixed = seed_start(args, seed, kmeans_plusplus)
         (s_ours, m_ours), (s_sk, m_sk) = (
             timed_fit(cls(k, **fixed), X) for cls in (ours, theirs)
         )
