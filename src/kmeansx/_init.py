@@ -44,7 +44,9 @@ def weighted_choice(weight, random_state) -> int:
 
     NumPy takes the first row whose ``cumsum(p) / cumsum(p)[-1]`` exceeds a uniform;
     the cumulative sum is sequential, so block by block with the previous block's
-    last value leading gives its very values.
+    last value leading gives its very values. One pass finds the total and the
+    value each block ends at; as the sums never decrease, the row is in the first
+    block whose end exceeds the uniform, the only block summed again.
 
     Examples
     --------
@@ -56,22 +58,25 @@ def weighted_choice(weight, random_state) -> int:
     True
     """
     total = weight.sum()
+    starts = range(0, weight.shape[0], CHOICE_BLOCK_ROWS)
 
-    def cumulative():
-        carry = 0.0
-        for r0 in range(0, weight.shape[0], CHOICE_BLOCK_ROWS):
-            p = weight[r0 : r0 + CHOICE_BLOCK_ROWS] / total
-            cum = np.cumsum(np.concatenate(([carry], p)))[1:]
-            carry = cum[-1]
-            yield r0, cum
+    buffer = np.empty(min(CHOICE_BLOCK_ROWS, weight.shape[0]))
 
-    last = 0.0
-    for _, cum in cumulative():
-        last = cum[-1]
+    def block_cumsum(r0, carry):
+        w = weight[r0 : r0 + CHOICE_BLOCK_ROWS]
+        cum = np.divide(w, total, out=buffer[: w.shape[0]])
+        cum[0] += carry  # the sum goes on from the previous block's last value
+        return np.cumsum(cum, out=cum)
+
+    # What each block's sums start from (the previous block's last one).
+    carries = [0.0]
+    for r0 in starts:
+        carries.append(block_cumsum(r0, carries[-1])[-1])
+    last = carries[-1]
     u = random_state.random_sample()
-    for r0, cum in cumulative():
-        hits = np.flatnonzero(cum / last > u)
-        if hits.shape[0]:
+    for b, r0 in enumerate(starts):
+        if carries[b + 1] / last > u:
+            hits = np.flatnonzero(block_cumsum(r0, carries[b]) / last > u)
             return int(r0 + hits[0])
     return weight.shape[0] - 1
 
