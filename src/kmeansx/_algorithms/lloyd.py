@@ -90,13 +90,21 @@ class PlainLloydStep(LloydStep):
         )
 
 
-def assign_labels(X, sample_weight, centers, x_mean=None, plain: bool = False):
+def assign_labels(
+    X, sample_weight, centers, x_mean=None, plain: bool = False, inertia: bool = True
+):
     """Labels of the nearest centers and the inertia (no update); ``x_mean``
     centers dense ``X`` as it is read; ``plain`` (dense ``X``) assigns by the NumPy
-    twin of the kernel."""
+    twin of the kernel. ``inertia=False`` skips the inertia (returned as 0.0): the
+    labels are the same, without a distance from differences per row."""
     step_class = PlainLloydStep if plain and not is_sparse(X) else LloydStep
     step = step_class(
-        X, sample_weight, centers.shape[0], inertia=True, x_mean=x_mean, update=False
+        X,
+        sample_weight,
+        centers.shape[0],
+        inertia=inertia,
+        x_mean=x_mean,
+        update=False,
     )
     with single_threaded_blas():
         return step.labels, float(step.run(centers)[2])
