@@ -242,33 +242,6 @@ def candidate_deltas_dense(
             delta_out[c, t] = delta[t]
 
 
-@jit()
-def _sq_dists_of_rows(X_v, x_mean, rows, m, center, out):
-    """``out[r]``: :func:`_sq_dist_row` of row ``rows[r]`` of ``X_v``, the same
-    sum in the same order, four rows at a time: each row's sum is a chain of
-    dependent additions, and four chains overlap where one would wait."""
-    n_features = X_v.shape[1]
-    r = 0
-    while r + 4 <= m:
-        j0, j1, j2, j3 = rows[r], rows[r + 1], rows[r + 2], rows[r + 3]
-        s0 = s1 = s2 = s3 = 0.0
-        for f in range(n_features):
-            c = np.float64(center[f])
-            d0 = np.float64(value(X_v, x_mean, j0, f)) - c
-            d1 = np.float64(value(X_v, x_mean, j1, f)) - c
-            d2 = np.float64(value(X_v, x_mean, j2, f)) - c
-            d3 = np.float64(value(X_v, x_mean, j3, f)) - c
-            s0 += d0 * d0
-            s1 += d1 * d1
-            s2 += d2 * d2
-            s3 += d3 * d3
-        out[r], out[r + 1], out[r + 2], out[r + 3] = s0, s1, s2, s3
-        r += 4
-    while r < m:
-        out[r] = _sq_dist_row(X_v, rows[r], center, x_mean)
-        r += 1
-
-
 @jit(parallel=True)
 def closest_add_dense(
     X,
@@ -292,28 +265,17 @@ def closest_add_dense(
     for c in prange(chunk_pot_out.shape[0]):
         start = c * chunk_size
         stop = min(start + chunk_size, n_samples)
-        rows = np.empty(BLOCK_ROWS, dtype=np.uint32)
-        sq = np.empty(BLOCK_ROWS)
-        for b0 in range(start, stop, BLOCK_ROWS):
-            b1 = min(b0 + BLOCK_ROWS, stop)
-            # Views indexed from 0: see candidate_deltas_dense.
-            closer_v = closer[b0:b1]
-            m = 0
-            for j in range(closer_v.shape[0]):
-                rows[m] = j
-                m += (np.int64(closer_v[j]) & bit) != 0
-            if m == 0:
-                continue
-            _sq_dists_of_rows(X[b0:b1], x_mean, rows, m, center, sq)
-            closest_v = closest_inout[b0:b1]
-            assign_v = assign_inout[b0:b1]
-            for r in range(m):
-                closest_v[rows[r]] = sq[r]
-                assign_v[rows[r]] = index
+        # Views indexed from 0: see candidate_deltas_dense.
+        X_v = X[start:stop]
+        closer_v = closer[start:stop]
         closest_v = closest_inout[start:stop]
+        assign_v = assign_inout[start:stop]
         weight_v = sample_weight[start:stop]
         pot = 0.0
         for j in range(closest_v.shape[0]):
+            if np.int64(closer_v[j]) & bit:
+                closest_v[j] = _sq_dist_row(X_v, j, center, x_mean)
+                assign_v[j] = index
             pot += np.float64(weight_v[j]) * closest_v[j]
         chunk_pot_out[c] = pot
 
