@@ -90,17 +90,6 @@ SMALL_D = 4
 
 
 @jit()
-def _small_dot(centers_m2, X_T, m, dots):
-    for j in range(centers_m2.shape[0]):
-        for r in range(m):
-            dots[j, r] = centers_m2[j, 0] * X_T[0, r]
-        for f in range(1, centers_m2.shape[1]):
-            c = centers_m2[j, f]
-            for r in range(m):
-                dots[j, r] += c * X_T[f, r]
-
-
-@jit()
 def transpose_block(X_b, x_mean, X_T):
     """``X_T[:, :m]``: the (centered) rows of ``X_b``, feature-major.
 
@@ -142,6 +131,37 @@ def select_nearest(dots, c_sqnorm, tie, m, best_out, label_out):
 
 
 @jit()
+def _select_nearest_small(centers_m2, X_T, c_sqnorm, tie, m, best_out, label_out):
+    """:func:`select_nearest` of the products ``centers_m2 @ X_T``, each made
+    where it is compared, the features added in order (at so few features a GEMM
+    call costs more than its work): no (k, m) products stored and read back."""
+    n_features = centers_m2.shape[1]
+    for r in range(m):
+        best_out[r] = np.inf
+        label_out[r] = 0
+    for j in range(centers_m2.shape[0]):
+        c_sq = c_sqnorm[j]
+        c0 = centers_m2[j, 0]
+        j_as_float = best_out.dtype.type(j)
+        if n_features == 2:
+            c1 = centers_m2[j, 1]
+            for r in range(m):
+                dist = (c0 * X_T[0, r] + c1 * X_T[1, r]) + c_sq
+                closer = dist < best_out[r] - tie[r]
+                best_out[r] = dist if closer else best_out[r]
+                label_out[r] = j_as_float if closer else label_out[r]
+        else:
+            for r in range(m):
+                dot = c0 * X_T[0, r]
+                for f in range(1, n_features):
+                    dot += centers_m2[j, f] * X_T[f, r]
+                dist = dot + c_sq
+                closer = dist < best_out[r] - tie[r]
+                best_out[r] = dist if closer else best_out[r]
+                label_out[r] = j_as_float if closer else label_out[r]
+
+
+@jit()
 def nearest_block(X_b, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=None):
     """Nearest center of the rows of ``X_b``, a block of dense ``X`` (at most
     ``BLOCK_ROWS`` rows).
@@ -159,12 +179,12 @@ def nearest_block(X_b, centers_m2, centers_sqnorm, scratch, labels_out, x_mean=N
         X_T = np.empty((n_features, m), dtype=X_b.dtype)
         dots = np.empty((n_clusters, m), dtype=X_b.dtype)
     transpose_block(X_b, x_mean, X_T)
+    tie_margins(X_T, m, tie_coef(X_b, n_features), np.max(centers_sqnorm), tie)
     if n_features > SMALL_D:
         np.dot(centers_m2, X_T, dots)
+        select_nearest(dots, centers_sqnorm, tie, m, best, label)
     else:
-        _small_dot(centers_m2, X_T, m, dots)
-    tie_margins(X_T, m, tie_coef(X_b, n_features), np.max(centers_sqnorm), tie)
-    select_nearest(dots, centers_sqnorm, tie, m, best, label)
+        _select_nearest_small(centers_m2, X_T, centers_sqnorm, tie, m, best, label)
     for r in range(m):
         labels_out[r] = np.int32(label[r])
 
