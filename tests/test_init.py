@@ -150,8 +150,9 @@ def kpp_state(dtype, seed, n=700, d=6, k=5):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("chunk", [KPP_CHUNK_ROWS, 100])
-def test_closest_first(dtype, chunk):
-    X, w, centers, _, _ = kpp_state(dtype, 12)
+@pytest.mark.parametrize("d", [2, 6])  # 2 features take loops of their own
+def test_closest_first(dtype, chunk, d):
+    X, w, centers, _, _ = kpp_state(dtype, 12, d=d)
     n_chunks = -(-700 // chunk)
     closest, assign = np.empty(700), np.full(700, 9, dtype=np.int32)
     pot = np.empty(n_chunks)
@@ -166,8 +167,10 @@ def test_closest_first(dtype, chunk):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("chunk", [KPP_CHUNK_ROWS, 100])
-def test_candidate_deltas_and_closest_add(dtype, chunk):
-    X, w, centers, closest, assign = kpp_state(dtype, 13)
+@pytest.mark.parametrize("d", [2, 6])  # 2 features take loops of their own
+def test_candidate_deltas_and_closest_add(dtype, chunk, d):
+    X, w, centers, closest, assign = kpp_state(dtype, 13, d=d)
+    origin = np.zeros((1, d))
     cand = np.ascontiguousarray(X[[5, 50, 300, 301, 650, 5]])  # a repeat as well
     cand64 = cand.astype(np.float64)
     c64 = centers.astype(np.float64)
@@ -177,7 +180,7 @@ def test_candidate_deltas_and_closest_add(dtype, chunk):
     closer = np.empty(700, dtype=np.uint16)
     kpp.candidate_deltas_dense(
         X,
-        ref.sq_distances(X, np.zeros((1, 6)))[:, 0],
+        ref.sq_distances(X, origin)[:, 0],
         w,
         closest,
         assign,
@@ -189,10 +192,10 @@ def test_candidate_deltas_and_closest_add(dtype, chunk):
         delta,
     )
     want, want_closer = ref.candidate_deltas(X, w, closest, cand, chunk)
-    scale = (w * ref.sq_distances(X, np.zeros((1, 6)))[:, 0]).sum()
+    scale = (w * ref.sq_distances(X, origin)[:, 0]).sum()
     assert np.all(np.abs(delta - want) <= 1e-9 * scale)
-    d = ref.sq_distances(X, cand)
-    clear = np.abs(d - closest[:, None]) > 1e-9 * (1 + d)
+    dist = ref.sq_distances(X, cand)
+    clear = np.abs(dist - closest[:, None]) > 1e-9 * (1 + dist)
     bits = (closer[:, None].astype(np.int64) >> np.arange(6)) & 1
     want_bits = (want_closer[:, None] >> np.arange(6)) & 1
     np.testing.assert_array_equal(bits[clear], want_bits[clear])
@@ -206,7 +209,7 @@ def test_candidate_deltas_and_closest_add(dtype, chunk):
     np.testing.assert_array_equal(got_assign[moved], 5)
     np.testing.assert_array_equal(got_assign[~moved], assign[~moved])
     np.testing.assert_allclose(
-        got_closest, np.where(moved, d[:, 2], closest), rtol=1e-12, atol=1e-12
+        got_closest, np.where(moved, dist[:, 2], closest), rtol=1e-12, atol=1e-12
     )
     np.testing.assert_allclose(
         pot, [w[lo:hi] @ got_closest[lo:hi] for lo, hi in ref.chunk_bounds(700, chunk)]
