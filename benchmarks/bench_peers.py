@@ -112,7 +112,7 @@ def _onedal_logger():
 
 
 def _iter_runner(lib, X, init):
-    """A function ``run(M)`` that does M iterations from ``init``; None if n/a."""
+    """A function ``run(M)`` that does M iterations from ``init``."""
     k = len(init)
     if lib == "kmeansx":
         from kmeansx import KMeans
@@ -143,8 +143,6 @@ def _iter_runner(lib, X, init):
 
         return run
     if lib == "faiss":
-        if X.dtype != np.float32:
-            return None
         import faiss
 
         X32 = np.ascontiguousarray(X)
@@ -220,8 +218,6 @@ def _stamped_stdout(fn):
 
 def child_iter_mlpack(lib, X, init, iters, repeat):
     """mlpack's time per iteration from its log (see the module's docstring)."""
-    if X.dtype != np.float64:
-        return {"value": None, "note": "dtype not supported"}
     try:
         import mlpack
     except ImportError:
@@ -229,40 +225,38 @@ def child_iter_mlpack(lib, X, init, iters, repeat):
     algorithm = lib.split("-")[1]
     algorithm = "dualtree-covertree" if algorithm == "dualtree" else algorithm
 
+    per_iter, ran = [], []
+
     def run():
         # mlpack writes its result into initial_centroids and the returned
         # centroids may alias it: give it a fresh copy each time, kept alive.
         start = init.copy()
-        out = mlpack.kmeans(
-            input_=X,
-            clusters=len(init),
-            algorithm=algorithm,
-            initial_centroids=start,
-            max_iterations=iters,
-            labels_only=True,
-            verbose=True,
+        out, lines = _stamped_stdout(
+            lambda: mlpack.kmeans(
+                input_=X,
+                clusters=len(init),
+                algorithm=algorithm,
+                initial_centroids=start,
+                max_iterations=iters,
+                labels_only=True,
+                verbose=True,
+            )
         )
         np.array(out["centroid"], copy=True)
-
-    # As _best: at least ``repeat`` calls, more while they add up to under a
-    # second, and the least disturbed one counts.
-    best, ran, spent, calls = None, 0, 0.0, 0
-    while calls < 50 and (calls < repeat or spent < 1.0):
-        t0 = time.perf_counter()
-        _, lines = _stamped_stdout(run)
-        spent += time.perf_counter() - t0
-        calls += 1
         ends = [
             (int(m.group(1)), stamp)
             for stamp, line in lines
             if (m := _MLPACK_ITERATION.search(line))
         ]
-        if len(ends) < 2:
-            return {"value": None, "note": "not measurable"}
-        ran = ends[-1][0]
-        per_iter = (ends[-1][1] - ends[0][1]) / (ran - ends[0][0])
-        best = per_iter if best is None else min(best, per_iter)
-    return {"value": best, "n_iter": ran}
+        if len(ends) >= 2:
+            ran.append(ends[-1][0])
+            per_iter.append((ends[-1][1] - ends[0][1]) / (ran[-1] - ends[0][0]))
+
+    # _best's rule decides how many calls; the least disturbed one's log counts.
+    _best(run, repeat)
+    if not per_iter:
+        return {"value": None, "note": "not measurable"}
+    return {"value": min(per_iter), "n_iter": ran[-1]}
 
 
 def child_iter(lib, X, init, iters, repeat):
@@ -272,8 +266,6 @@ def child_iter(lib, X, init, iters, repeat):
         run = _iter_runner(lib, X, init)
     except ImportError:
         return {"value": None, "note": "not installed"}
-    if run is None:
-        return {"value": None, "note": "dtype not supported"}
     onedal = _onedal_logger() if lib == "sklearnex" else None
     run(1)  # compile, allocate, warm caches
     ran = run(iters)
