@@ -120,9 +120,11 @@ def test_kmeans_plusplus_same_bits_on_one_and_two_threads():
         np.testing.assert_array_equal(other, got[0])
 
 
+@pytest.mark.parametrize("plain", [False, True])
 @pytest.mark.parametrize("n", [1, 7, 70_000, 200_001])
-def test_weighted_choice_draws_as_numpy(n):
-    """The first center's draw: NumPy's row and NumPy's state afterwards."""
+def test_weighted_choice_draws_as_numpy(n, plain):
+    """The first center's draw, compiled and by its NumPy twin: NumPy's row and
+    NumPy's state afterwards."""
     rng = np.random.default_rng(n)
     for case in range(12):
         w = rng.uniform(0.0, 2.0, n) if case % 2 else np.ones(n)
@@ -131,7 +133,7 @@ def test_weighted_choice_draws_as_numpy(n):
             w[-1] = 1.0
         for seed in range(3):
             ours, numpys = np.random.RandomState(seed), np.random.RandomState(seed)
-            got = weighted_choice(w, ours)
+            got = weighted_choice(w, ours, plain)
             assert got == numpys.choice(n, p=w / w.sum())
             assert ours.random_sample() == numpys.random_sample()
 

@@ -104,6 +104,15 @@ def test_column_sums(dtype, n, chunk):
     eq(column_means(X, plain=True), column_means(X))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n,d", [(1, 1), (33, 2), (700, 2), (5000, 5), (300, 40)])
+@pytest.mark.parametrize("centered", [False, True])
+def test_row_sq_norms(dtype, n, d, centered):
+    X = data(n, d, dtype, n + d) * dtype(1e3) + dtype(50.0)
+    x_mean = column_means(X) if centered else None
+    eq(row_sq_norms(X, x_mean, plain=True), row_sq_norms(X, x_mean))
+
+
 def pass_buffers(n, k, d, chunk, *, update, inertia):
     n_chunks = n_chunks_for(n, chunk)
     k_, d_ = (k, d) if update else (0, 0)

@@ -69,23 +69,25 @@ def centered_blocks(X, x_mean):
         yield r0, r1, X[r0:r1] - x_mean
 
 
-def row_sq_norms(X, x_mean=None) -> np.ndarray:
-    """Squared norm of every row (of ``X - x_mean`` if given, dense), in float64."""
+def row_sq_norms(X, x_mean=None, plain: bool = False) -> np.ndarray:
+    """Squared norm of every row (of ``X - x_mean`` if given, dense), in float64.
+
+    Dense rows are summed in feature order (:func:`kmeansx._kernels.stats.row_sq_norms`,
+    or with ``plain`` its NumPy twin: the same bits, nothing to compile).
+    """
     if sp.issparse(X):
         # Square in float64: float32 squares summed in float32 lose ~1e-7 relative.
         X = X.astype(np.float64)
         return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
     out = np.empty(X.shape[0])
-    # A block at a time, cast to float64 first: the sums of einsum(...,
-    # dtype=float64), which casts through small buffers and takes twice as long.
-    rows = max(1, CENTER_BLOCK_BYTES // (8 * max(1, X.shape[1])))
-    for r0 in range(0, X.shape[0], rows):
-        block = X[r0 : r0 + rows]
-        if x_mean is not None:
-            block = block - x_mean
-        block = block.astype(np.float64, copy=False)
-        np.einsum("ij,ij->i", block, block, out=out[r0 : r0 + rows])
+    extra = () if x_mean is None else (x_mean,)
+    # Each row's sum is its own: the chunk size changes nothing but the threads' share.
+    (_plain if plain else stats).row_sq_norms(X, NORM_CHUNK_ROWS, out, *extra)
     return out
+
+
+# Rows per chunk of :func:`row_sq_norms`.
+NORM_CHUNK_ROWS = 1 << 13
 
 
 def dense_rows(X, rows) -> np.ndarray:

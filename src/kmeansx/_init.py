@@ -38,15 +38,11 @@ def centered_rows(X, rows, x_mean=None) -> np.ndarray:
 CHOICE_BLOCK_ROWS = 1 << 14
 
 
-def weighted_choice(weight, random_state) -> int:
+def weighted_choice(weight, random_state, plain: bool = False) -> int:
     """``random_state.choice(n, p=weight / weight.sum())``, the same row and the same
-    draw from ``random_state``, without the three n-long arrays NumPy makes.
-
-    NumPy takes the first row whose ``cumsum(p) / cumsum(p)[-1]`` exceeds a uniform;
-    the cumulative sum is sequential, so block by block with the previous block's
-    last value leading gives its very values. One pass finds the total and the
-    value each block ends at; as the sums never decrease, the row is in the first
-    block whose end exceeds the uniform, the only block summed again.
+    draw from ``random_state``, without the three n-long arrays NumPy makes
+    (:func:`kmeansx._kernels.kmeanspp.first_choice`, or with ``plain`` the NumPy
+    twin below: nothing to compile).
 
     Examples
     --------
@@ -58,8 +54,22 @@ def weighted_choice(weight, random_state) -> int:
     True
     """
     total = weight.sum()
-    starts = range(0, weight.shape[0], CHOICE_BLOCK_ROWS)
+    u = random_state.random_sample()
+    if plain:
+        return _first_choice_numpy(weight, total, u)
+    return int(_kpp.first_choice(weight, total, u))
 
+
+def _first_choice_numpy(weight, total, u) -> int:
+    """:func:`kmeansx._kernels.kmeanspp.first_choice` in NumPy.
+
+    NumPy takes the first row whose ``cumsum(p) / cumsum(p)[-1]`` exceeds ``u``;
+    the cumulative sum is sequential, so block by block with the previous block's
+    last value leading gives its very values. One pass finds the total and the
+    value each block ends at; as the sums never decrease, the row is in the first
+    block whose end exceeds the uniform, the only block summed again.
+    """
+    starts = range(0, weight.shape[0], CHOICE_BLOCK_ROWS)
     buffer = np.empty(min(CHOICE_BLOCK_ROWS, weight.shape[0]))
 
     def block_cumsum(r0, carry):
@@ -73,7 +83,6 @@ def weighted_choice(weight, random_state) -> int:
     for r0 in starts:
         carries.append(block_cumsum(r0, carries[-1])[-1])
     last = carries[-1]
-    u = random_state.random_sample()
     for b, r0 in enumerate(starts):
         if carries[b + 1] / last > u:
             hits = np.flatnonzero(block_cumsum(r0, carries[b]) / last > u)
@@ -183,7 +192,7 @@ def _kmeans_plusplus_dense(
     (:mod:`kmeansx._kernels.kmeanspp`, or its NumPy twins)."""
     n_samples, n_features = X.shape
     if x_sqnorm is None:
-        x_sqnorm = row_sq_norms(X, x_mean)
+        x_sqnorm = row_sq_norms(X, x_mean, kpp is _plain)
     extra = () if x_mean is None else (x_mean,)
     weight = float64_weights(sample_weight)
     chunk = KPP_CHUNK_ROWS
@@ -201,7 +210,7 @@ def _kmeans_plusplus_dense(
     centers64 = np.empty((n_clusters, n_features))
     c_sqnorm = np.empty(n_clusters)
     indices = np.full(n_clusters, -1, dtype=np.int64)
-    first = weighted_choice(weight, random_state)
+    first = weighted_choice(weight, random_state, kpp is _plain)
     centers[0] = centered_rows(X, [first], x_mean)[0]
     centers64[0] = centers[0]
     c_sqnorm[0] = centers64[0] @ centers64[0]

@@ -224,8 +224,9 @@ def kmeans_plusplus(
     arr = _as_array_or_csr(X)
     V.check_n_clusters(n_clusters, arr.shape[0])
     w = _weights(sample_weight, arr)
+    plain = runs_plain(arr, n_clusters)
     if x_squared_norms is None:
-        norms = row_sq_norms(arr)
+        norms = row_sq_norms(arr, plain=plain)
     else:
         norms = np.asarray(x_squared_norms, dtype=np.float64)
         if norms.shape != (arr.shape[0],) or not np.isfinite(norms).all():
@@ -241,7 +242,7 @@ def kmeans_plusplus(
         check_random_state(random_state),
         norms,
         n_local_trials,
-        plain=runs_plain(arr, n_clusters),
+        plain=plain,
     )
 
 

@@ -315,6 +315,24 @@ def closest_add_dense(
 
 
 @jit()
+def first_choice(weight, total, u):
+    """NumPy's ``choice(n, p=weight / total)`` for the uniform ``u``: the first row
+    whose ``cumsum(p) / cumsum(p)[-1]`` exceeds ``u``. One pass finds the sum's
+    last value, and a second, as far as that row, the row: sequential sums, so
+    that each is NumPy's ``cumsum`` to the bit, and no array of n."""
+    n_samples = weight.shape[0]
+    last = 0.0
+    for i in range(n_samples):
+        last += np.float64(weight[i]) / total
+    running = 0.0
+    for i in range(n_samples):
+        running += np.float64(weight[i]) / total
+        if running / last > u:
+            return i
+    return n_samples - 1
+
+
+@jit()
 def _first_reaching(sorted_values, v):
     """``np.searchsorted(sorted_values, v)``: the first index whose value is >= v
     (a bisection: NumPy's implementation takes seconds to compile)."""
