@@ -61,9 +61,7 @@ class MemorySource:
         # one pass instead of np.var's two.
         self.mean_variance = mean_variance(X, x_mean=self.mean)
         wants_norms = isinstance(init, str) and init != "random"
-        self.x_sqnorm = (
-            row_sq_norms(X, self.mean, self.plain) if wants_norms else None
-        )
+        self.x_sqnorm = row_sq_norms(X, self.mean, self.plain) if wants_norms else None
 
     def initial_centers(self, init, n_clusters: int, random_state, last: bool):
         """Centers from ``init``, in the space of ``X - mean``."""
