@@ -81,13 +81,8 @@ def row_sq_norms(X, x_mean=None, plain: bool = False) -> np.ndarray:
         return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
     out = np.empty(X.shape[0])
     extra = () if x_mean is None else (x_mean,)
-    # Each row's sum is its own: the chunk size changes nothing but the threads' share.
-    (_plain if plain else stats).row_sq_norms(X, NORM_CHUNK_ROWS, out, *extra)
+    (_plain if plain else stats).row_sq_norms(X, out, *extra)
     return out
-
-
-# Rows per chunk of :func:`row_sq_norms`.
-NORM_CHUNK_ROWS = 1 << 13
 
 
 def dense_rows(X, rows) -> np.ndarray:

@@ -162,7 +162,7 @@ def column_sums(X, chunk_size, sums_out):
         sums_out[:, f] = _chunk_sums(chunk_of, column, sums_out.shape[0])
 
 
-def row_sq_norms(X, chunk_size, out, x_mean=None):
+def row_sq_norms(X, out, x_mean=None):
     """:func:`kmeansx._kernels.stats.row_sq_norms`."""
     Xc = _f64(_centered(X, x_mean))
     acc = np.zeros(X.shape[0])

@@ -1,4 +1,4 @@
-"""Per-column and per-row statistics: one parallel pass, no temporaries.
+"""Per-column and per-row statistics: one pass each, no temporaries.
 
 NumPy's ``X.mean(axis=0)`` on a (n, 2) array runs a two-element inner loop n times
 and costs as much as a whole Lloyd iteration; these run over fixed-size chunks.
@@ -56,27 +56,25 @@ def row_norm_bounds(X, chunk_size, out, x_mean=None):
 NORM_BLOCK_ROWS = 32
 
 
-@jit(parallel=True)
-def row_sq_norms(X, chunk_size, out, x_mean=None):
+@jit()
+def row_sq_norms(X, out, x_mean=None):
     """``out[i] = ||X[i] - x_mean||^2`` in float64, the squares added in feature
     order from 0.0 (the difference taken in X's dtype, as :mod:`.centered` reads).
 
     The loop over rows is the inner one, so that it vectorizes, where a loop over
     a row's features is a chain of dependent adds (and at two features, one that
-    does not vectorize at all).
+    does not vectorize at all). Serial: one thread reads X nearly as fast as two,
+    and a parallel kernel takes twice as long to compile.
     """
     n_samples, n_features = X.shape
-    for c in prange(-(-n_samples // chunk_size)):
-        start = c * chunk_size
-        stop = min(start + chunk_size, n_samples)
-        for b0 in range(start, stop, NORM_BLOCK_ROWS):
-            b1 = min(b0 + NORM_BLOCK_ROWS, stop)
-            # Views indexed from 0: Numba drops its negative-index test on them.
-            X_v = X[b0:b1]
-            out_v = out[b0:b1]
+    for b0 in range(0, n_samples, NORM_BLOCK_ROWS):
+        b1 = min(b0 + NORM_BLOCK_ROWS, n_samples)
+        # Views indexed from 0: Numba drops its negative-index test on them.
+        X_v = X[b0:b1]
+        out_v = out[b0:b1]
+        for j in range(X_v.shape[0]):
+            out_v[j] = 0.0
+        for f in range(n_features):
             for j in range(X_v.shape[0]):
-                out_v[j] = 0.0
-            for f in range(n_features):
-                for j in range(X_v.shape[0]):
-                    v = np.float64(value(X_v, x_mean, j, f))
-                    out_v[j] += v * v
+                v = np.float64(value(X_v, x_mean, j, f))
+                out_v[j] += v * v
