@@ -57,11 +57,15 @@ class MemorySource:
         self.spherical = spherical
         self.plain = plain and not is_sparse(X)
         self.mean = None if is_sparse(X) or spherical else column_means(X, self.plain)
-        # Variances are invariant under the centering; on centered data they take
-        # one pass instead of np.var's two.
-        self.mean_variance = mean_variance(X, x_mean=self.mean)
         wants_norms = isinstance(init, str) and init != "random"
         self.x_sqnorm = row_sq_norms(X, self.mean, self.plain) if wants_norms else None
+        # Variances are invariant under the centering; on centered data they take
+        # one pass instead of np.var's two, and none when k-means++ has the
+        # centered rows' squared norms already.
+        if self.x_sqnorm is not None and self.mean is not None:
+            self.mean_variance = float(self.x_sqnorm.sum()) / X.size
+        else:
+            self.mean_variance = mean_variance(X, x_mean=self.mean)
 
     def initial_centers(self, init, n_clusters: int, random_state, last: bool):
         """Centers from ``init``, in the space of ``X - mean``."""
