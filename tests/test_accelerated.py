@@ -24,8 +24,9 @@ from kmeansx._algorithms import elkan as _elkan
 from kmeansx._algorithms import registry
 from kmeansx._algorithms.elkan import ElkanStep
 from kmeansx._algorithms.hamerly import HamerlyStep
-from kmeansx._algorithms.lloyd import assign_labels
+from kmeansx._algorithms.lloyd import LloydStep, assign_labels
 from kmeansx._algorithms.registry import choose_algorithm, resolve_algorithm
+from kmeansx._algorithms.relocation import average_centers
 from kmeansx._algorithms.yinyang import YinyangStep, group_centers, n_groups_for
 from kmeansx._kernels import bounds, partials
 
@@ -227,6 +228,117 @@ def test_label_partials_redo_only_the_chosen_labels_in_row_order(dtype, centered
     partials.label_partials(X, w, labels, 100, chunks, redo, sums, weights, *extra)
     np.testing.assert_array_equal(sums, want.sums)
     np.testing.assert_array_equal(weights, want.weights)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("centered", [False, True])
+def test_resum_changed_redoes_the_labels_rows_joined_left_or_hold_flagged(
+    dtype, centered
+):
+    # A pass that only resums what changed: the labels rows joined or left, and
+    # those of flagged rows (left out for the replay), summed as Lloyd sums them;
+    # every other slot kept as it was.
+    rng = np.random.default_rng(22)
+    n, k, chunk = 700, 6, 100
+    X = np.ascontiguousarray(rng.normal(size=(n, 5)) + 40.0, dtype=dtype)
+    w = rng.uniform(0.5, 2.0, n).astype(dtype)
+    before = rng.integers(0, k, n).astype(np.int32)
+    labels = before.copy()
+    labels[[5, 130, 131, 650]] = [(before[i] + 1) % k for i in (5, 130, 131, 650)]
+    flags = np.zeros(n, dtype=np.int8)
+    flags[[140, 420]] = 1
+    x_mean = X.mean(axis=0).astype(dtype) if centered else None
+    rows = X if x_mean is None else X - x_mean
+    old = ref.partial_sums(rows, w, np.zeros((k, 5)), before, chunk)
+    kept = flags == 0
+    want = ref.partial_sums(rows[kept], w[kept], np.zeros((k, 5)), labels[kept], 1)
+    sums, weights = old.sums.copy(), old.weights.copy()
+    for c in range(n // chunk):
+        partials.resum_changed(
+            X,
+            w,
+            labels,
+            flags,
+            before[c * chunk : (c + 1) * chunk],
+            chunk,
+            c,
+            sums,
+            weights,
+            x_mean,
+        )
+    # Chunk by chunk, every slot is the sum of its kept rows, in row order.
+    for c in range(n // chunk):
+        lo, hi = c * chunk, (c + 1) * chunk
+        sel = kept[lo:hi]
+        own = ref.partial_sums(
+            rows[lo:hi][sel], w[lo:hi][sel], np.zeros((k, 5)), labels[lo:hi][sel], chunk
+        )
+        touched = np.zeros(k, dtype=bool)
+        moved = (before[lo:hi] != labels[lo:hi]) | ~sel
+        touched[before[lo:hi][moved]] = touched[labels[lo:hi][moved]] = True
+        np.testing.assert_array_equal(sums[c, touched], own.sums[0, touched])
+        np.testing.assert_array_equal(weights[c, touched], own.weights[0, touched])
+        np.testing.assert_array_equal(sums[c, ~touched], old.sums[c, ~touched])
+    # And the totals are the kept rows' (every changed label was redone).
+    np.testing.assert_allclose(sums.sum(axis=0), want.sums.sum(axis=0), rtol=1e-12)
+
+
+def _tie_data(dtype):
+    # Integer points with centers halfway between them: exact ties for the replay.
+    rng = np.random.default_rng(7)
+    X = rng.integers(0, 6, size=(900, 3)).astype(dtype)
+    init = np.array(
+        [[0.5, 0.5, 0.5], [1.5, 0.5, 0.5], [0.5, 1.5, 0.5], [4.5, 4.5, 0.5]] * 4,
+        dtype=dtype,
+    )
+    init[4:] += np.arange(12, dtype=dtype)[:, None] * 0.25
+    return X, init
+
+
+@pytest.mark.parametrize("algorithm", sorted(STEPS))
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("data", ["blobs", "ties"])
+def test_passes_without_inertia_give_lloyds_sums_bit_for_bit(algorithm, dtype, data):
+    # Without the inertia a pass resums only the labels that changed, from its
+    # slots of the pass before: at every pass its sums must be Lloyd's, bit for bit.
+    if data == "ties":
+        X, centers = _tie_data(dtype)
+        w = np.ones(X.shape[0], dtype=dtype)
+    else:
+        X = blobs(4000, 6, 10, dtype, seed=23)
+        w = weights(4000, dtype, True, seed=24)
+        centers = start(X, 30, seed=25)
+    k = centers.shape[0]
+    step = STEPS[algorithm](X, w, k, inertia=False)
+    lloyds = LloydStep(X, w, k, inertia=False)
+    assert step.n_chunks > 1 or data == "ties"
+    few = 0
+    for _ in range(25):
+        sums, wsum, _, n_changed = step.run(centers)
+        want = lloyds.run(centers)
+        np.testing.assert_array_equal(step.labels, lloyds.labels)
+        np.testing.assert_array_equal(sums, want[0])
+        np.testing.assert_array_equal(wsum, want[1])
+        assert n_changed == want[3]
+        few += step.sums_held and 0 < n_changed < X.shape[0] // 20
+        step.relocate_empty(centers, sums, wsum)
+        lloyds.relocate_empty(centers, want[0], want[1])
+        centers = average_centers(sums, wsum, dtype)
+    assert few > 0
+
+
+@pytest.mark.parametrize("algorithm", sorted(RUNS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_runs_without_history_give_lloyds_centers_bit_for_bit(algorithm, dtype):
+    X = blobs(5000, 8, 12, dtype, seed=26)
+    w = weights(5000, dtype, True, seed=27)
+    init = start(X, 40, seed=28)
+    ours = RUNS[algorithm](X, w, init, max_iter=80)
+    lloyds = lloyd(X, w, init, max_iter=80)
+    assert ours.n_iter == lloyds.n_iter > 5
+    np.testing.assert_array_equal(ours.labels, lloyds.labels)
+    np.testing.assert_array_equal(ours.centers, lloyds.centers)
+    assert ours.inertia == lloyds.inertia
 
 
 def test_margin_coef_covers_the_dtype():

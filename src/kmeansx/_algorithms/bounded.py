@@ -211,6 +211,9 @@ class BoundedStep(InMemoryStep):
         self.flagged = np.zeros(self.n_chunks, dtype=np.int64)
         self.previous = None
         self.first = True
+        # Whether partial_update's slots hold the sums of the current labels: a
+        # pass then sums again only the labels that changed (bound_pass).
+        self.sums_held = False
         nc, k, d = self.n_chunks, n_clusters, n_features
         self.partial_update = (
             np.empty((nc, k, d)),
@@ -225,7 +228,7 @@ class BoundedStep(InMemoryStep):
             np.empty(nc, dtype=np.int64),
         )
 
-    def _params(self, info: CenterInfo) -> BoundParams:
+    def _params(self, info: CenterInfo, incremental: bool) -> BoundParams:
         # Python scalars of fixed types: one compiled signature for every pass.
         return BoundParams(
             first=bool(self.first),
@@ -235,6 +238,7 @@ class BoundedStep(InMemoryStep):
             shift_max=float(info.shift_max),
             shift_second=float(info.shift_second),
             shift_argmax=int(info.shift_argmax),
+            incremental=bool(incremental),
         )
 
     def _arrays(self, centers, info: CenterInfo, **own) -> BoundArrays:
@@ -265,13 +269,17 @@ class BoundedStep(InMemoryStep):
             centers, self.previous, full_cc=self.full_cc, half_min=self.half_min
         )
         partial = self.partial_final if final else self.partial_update
+        # The slots of partial_update hold the sums of the labels as they stand
+        # once a pass that summed into them has been replayed; the final pass
+        # moves labels without them. The inertia needs every row anyway.
+        incremental = self.sums_held and not final and not self.inertia
         arrays = self._arrays(centers, info)
         self.kernel(
             self.X,
             self.sample_weight,
             centers,
             arrays,
-            self._params(info),
+            self._params(info, incremental),
             self.chunk,
             self.labels,
             *self._bounds(),
@@ -283,6 +291,7 @@ class BoundedStep(InMemoryStep):
         self.first = False
         self.previous = centers.copy()
         extra = self._replay(centers, self.labels, partial)
+        self.sums_held = not final
         sums, weights, inertia, changed = partial
         return (
             sums.sum(axis=0),

@@ -5,9 +5,10 @@ in parallel, written once (:func:`_bound_pass`): the algorithm's ``label_chunk``
 (:mod:`~kmeansx._kernels.elkan`, :mod:`~kmeansx._kernels.hamerly`,
 :mod:`~kmeansx._kernels.yinyang`) labels the chunk's rows and updates their
 bounds, then Lloyd's own code adds the chunk's rows, in order, to the chunk's slot
-of partial sums (:func:`kmeansx._kernels.partials.chunk_partials`). It is compiled
-once per algorithm (``elkan_pass``, ``hamerly_pass``, ``yinyang_pass``), so that a
-fit compiles only its algorithm's code.
+of partial sums (:func:`kmeansx._kernels.partials.chunk_partials`), or, once the
+slots hold the last pass's sums, sums again only the labels that changed. It is
+compiled once per algorithm (``elkan_pass``, ``hamerly_pass``, ``yinyang_pass``),
+so that a fit compiles only its algorithm's code.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ def _bound_pass(
 ):
     """One pass of ``algorithm``: labels, bounds and Lloyd's per-chunk partial sums.
 
+    With ``params.incremental`` the slots of ``sums_out`` and ``weights_out`` hold
+    the sums of the labels before this pass, and only the labels a row joined or
+    left are summed again (:func:`kmeansx._kernels.partials.resum_changed`): once
+    the centers settle, a pass then reads the few rows near a border instead of
+    every row, and its sums are the same bits. The inertia needs every row, so
+    ``inertia_out`` must then be empty.
+
     ``info`` (:class:`~kmeansx._kernels.bounds.BoundArrays`) and ``params``
     (:class:`~kmeansx._kernels.bounds.BoundParams`) are read by name. The bounds
     (float32): ``upper_inout`` (n,) the upper bounds; ``lower_inout`` (n,)
@@ -53,6 +61,9 @@ def _bound_pass(
     """
     for c in prange(changed_out.shape[0]):
         start, stop = partials.chunk_rows(c, chunk_size, X.shape[0])
+        # The labels before the pass, when the sums are only redone where they
+        # changed (an empty copy otherwise, so that the variable has one type).
+        before = labels_inout[start : stop if params.incremental else start].copy()
         changed, flagged = algorithm.label_chunk(  # noqa: F821 (bound below)
             X,
             centers,
@@ -69,19 +80,33 @@ def _bound_pass(
         )
         changed_out[c] = changed
         flagged_out[c] = flagged
-        partials.chunk_partials(
-            X,
-            sample_weight,
-            centers,
-            labels_inout,
-            flags_out,
-            chunk_size,
-            c,
-            sums_out,
-            weights_out,
-            inertia_out,
-            x_mean,
-        )
+        if params.incremental:
+            partials.resum_changed(
+                X,
+                sample_weight,
+                labels_inout,
+                flags_out,
+                before,
+                chunk_size,
+                c,
+                sums_out,
+                weights_out,
+                x_mean,
+            )
+        else:
+            partials.chunk_partials(
+                X,
+                sample_weight,
+                centers,
+                labels_inout,
+                flags_out,
+                chunk_size,
+                c,
+                sums_out,
+                weights_out,
+                inertia_out,
+                x_mean,
+            )
 
 
 elkan_pass = jit(parallel=True)(specialized(_bound_pass, "elkan_pass", algorithm=elkan))

@@ -25,7 +25,9 @@ rounding decides its near-ties. The bound-based kernels reproduce its labels:
 
 Partial sums are Lloyd's own code (:mod:`kmeansx._kernels.partials`): the same
 fixed chunks, rows added in order, the same float64 expressions, so the centers
-are the same bit for bit.
+are the same bit for bit. A pass that keeps its chunks' slots from the pass before
+sums again only the labels a row joined or left: the others' rows, and so their
+sums, are unchanged.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class BoundParams(NamedTuple):
     shift_max: float  # the largest center move since the last pass
     shift_second: float  # the second largest
     shift_argmax: int  # the center that moved most
+    incremental: bool  # the sums slots hold the last pass's: redo changed labels
 
 
 class BoundArrays(NamedTuple):

@@ -112,6 +112,84 @@ def chunk_partials(
         inertia_out[c] = inertia
 
 
+@jit()
+def chunk_label_sums(
+    X, sample_weight, labels, flags, chunk_size, c, redo, sums_out, weights_out, x_mean
+):
+    """Chunk ``c``'s sums of the labels ``j`` with ``redo[j]``, summed again: its
+    rows of those labels in row order, flagged rows left out (``flags=None``
+    keeps every row), as :func:`chunk_partials` adds them. The other labels' slots
+    are not touched."""
+    start, stop = chunk_rows(c, chunk_size, X.shape[0])
+    for j in range(redo.shape[0]):
+        if redo[j]:
+            sums_out[c, j, :] = 0.0
+            weights_out[c, j] = 0.0
+    # Views indexed from 0: Numba then drops its negative-index tests.
+    X_b = X[start:stop]
+    labels_b = labels[start:stop]
+    weight_b = sample_weight[start:stop]
+    flags_b = _rows_of(flags, start, stop)
+    # The expressions of chunk_partials (tests check the bits are the same).
+    for r in range(X_b.shape[0]):
+        label = labels_b[r]
+        if not redo[label] or _left_out(flags_b, r):
+            continue
+        w = np.float64(weight_b[r])
+        weights_out[c, label] += w
+        for f in range(X_b.shape[1]):
+            sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
+
+
+@jit()
+def resum_changed(
+    X,
+    sample_weight,
+    labels,
+    flags,
+    before,
+    chunk_size,
+    c,
+    sums_out,
+    weights_out,
+    x_mean,
+):
+    """Chunk ``c``'s sums after a pass relabelled its rows (``before``: their labels
+    before it), from the slot's sums of the pass before: only the labels that a row
+    left or joined, or that a flagged row holds, are summed again.
+
+    A slot ``(c, j)`` adds chunk ``c``'s rows of label ``j`` in row order; if no row
+    joined or left ``j``, those are the same rows as at the last pass that summed
+    it, so its float64 sums are the same bits. Flagged rows are left out of their
+    label's slot, as :func:`chunk_partials` leaves them out, for the replay.
+    """
+    start, stop = chunk_rows(c, chunk_size, X.shape[0])
+    redo = np.zeros(sums_out.shape[1], dtype=np.bool_)
+    any_redo = False
+    labels_b = labels[start:stop]
+    flags_b = flags[start:stop]
+    for r in range(stop - start):
+        a = before[r]
+        b = labels_b[r]
+        if a != b or flags_b[r] != 0:
+            redo[a] = True
+            redo[b] = True
+            any_redo = True
+    if any_redo:
+        chunk_label_sums(
+            X,
+            sample_weight,
+            labels,
+            flags,
+            chunk_size,
+            c,
+            redo,
+            sums_out,
+            weights_out,
+            x_mean,
+        )
+
+
 @jit(parallel=True)
 def label_partials(
     X,
@@ -132,24 +210,16 @@ def label_partials(
     Lloyd's kernel would, so only the replayed rows' labels need redoing, and only
     their rows are read.
     """
-    n_samples, n_features = X.shape
     for q in prange(chunks.shape[0]):
-        c = chunks[q]
-        start = c * chunk_size
-        stop = min(start + chunk_size, n_samples)
-        for j in range(redo.shape[1]):
-            if redo[q, j]:
-                sums_out[c, j, :] = 0.0
-                weights_out[c, j] = 0.0
-        # Views indexed from 0: Numba then drops its negative-index tests.
-        X_b = X[start:stop]
-        labels_b = labels[start:stop]
-        weight_b = sample_weight[start:stop]
-        for r in range(X_b.shape[0]):
-            label = labels_b[r]
-            if not redo[q, label]:
-                continue
-            w = np.float64(weight_b[r])
-            weights_out[c, label] += w
-            for f in range(n_features):
-                sums_out[c, label, f] += w * np.float64(value(X_b, x_mean, r, f))
+        chunk_label_sums(
+            X,
+            sample_weight,
+            labels,
+            None,
+            chunk_size,
+            chunks[q],
+            redo[q],
+            sums_out,
+            weights_out,
+            x_mean,
+        )
