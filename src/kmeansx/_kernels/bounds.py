@@ -197,18 +197,20 @@ class BlockScratch(NamedTuple):
 
 @jit()
 def new_scratch(n_features, n_clusters, dtype_like):
-    """Per-thread block buffers (:class:`BlockScratch`)."""
+    """Per-thread block buffers (:class:`BlockScratch`), for up to two blocks of
+    rows (Hamerly lets rows in doubt gather over blocks before it scans them)."""
     dtype = dtype_like.dtype
+    rows = 2 * BLOCK_ROWS
     return BlockScratch(
-        rows=np.empty(BLOCK_ROWS, dtype=np.int64),
-        xsq=np.empty(BLOCK_ROWS, dtype=np.float64),
-        marg=np.empty(BLOCK_ROWS, dtype=np.float64),
+        rows=np.empty(rows, dtype=np.int64),
+        xsq=np.empty(rows, dtype=np.float64),
+        marg=np.empty(rows, dtype=np.float64),
         scan=ScanScratch(
-            gather=np.empty(n_features * BLOCK_ROWS, dtype=dtype),
-            dots=np.empty(n_clusters * BLOCK_ROWS, dtype=dtype),
-            best=np.empty(BLOCK_ROWS, dtype=dtype),
-            second=np.empty(BLOCK_ROWS, dtype=dtype),
-            label=np.empty(BLOCK_ROWS, dtype=dtype),
+            gather=np.empty(n_features * rows, dtype=dtype),
+            dots=np.empty(n_clusters * rows, dtype=dtype),
+            best=np.empty(rows, dtype=dtype),
+            second=np.empty(rows, dtype=dtype),
+            label=np.empty(rows, dtype=dtype),
         ),
     )
 

@@ -19,13 +19,14 @@ from kmeansx._kernels._jit import jit
 
 
 @jit()
-def _screen(X, centers, info, params, b0, b1, labels, upper, lower, sc, x_mean):
+def _screen(X, centers, info, params, b0, b1, labels, upper, lower, sc, m0, x_mean):
     """Rows ``b0:b1`` after the centers moved: those whose bounds no longer prove
-    their label go to ``sc.rows[:m]`` (their margins to ``sc.marg[:m]``), the
-    others get their moved bounds stored. Returns ``m``; a loop over the block, so
-    that no call is made per row."""
+    their label go to ``sc.rows[m0:m0 + m]`` (their margins, which
+    :func:`.bounds.open_block` left from ``sc.marg[m0]`` on, to ``sc.marg[m0:m0 +
+    m]``), the others get their moved bounds stored. Returns ``m``; a loop over
+    the block, so that no call is made per row."""
     shift, half_min, rel = info.shift, info.half_min, params.rel
-    rows, margs = sc.rows, sc.marg
+    rows, margs = sc.rows[m0:], sc.marg[m0:]
     m = 0
     for r in range(b1 - b0):
         i = b0 + r
@@ -79,10 +80,16 @@ def label_chunk(
     changed label and how many are ambiguous (:func:`.bounds.settle`)."""
     sc = bounds.new_scratch(X.shape[1], centers.shape[0], X[:1, 0])
     counts = np.zeros(2, dtype=np.int64)
+    # Rows in doubt wait in sc.rows[:m] until a block's worth has gathered (or
+    # the chunk ends): once the centers settle a block holds one or two of them,
+    # and one scan of many rows costs little more than one of a few.
+    m = 0
     for b0 in range(start, stop, BLOCK_ROWS):
-        b1 = bounds.open_block(info, params, b0, stop, sc.marg)
-        m = _screen(X, centers, info, params, b0, b1, labels, upper, lower, sc, x_mean)
-        if m > 0:
+        b1 = bounds.open_block(info, params, b0, stop, sc.marg[m:])
+        m += _screen(
+            X, centers, info, params, b0, b1, labels, upper, lower, sc, m, x_mean
+        )
+        if m >= BLOCK_ROWS or (b1 == stop and m > 0):
             bounds.block_scan(
                 X, sc.rows, m, info.centers_m2, info.c_sqnorm, sc.scan, sc.xsq, x_mean
             )
@@ -99,4 +106,5 @@ def label_chunk(
                 counts,
                 x_mean,
             )
+            m = 0
     return counts[0], counts[1]
