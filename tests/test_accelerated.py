@@ -44,6 +44,19 @@ RTOL = {np.float64: 1e-12, np.float32: 1e-5}
 blobs = functools.partial(conftest.blobs, centered=True)
 
 
+def tie_data(dtype):
+    """900 integer points and 16 centers, four of them halfway between points:
+    exact ties for Lloyd's replay."""
+    rng = np.random.default_rng(7)
+    X = rng.integers(0, 6, size=(900, 3)).astype(dtype)
+    init = np.array(
+        [[0.5, 0.5, 0.5], [1.5, 0.5, 0.5], [0.5, 1.5, 0.5], [4.5, 4.5, 0.5]] * 4,
+        dtype=dtype,
+    )
+    init[4:] += np.arange(12, dtype=dtype)[:, None] * 0.25
+    return X, init
+
+
 def assert_same_run(ours, lloyds, dtype):
     assert ours.n_iter == lloyds.n_iter
     np.testing.assert_array_equal(ours.labels, lloyds.labels)
@@ -108,15 +121,9 @@ def test_tol_stops_where_lloyd_does(algorithm, tol):
 @pytest.mark.parametrize("algorithm", sorted(RUNS))
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_exact_ties_go_where_lloyd_sends_them(algorithm, dtype, monkeypatch):
-    # Integer points and centers halfway between them: many exact ties, which
-    # rounding decides; the kernels must hand those rows to Lloyd's replay.
-    rng = np.random.default_rng(7)
-    X = rng.integers(0, 6, size=(900, 3)).astype(dtype)
-    init = np.array(
-        [[0.5, 0.5, 0.5], [1.5, 0.5, 0.5], [0.5, 1.5, 0.5], [4.5, 4.5, 0.5]] * 4,
-        dtype=dtype,
-    )
-    init[4:] += np.arange(12, dtype=dtype)[:, None] * 0.25
+    # Many exact ties, which rounding decides; the kernels must hand those rows
+    # to Lloyd's replay.
+    X, init = tie_data(dtype)
     w = np.ones(900, dtype=dtype)
     calls = []
     replay = acc.lloyd_labels_of_rows
@@ -283,18 +290,6 @@ def test_resum_changed_redoes_the_labels_rows_joined_left_or_hold_flagged(
     np.testing.assert_allclose(sums.sum(axis=0), want.sums.sum(axis=0), rtol=1e-12)
 
 
-def _tie_data(dtype):
-    # Integer points with centers halfway between them: exact ties for the replay.
-    rng = np.random.default_rng(7)
-    X = rng.integers(0, 6, size=(900, 3)).astype(dtype)
-    init = np.array(
-        [[0.5, 0.5, 0.5], [1.5, 0.5, 0.5], [0.5, 1.5, 0.5], [4.5, 4.5, 0.5]] * 4,
-        dtype=dtype,
-    )
-    init[4:] += np.arange(12, dtype=dtype)[:, None] * 0.25
-    return X, init
-
-
 @pytest.mark.parametrize("algorithm", sorted(STEPS))
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("data", ["blobs", "ties"])
@@ -302,7 +297,7 @@ def test_passes_without_inertia_give_lloyds_sums_bit_for_bit(algorithm, dtype, d
     # Without the inertia a pass resums only the labels that changed, from its
     # slots of the pass before: at every pass its sums must be Lloyd's, bit for bit.
     if data == "ties":
-        X, centers = _tie_data(dtype)
+        X, centers = tie_data(dtype)
         w = np.ones(X.shape[0], dtype=dtype)
     else:
         X = blobs(4000, 6, 10, dtype, seed=23)
