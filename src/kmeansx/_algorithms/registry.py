@@ -13,14 +13,17 @@ pay once computing a point's distances to all centers costs more than keeping
 them, so Lloyd wins for few clusters; from k=64 on Hamerly was fastest or within
 noise of the fastest at B, C and D (float32 and float64), with the least memory of
 the three (two bounds per point). Below k=64, whole fits from the same k-means++
-centers (best of 3; ``--sizes E`` is 1M x 8 at k=16) gave Lloyd at k=16 in all 6
-cells measured (Hamerly/Lloyd 1.10-3.24: blobs and uniform data, 1M x 8 and 200k x
-16, float32 and float64) and at k=32 in 5 of 6 (1.04-2.10; Hamerly won float64
-blobs at 200k x 16, 0.81). Uniform data, which has no clusters for the bounds to
-exploit, favours Lloyd most. At k=64 Hamerly won all three float64 cells
-(0.80-1.00) and float32 blobs at B (0.86); float32 uniform data still favoured
-Lloyd (1.30-1.69), a loss "auto" accepts for a rule on k alone. At 100k x 256, k=64
-(``--sizes F``), Hamerly, Elkan and Yinyang ran 1.3-1.5x faster than Lloyd.
+centers (``benchmarks/bench_auto.py``, best of 3, 2026-12-04, after the bound
+passes came to resum only the labels that changed) gave Lloyd in 30 of 32 cells
+(Hamerly/Lloyd 1.04-4.48: blobs and uniform data, 1M x 8, 200k x 16, 200k x 4 and
+100k x 2 at k=16 and 32, float32 and float64); Hamerly won only blobs at 200k x 16,
+k=32 (0.96 float32, 0.67 float64). Per iteration, once the centers settle, Hamerly
+is ahead from k=16 on at d >= 8, but a whole fit also pays its first passes, where
+the centers move far. Uniform data, which has no clusters for the bounds to
+exploit, favours Lloyd most. At k=64 Hamerly won three of four cells at 200k x 16
+(0.28-0.84); float32 uniform data still favoured Lloyd (1.22), a loss "auto"
+accepts for a rule on k alone. At 100k x 256, k=64 (``--sizes F``), Hamerly,
+Elkan and Yinyang ran 1.3-1.7x faster than Lloyd.
 
 Spherical (cosine) k-means on :data:`SPHERICAL_LLOYD_FEATURES` features or more
 runs Lloyd's kernels under "auto". Unit rows of embedding-like data
