@@ -237,7 +237,15 @@ def test_kmeans_plusplus_pieces(dtype, chunk, n, d):
     x_sq = row_sq_norms(X, x_mean)
     want = (np.full(n, 7, np.uint16), np.full((n_chunks, len(picked)), np.nan))
     got = (np.full(n, 7, np.uint16), np.full((n_chunks, len(picked)), np.nan))
-    common = (x_sq, w, closest, assign_, np.ascontiguousarray(cand.T), cand_sq, cc)
+    common = (
+        x_sq,
+        w,
+        closest,
+        assign_,
+        np.ascontiguousarray(cand.T.astype(dtype)),
+        cand_sq,
+        cc,
+    )
     kmeanspp.candidate_deltas_dense(X, *common, chunk, *want, x_mean)
     plain.candidate_deltas_dense(X, *common, chunk, *got, x_mean)
     eq(got[0], want[0])

@@ -235,7 +235,7 @@ def _kmeans_plusplus_dense(
             weight,
             closest,
             assign,
-            np.ascontiguousarray(cand64.T),
+            np.ascontiguousarray(candidates.T),
             cand_sqnorm,
             cc_sq,
             chunk,

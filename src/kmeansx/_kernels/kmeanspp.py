@@ -121,10 +121,14 @@ def closest_update_csr(X_csr, x_sqnorm, center, closest_inout):
 # ``||cand - c_a||^2 >= 4 * closest_i`` (``a`` the point's closest center) then
 # ``||x_i - cand|| >= sqrt(closest_i)``. Once there are a few centers most points
 # are skipped. The rows of a block that are not skipped are multiplied by all the
-# candidates in one small GEMM (float64, the norm expansion as scikit-learn's
-# ``euclidean_distances``, clipped at 0). Potentials are summed per fixed-size
-# chunk as changes to the chunk's potential, and the caller adds the chunks in
-# order.
+# candidates in one small GEMM (the norm expansion as scikit-learn's
+# ``euclidean_distances``, clipped at 0), in X's dtype: float64 data follows
+# scikit-learn's law to the bit; float32 rows are gathered as they are, half the
+# bytes of a float64 copy (the gather is where the pass spends its time at high
+# dimension), and their scores round as float32 products do. The distances kept,
+# ``closest``, are float64 from differences either way. Potentials are summed per
+# fixed-size chunk as changes to the chunk's potential, and the caller adds the
+# chunks in order.
 
 
 @jit()
@@ -203,7 +207,8 @@ def candidate_deltas_dense(
 ):
     """``delta_out[c, t]``: how much candidate ``t`` lowers chunk ``c``'s potential.
 
-    ``cand_T`` (d, t) float64 holds the candidates as columns and ``cc_sq[a, t]``
+    ``cand_T`` (d, t), in X's dtype, holds the candidates as columns (the products
+    are X's dtype; the distances float64) and ``cc_sq[a, t]``
     (at most) the squared distance from chosen center ``a`` to candidate ``t``: a
     row that no candidate can reach is skipped (module comment). Bit ``t`` of
     ``closer_out[i]`` tells whether candidate ``t`` is closer to row ``i`` than its
@@ -226,8 +231,8 @@ def candidate_deltas_dense(
         for t in range(n_candidates):
             delta[t] = 0.0
         rows = np.empty(BLOCK_ROWS, dtype=np.uint32)
-        X_b = np.empty((BLOCK_ROWS, n_features))
-        dots = np.empty((BLOCK_ROWS, n_candidates))
+        X_b = np.empty((BLOCK_ROWS, n_features), dtype=X.dtype)
+        dots = np.empty((BLOCK_ROWS, n_candidates), dtype=X.dtype)
         for b0 in range(start, stop, BLOCK_ROWS):
             b1 = min(b0 + BLOCK_ROWS, stop)
             # Views of the block indexed from 0 (and unsigned row numbers below):
@@ -258,7 +263,8 @@ def candidate_deltas_dense(
                 w = np.float64(weight_v[j])
                 bits = 0
                 for t in range(n_candidates):
-                    dist = max(x_sqnorm_v[j] + cand_sqnorm[t] - 2.0 * dots[r, t], 0.0)
+                    dot = np.float64(dots[r, t])
+                    dist = max(x_sqnorm_v[j] + cand_sqnorm[t] - 2.0 * dot, 0.0)
                     gain = min(dist - r2, 0.0)
                     delta[t] += w * gain
                     bits |= np.int64(gain < 0.0) << t

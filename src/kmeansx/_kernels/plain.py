@@ -359,14 +359,15 @@ def candidate_deltas_dense(
     rows = in_reach.nonzero()[0]
     if rows.shape[0] == 0:
         return
-    X_rows = np.ascontiguousarray(_centered(X[rows], x_mean), dtype=np.float64)
-    dots = np.empty((rows.shape[0], n_candidates))
+    X_rows = np.ascontiguousarray(_centered(X[rows], x_mean), dtype=X.dtype)
+    dots = np.empty((rows.shape[0], n_candidates), dtype=X.dtype)
     # One product per block: the block's rows in reach.
     if X.shape[0] <= min(BLOCK_ROWS, chunk_size):
         dot_as_numba(X_rows, cand_T, dots)
     else:
         for lo, hi in _runs(_block_of(rows, chunk_size)):
             dot_as_numba(X_rows[lo:hi], cand_T, dots[lo:hi])
+    dots = _f64(dots)
     dist = np.maximum(x_sqnorm[rows][:, None] + cand_sqnorm[None, :] - 2.0 * dots, 0.0)
     gain = np.minimum(dist - closest[rows][:, None], 0.0)
     w_gain = _f64(sample_weight[rows])[:, None] * gain
