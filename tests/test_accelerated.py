@@ -29,6 +29,8 @@ from kmeansx._algorithms.registry import choose_algorithm, resolve_algorithm
 from kmeansx._algorithms.relocation import average_centers
 from kmeansx._algorithms.yinyang import YinyangStep, group_centers, n_groups_for
 from kmeansx._kernels import bounds, partials
+from kmeansx._kernels._chunks import BLOCK_ROWS
+from kmeansx._kernels.assign import tie_coef
 
 lloyd = functools.partial(registry.run, "lloyd")
 RUNS = {
@@ -208,6 +210,63 @@ def test_replay_gives_lloyds_labels_for_any_rows():
     some.sort()
     np.testing.assert_array_equal(
         acc.lloyd_labels_of_rows(X, w, centers, some, chunk), want[some]
+    )
+
+
+def knife_edge_rows(centers, n_rows, rng):
+    """Rows between two centers whose squared distances differ by about Lloyd's
+    tie margin: which center Lloyd's kernel picks is decided by rounding."""
+    k, d = centers.shape
+    c = centers.astype(np.float64)
+    out = np.empty((n_rows, d))
+    coef = tie_coef(centers, d)
+    c_sqmax = float((c * c).sum(axis=1).max())
+    for i in range(n_rows):
+        a, b = rng.choice(k, 2, replace=False)
+        mid = (c[a] + c[b]) / 2
+        gap = c[b] - c[a]
+        margin = coef * (mid @ mid + c_sqmax)
+        delta = margin / (2.0 * np.linalg.norm(gap)) * (1.0 + rng.uniform(-0.05, 0.05))
+        out[i] = mid + delta * gap / np.linalg.norm(gap)
+    return out.astype(centers.dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_replay_packs_rows_by_position_with_lloyds_labels(dtype):
+    # The replay packs rows of many blocks into few, each at its position in its
+    # block; rows that rounding decides must still get Lloyd's labels.
+    rng = np.random.default_rng(16)
+    n_blocks, d = 48, 20
+    n = n_blocks * BLOCK_ROWS
+    X = blobs(n, d, 5, dtype, seed=16, spread=0.5)
+    centers = start(X, 9, seed=17)
+    chunk = acc.chunk_size_for(n, 9, d)
+    # Knife-edge rows at 6 positions of every other block: 6 rows share each.
+    blocks = np.arange(0, n_blocks, 2) * BLOCK_ROWS
+    rows = (blocks[:, None] + rng.choice(BLOCK_ROWS, 6, replace=False)).ravel()
+    rows.sort()
+    X[rows] = knife_edge_rows(centers, rows.shape[0], rng)
+    w = np.ones(n, dtype=dtype)
+    want = assign_labels(X, w, centers)[0]
+    exact = ref.sq_distances(X[rows], centers).argmin(axis=1)
+    assert np.any(want[rows] != exact)  # rounding and the tie rule decide some
+    assert len(np.unique(want[rows])) > 2
+    np.testing.assert_array_equal(
+        acc.lloyd_labels_of_rows(X, w, centers, rows, chunk), want[rows]
+    )
+    # one row alone still takes a full block (a lone row's product would be BLAS's
+    # gemv, which rounds otherwise)
+    alone = [
+        acc.lloyd_labels_of_rows(X, w, centers, rows[i : i + 1], chunk)[0]
+        for i in range(rows.shape[0])
+    ]
+    np.testing.assert_array_equal(alone, want[rows])
+    # and with the last, short block of X among them
+    X2, w2 = X[: n - 100], w[: n - 100]
+    rows2 = np.concatenate([rows[rows < n - 356], [n - 101, n - 150]])
+    want2 = assign_labels(X2, w2, centers)[0]
+    np.testing.assert_array_equal(
+        acc.lloyd_labels_of_rows(X2, w2, centers, rows2, chunk), want2[rows2]
     )
 
 

@@ -7,10 +7,11 @@ information the kernels prune with, and the replay that settles ambiguous rows.
 
 A row is ambiguous when two surviving centers are so close to it that rounding
 decides which one Lloyd picks (see :mod:`kmeansx._kernels.bounds`). Its label is
-then taken from Lloyd's own kernel run on the same block of rows Lloyd would have
-computed it in (the layout of :mod:`kmeansx._kernels._chunks`), so that the labels
-are Lloyd's bit for bit. In float64 this is rare outside exact ties; in float32 it
-touches about one row in ten thousand per iteration.
+then taken from Lloyd's own kernel run on a block of the shape Lloyd would have
+computed it in, with the row at the same position (the layout of
+:mod:`kmeansx._kernels._chunks`), so that the labels are Lloyd's bit for bit. In
+float64 this is rare outside exact ties; in float32 it touches about one row in
+ten thousand per iteration.
 """
 
 from __future__ import annotations
@@ -77,52 +78,66 @@ def lloyd_labels_of_rows(
 ) -> np.ndarray:
     """The labels Lloyd's pass over all of ``X`` gives ``rows``, bit for bit.
 
-    Lloyd computes a row's ranking values inside one block of rows (one GEMM), and
-    BLAS rounding depends on the block's shape: so each block is replayed whole.
-    Full blocks are gathered into one array and replayed in one call (Lloyd's
-    chunks are whole blocks, so the gathered blocks are its blocks again); a short
-    block (the last of ``X``) gets a call of its own.
+    Lloyd computes a row's ranking values inside one block of rows (one GEMM,
+    :func:`kmeansx._kernels.assign.nearest_block`), and BLAS rounding depends on
+    the block's shape and on where in it the row sits, not on the other rows'
+    values: column ``r`` of ``centers @ X_T`` is made from column ``r`` of ``X_T``
+    alone, by the code path of its position. So each row is replayed at its own
+    position ``r`` in a full block of rows: the rows are packed by position, as
+    many full blocks as the most rows that share one position (Lloyd's chunks are
+    whole blocks, so every packed block is one of its blocks again), and replayed
+    in one call; a row of a short block (the last of ``X`` or of a chunk) is
+    replayed in its own block. The tests check the labels against Lloyd's pass on
+    data whose near-ties rounding decides.
     """
     n_samples = X.shape[0]
     starts = lloyd_block_start(rows, chunk)
-    blocks = np.unique(starts)
-    n_blocks = -(-n_samples // BLOCK_ROWS)
-    if blocks.shape[0] > FULL_REPLAY_SHARE * n_blocks:
-        return assign_labels(X, sample_weight, centers, x_mean, inertia=False)[0][rows]
     ends = np.minimum(
-        np.minimum(blocks + BLOCK_ROWS, (blocks // chunk + 1) * chunk), n_samples
+        np.minimum(starts + BLOCK_ROWS, (starts // chunk + 1) * chunk), n_samples
     )
+    full = ends - starts == BLOCK_ROWS
+    slots, n_packed = _packed_slots(rows[full] - starts[full])
+    short = np.unique(starts[~full])
+    n_blocks = -(-n_samples // BLOCK_ROWS)
+    if n_packed + short.shape[0] > FULL_REPLAY_SHARE * n_blocks:
+        return assign_labels(X, sample_weight, centers, x_mean, inertia=False)[0][rows]
     out = np.empty(rows.shape[0], dtype=np.int32)
     threads = numba.get_num_threads()
-    if blocks.shape[0] <= SERIAL_REPLAY_BLOCKS:
+    if n_packed + short.shape[0] <= SERIAL_REPLAY_BLOCKS:
         numba.set_num_threads(1)
     try:
-        _replay_blocks(
-            X, sample_weight, centers, rows, starts, blocks, ends, out, x_mean
-        )
-    finally:
-        numba.set_num_threads(threads)
-    return out
-
-
-def _replay_blocks(X, sample_weight, centers, rows, starts, blocks, ends, out, x_mean):
-    full = blocks[ends - blocks == BLOCK_ROWS]
-    if full.shape[0]:
-        idx = (full[:, None] + np.arange(BLOCK_ROWS)).ravel()
-        weight = take_weights(sample_weight, idx)
-        labels = assign_labels(X[idx], weight, centers, x_mean, inertia=False)[0]
-        where = np.searchsorted(full, starts)
-        sel = (where < full.shape[0]) & (
-            full[np.minimum(where, full.shape[0] - 1)] == starts
-        )
-        out[sel] = labels[where[sel] * BLOCK_ROWS + (rows[sel] - starts[sel])]
-    for b0, b1 in zip(blocks, ends, strict=True):
-        if b1 - b0 < BLOCK_ROWS:
+        if n_packed:
+            # Every position of a packed block holds a row: a row of X at that
+            # position in its block (what fills it does not change the others).
+            idx = np.tile(starts[full][0] + np.arange(BLOCK_ROWS), n_packed)
+            idx[slots] = rows[full]
+            weight = take_weights(sample_weight, idx)
+            labels = assign_labels(X[idx], weight, centers, x_mean, inertia=False)[0]
+            out[full] = labels[slots]
+        for b0 in short.tolist():
+            b1 = int(ends[starts == b0][0])
             labels = assign_labels(
                 X[b0:b1], sample_weight[b0:b1], centers, x_mean, inertia=False
             )[0]
             sel = starts == b0
             out[sel] = labels[rows[sel] - b0]
+    finally:
+        numba.set_num_threads(threads)
+    return out
+
+
+def _packed_slots(positions: np.ndarray) -> tuple[np.ndarray, int]:
+    """Where each row goes when rows are packed by their position in a block: the
+    ``i``-th row (in order) at position ``p`` goes to slot ``i * BLOCK_ROWS + p``.
+    Returns the slots and the number of blocks they fill."""
+    if positions.shape[0] == 0:
+        return positions, 0
+    order = np.argsort(positions, kind="stable")
+    sorted_pos = positions[order]
+    rank_sorted = np.arange(order.shape[0]) - np.searchsorted(sorted_pos, sorted_pos)
+    rank = np.empty_like(rank_sorted)
+    rank[order] = rank_sorted
+    return rank * BLOCK_ROWS + positions, int(rank.max()) + 1
 
 
 class CenterInfo:
