@@ -225,9 +225,10 @@ def knife_edge_rows(centers, n_rows, rng):
         a, b = rng.choice(k, 2, replace=False)
         mid = (c[a] + c[b]) / 2
         gap = c[b] - c[a]
+        gap_norm = np.linalg.norm(gap)
         margin = coef * (mid @ mid + c_sqmax)
-        delta = margin / (2.0 * np.linalg.norm(gap)) * (1.0 + rng.uniform(-0.05, 0.05))
-        out[i] = mid + delta * gap / np.linalg.norm(gap)
+        delta = margin / (2.0 * gap_norm) * (1.0 + rng.uniform(-0.05, 0.05))
+        out[i] = mid + delta * gap / gap_norm
     return out.astype(centers.dtype)
 
 

@@ -115,11 +115,11 @@ def lloyd_labels_of_rows(
             labels = assign_labels(X[idx], weight, centers, x_mean, inertia=False)[0]
             out[full] = labels[slots]
         for b0 in short.tolist():
-            b1 = int(ends[starts == b0][0])
+            sel = starts == b0
+            b1 = int(ends[sel][0])
             labels = assign_labels(
                 X[b0:b1], sample_weight[b0:b1], centers, x_mean, inertia=False
             )[0]
-            sel = starts == b0
             out[sel] = labels[rows[sel] - b0]
     finally:
         numba.set_num_threads(threads)
