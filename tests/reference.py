@@ -458,6 +458,65 @@ def hartigan(X, sample_weight, labels, *, max_passes=100) -> HartiganResult:
 # -- one mini-batch step (_algorithms/minibatch.py) -----------------------------------
 
 
+def breathing(
+    X, sample_weight, centers_init, random_state, *, depth=5, min_gain=1e-4
+) -> LloydResult:
+    """Breathing k-means (Fritzke, arXiv:2006.15666) from ``centers_init``, each
+    loop a strict :func:`lloyd` (tol 0).
+
+    A cycle adds ``m`` centers, ``(U(0, 1) - 0.5) * 0.01 * rms`` (drawn from
+    ``random_state``, shape (m, d)) from the ``m`` centers of largest weighted
+    error (ties: lower index), runs Lloyd, removes the ``m`` centers of least
+    utility (sum over the points nearest to each of ``w (d2 - d1)``, second-nearest
+    less nearest; ties: lower index), skipping any center frozen as the nearest
+    other center of one already removed (while ``frozen + m < k + m``), and runs
+    Lloyd again. A result below the best's inertia times ``1 - min_gain`` becomes
+    the best; otherwise ``m`` drops by one. ``m`` starts at ``min(depth, k,
+    n - k)``; nothing is done for ``k = 1`` or an inertia of 0. ``n_iter`` sums
+    every loop's iterations.
+    """
+    w = np.asarray(sample_weight, dtype=np.float64)
+    best = lloyd(X, w, centers_init)
+    n_samples = X.shape[0]
+    k, n_features = best.centers.shape
+    n_iter = best.n_iter
+    m = min(depth, k, n_samples - k)
+    while k > 1 and m > 0 and best.inertia > 0:
+        err = np.zeros(k)
+        np.add.at(
+            err, best.labels, w * sq_distance_to_label(X, best.centers, best.labels)
+        )
+        parents = sorted(range(k), key=lambda j: (-err[j], j))[:m]
+        rms = np.sqrt(err.sum() / w.sum())
+        offsets = (random_state.uniform(size=(m, n_features)) - 0.5) * (0.01 * rms)
+        inhaled = lloyd(
+            X, w, np.vstack([best.centers, best.centers[parents] + offsets])
+        )
+        d = sq_distances(X, inhaled.centers)
+        order = np.argsort(d, axis=1, kind="stable")
+        rows = np.arange(n_samples)
+        gap = d[rows, order[:, 1]] - d[rows, order[:, 0]]
+        utility = np.zeros(k + m)
+        np.add.at(utility, order[:, 0], w * gap)
+        cc = sq_distances(inhaled.centers, inhaled.centers)
+        np.fill_diagonal(cc, np.inf)
+        removed, frozen = [], set()
+        for j in sorted(range(k + m), key=lambda j: (utility[j], j)):
+            if j in frozen or len(removed) == m:
+                continue
+            removed.append(j)
+            if len(frozen) + m < k + m:
+                frozen.add(int(np.argmin(cc[j])))
+        exhaled = lloyd(X, w, np.delete(inhaled.centers, removed, axis=0))
+        n_iter += inhaled.n_iter + exhaled.n_iter
+        if exhaled.inertia < best.inertia * (1 - min_gain):
+            best = exhaled
+        else:
+            m -= 1
+    best.n_iter = n_iter
+    return best
+
+
 @dataclass
 class MiniBatchStepResult:
     labels: np.ndarray  # (n_samples,) int32, on the centers before the step

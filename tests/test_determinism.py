@@ -115,6 +115,22 @@ def test_kmeans_plusplus_is_bitwise_identical_in_every_mode(
         assert c1.tobytes() == c2.tobytes()
 
 
+@needs_two_threads
+def test_refined_fit_is_bitwise_identical_in_every_mode(in_mode):
+    X = make_data("dense", np.float32, 3)
+
+    def fit_refined():
+        refine = "breathing+hartigan"
+        return KMeans(8, n_init=2, random_state=7, refine=refine).fit(X)
+
+    first, *others = (in_mode(m, fit_refined) for m in MODES)
+    for mode, other in zip(MODES[1:], others, strict=True):
+        assert other.n_iter_ == first.n_iter_, mode
+        np.testing.assert_array_equal(other.labels_, first.labels_)
+        assert other.cluster_centers_.tobytes() == first.cluster_centers_.tobytes()
+        assert other.inertia_ == first.inertia_, mode
+
+
 def test_the_same_seed_twice_is_identical():
     X = make_data("dense", np.float64, 3)
     a, b = fit(X, "lloyd", "k-means++"), fit(X, "lloyd", "k-means++")

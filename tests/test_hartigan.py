@@ -137,7 +137,8 @@ def test_float32_keeps_its_dtype():
 
 @pytest.mark.parametrize("bad", ["lloyd", "Hartigan", 1, True])
 def test_bad_values_are_refused(bad):
-    with pytest.raises(ValueError, match="refine must be None or 'hartigan'"):
+    expected = "refine must be None, 'hartigan', 'breathing' or 'breathing\\+hartigan'"
+    with pytest.raises(ValueError, match=expected):
         KMeans(2, refine=bad).fit([[0.0], [1.0], [2.0]])
 
 

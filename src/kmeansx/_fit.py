@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from kmeansx._algorithms.breathing import refine_breathing
 from kmeansx._algorithms.hartigan import refine_hartigan
-from kmeansx._algorithms.loop import Callback, LoopOptions, run_loop
+from kmeansx._algorithms.loop import Callback, LoopOptions, RunResult, run_loop
 from kmeansx._algorithms.registry import spend_plain
 from kmeansx._data import unit_rows_checked
 from kmeansx._history import KMeansHistory
@@ -69,7 +70,10 @@ def fit_kmeans(
     ``refine="hartigan"`` refines every run by Hartigan's moves
     (:func:`kmeansx._algorithms.hartigan.refine_hartigan`, in-memory dense
     sources only) before the best run is chosen; the result's ``n_moves`` counts
-    the moves of the kept run (None without refinement).
+    the moves of the kept run (None without refinement). ``refine="breathing"``
+    refines every run by breathing k-means
+    (:func:`kmeansx._algorithms.breathing.refine_breathing`), whose loops run
+    ``algorithm`` with the same ``max_iter`` and ``tol``.
 
     ``spherical=True`` runs cosine (spherical) k-means on a source of unit rows
     (not centered): every run starts from its initial centers scaled to unit
@@ -92,13 +96,7 @@ def fit_kmeans(
             if verbose:
                 print("Initialization complete")
             run = run_loop(source.new_step(algorithm, n_clusters), centers_init, loop)
-            moves = None
-            if refine == "hartigan":
-                run, moves = refine_hartigan(
-                    source.X, source.sample_weight, run, source.mean
-                )
-                if verbose:
-                    print(f"Hartigan refinement: {moves} moves, inertia {run.inertia}")
+            run, moves = _refined(run, refine, source, algorithm, loop, random_state)
             if best is None or (
                 run.inertia < best.inertia
                 and not same_clustering(run.labels, best.labels, n_clusters)
@@ -124,6 +122,38 @@ def fit_kmeans(
     if source.exponent:
         centers, inertia, history = _unscaled(centers, inertia, history, source)
     return FitResult(centers, best.labels, inertia, best.n_iter, history, best_moves)
+
+
+def _refined(run: RunResult, refine, source, algorithm, loop, random_state):
+    """``run`` refined as ``refine`` asks (in-memory dense sources), and the
+    number of Hartigan moves (None without Hartigan's moves)."""
+    moves = None
+    if refine in ("breathing", "breathing+hartigan"):
+        # The breaths' loops report nothing of their own: no history, callback
+        # or per-iteration printing.
+        quiet = LoopOptions(loop.max_iter, loop.tol, spherical=loop.spherical)
+
+        def run_from(centers):
+            step = source.new_step(algorithm, centers.shape[0])
+            return run_loop(step, centers, quiet)
+
+        before = run.inertia
+        run, cycles = refine_breathing(
+            source.X,
+            source.sample_weight,
+            run,
+            run_from,
+            random_state,
+            source.mean,
+            getattr(source, "plain", False),
+        )
+        if loop.verbose:
+            print(f"Breathing: {cycles} cycles, inertia {before} -> {run.inertia}")
+    if refine in ("hartigan", "breathing+hartigan"):
+        run, moves = refine_hartigan(source.X, source.sample_weight, run, source.mean)
+        if loop.verbose:
+            print(f"Hartigan refinement: {moves} moves, inertia {run.inertia}")
+    return run, moves
 
 
 def _unit_initial_centers(centers) -> np.ndarray:

@@ -279,9 +279,10 @@ def choose_k(
         Show a progress bar on the terminal; None shows it only for sweeps large
         enough to take more than a moment (and never when stderr is not a
         terminal).
-    refine : {None, "hartigan"}, default=None
+    refine : {None, "hartigan", "breathing", "breathing+hartigan"}, default=None
         Passed to :class:`kmeansx.KMeans` for every fit (the gap's reference data
-        included): "hartigan" refines each run by Hartigan's moves.
+        included): "hartigan" refines each run by Hartigan's moves, "breathing"
+        by breathing k-means, "breathing+hartigan" by both in turn.
     strategy : {"kmeans", "bisecting"}, default="kmeans"
         "kmeans" fits :class:`kmeansx.KMeans` once per k; "bisecting" fits one
         :class:`kmeansx.BisectingKMeans` up to the largest k (per data set, the

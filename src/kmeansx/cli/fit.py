@@ -249,7 +249,7 @@ def _refuse_with_mini_batch(params, dask, plots, refine) -> None:
     for given, option, why in (
         (dask, "--dask", "they are two ways to fit data larger than memory"),
         (plots is not None, "--plots", "the pictures need every row in memory"),
-        (refine is not None, "--refine", "Hartigan's moves need every row in memory"),
+        (refine is not None, "--refine", "refining needs every row in memory"),
     ):
         if given:
             opt.fail(f"{option} is not available with --mini-batch: {why}.")

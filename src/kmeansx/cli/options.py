@@ -24,6 +24,8 @@ class Scale(str, Enum):
 
 class Refine(str, Enum):
     hartigan = "hartigan"
+    breathing = "breathing"
+    breathing_hartigan = "breathing+hartigan"
 
 
 class Metric(str, Enum):
@@ -77,7 +79,11 @@ Json = Annotated[
 ]
 RefineOpt = Annotated[
     Refine | None,
-    typer.Option("--refine", help="Refine each fit by Hartigan's moves (hartigan)."),
+    typer.Option(
+        "--refine",
+        help="Refine each fit: Hartigan's moves (hartigan), breathing k-means "
+        "(breathing), or both (breathing+hartigan).",
+    ),
 ]
 MetricOpt = Annotated[
     Metric,
