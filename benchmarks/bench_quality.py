@@ -19,6 +19,10 @@ after it) runs with n_init=1 only, and is held to the same comparison.
 ``--early`` adds ``early@1``: Hartigan's moves after one Lloyd iteration instead
 of after Lloyd converges (the same k-means++ start), to see whether the moves do
 better from a rougher partition.
+
+``--large`` runs instead Lloyd at n_init 1 and 10 and breathing (with and without
+Hartigan) at n_init=1 on the float32 blobs of sizes A and B of the speed
+benchmarks (100k x 2, k=8; 200k x 16, k=64), seeds 0-2: inertia and seconds.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import machine_line, print_table
+from _common import SIZES, machine_line, make_data, print_table
 from sklearn.datasets import load_wine, make_blobs
 from sklearn.preprocessing import StandardScaler
 
@@ -114,6 +118,30 @@ def run(X, k: int, seeds: int, early: bool = False):
     return out
 
 
+def large(seeds: int = 3) -> None:
+    """Inertia and seconds of each fit at sizes A and B (float32)."""
+    fits = {
+        "lloyd@1": {},
+        "lloyd@10": {"n_init": 10},
+        "breathing@1": {"refine": "breathing"},
+        "breathing+hartigan@1": {"refine": "breathing+hartigan"},
+    }
+    rows = []
+    for size in ("A", "B"):
+        n, d, k = SIZES[size]
+        X = make_data(n, d, k, np.float32)[0]
+        for kw in fits.values():  # compile before timing
+            KMeans(k, random_state=0, max_iter=2, **kw).fit(X[:5000])
+        for seed in range(seeds):
+            row = {"size": size, "n x d, k": f"{n} x {d}, {k}", "seed": seed}
+            for name, kw in fits.items():
+                t0 = time.perf_counter()
+                km = KMeans(k, random_state=seed, **kw).fit(X)
+                row[name] = f"{km.inertia_:.6g} {time.perf_counter() - t0:.2f}s"
+            rows.append(row)
+    print_table(rows, ["size", "n x d, k", "seed", *fits])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -127,7 +155,14 @@ def main() -> None:
     parser.add_argument(
         "--early", action="store_true", help="also Hartigan after one Lloyd iteration"
     )
+    parser.add_argument(
+        "--large", action="store_true", help="breathing at sizes A and B instead"
+    )
     args = parser.parse_args()
+    if args.large:
+        print(f"# {machine_line()}")
+        large()
+        return
     seeds = 5 if args.quick else args.seeds
     print(f"# {machine_line()} seeds={seeds}")
     # Compile every kernel before timing.
