@@ -22,7 +22,7 @@ def _mall():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("centered", [False, True])
 def test_two_nearest_matches_the_reference(monkeypatch, dtype, centered):
-    monkeypatch.setattr(breathing, "CHUNK_ROWS", 64)  # several blocks
+    monkeypatch.setattr(breathing, "BLOCK_VALUES", 9 * 64)  # blocks of 64 rows
     X = blobs(300, 4, 6, dtype=dtype, seed=11, spread=1.0, offset=50.0)
     mean = X.mean(axis=0) if centered else None
     Xc = X - mean if centered else X

@@ -30,8 +30,9 @@ BREATHING_DEPTH = 5
 MIN_GAIN = 1e-4
 # New centers sit this fraction of the root-mean-square error from their parent.
 OFFSET_SCALE = 0.01
-# Rows per block of the two-nearest pass: a (rows, k) block, never (n, k).
-CHUNK_ROWS = 4096
+# Distances per block of the two-nearest pass (4 MB of float64): a block of rows
+# by the centers, never (n, k).
+BLOCK_VALUES = 1 << 19
 
 
 def refine_breathing(
@@ -97,7 +98,8 @@ def _breathe_out(X, weight, centers, m, x_mean) -> np.ndarray:
     nearest, d1, d2 = two_nearest(X, centers, x_mean)
     utility = np.bincount(nearest, weights=weight * (d2 - d1), minlength=n_centers)
     c = centers.astype(np.float64)
-    cc = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+    c_sq = np.einsum("ij,ij->i", c, c)
+    cc = c_sq[:, None] + c_sq[None, :] - 2.0 * (c @ c.T)  # (k, k), not (k, k, d)
     np.fill_diagonal(cc, np.inf)
     neighbour = np.argmin(cc, axis=1)
     removed, frozen = [], set()
@@ -124,8 +126,9 @@ def two_nearest(X, centers, x_mean=None) -> tuple[np.ndarray, np.ndarray, np.nda
     nearest = np.empty(n_samples, dtype=np.int64)
     d1 = np.empty(n_samples)
     d2 = np.empty(n_samples)
-    for start in range(0, n_samples, CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, n_samples)
+    block = max(1, BLOCK_VALUES // c.shape[0])
+    for start in range(0, n_samples, block):
+        stop = min(start + block, n_samples)
         rows = np.asarray(X[start:stop], dtype=np.float64)
         if x_mean is not None:
             rows = rows - x_mean
