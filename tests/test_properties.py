@@ -123,3 +123,22 @@ def test_one_cluster_is_the_weighted_mean(problem):
     weights = np.ones(len(X)) if w is None else w
     want = float(((X - mean) ** 2).sum(1) @ weights)
     assert np.isclose(km.inertia_, want, rtol=1e-9, atol=1e-12 * _scale(X, mean[None]))
+
+
+@SETTINGS
+@given(
+    problems(min_clusters=3, max_clusters=8),
+    st.sampled_from(["breathing", "breathing+hartigan"]),
+)
+def test_refining_never_ends_above_the_plain_run(problem, refine):
+    # Breathing keeps a cycle only when it lowers the inertia, and Hartigan's moves
+    # each lower it: from the same start, neither can end above Lloyd alone (1e-12
+    # relative and 1e-28 of the total sum of squares: rounding, as above).
+    X, w, k = problem
+    plain = _fit(X, w, k, tol=0)
+    refined = _fit(X, w, k, tol=0, refine=refine)
+    weights = np.ones(len(X)) if w is None else w
+    total = float(((X - np.average(X, axis=0, weights=weights)) ** 2).sum(1) @ weights)
+    assert refined.inertia_ <= plain.inertia_ * (1 + 1e-12) + 1e-28 * total
+    assert refined.cluster_centers_.shape == plain.cluster_centers_.shape
+    assert np.isfinite(refined.cluster_centers_).all()

@@ -30,6 +30,9 @@ BREATHING_DEPTH = 5
 MIN_GAIN = 1e-4
 # New centers sit this fraction of the root-mean-square error from their parent.
 OFFSET_SCALE = 0.01
+# Cycles before the refinement stops even if they still lower the inertia (each
+# kept one lowers it by MIN_GAIN; they end long before this in practice).
+MAX_CYCLES = 500
 # Distances per block of the two-nearest pass (4 MB of float64): a block of rows
 # by the centers, never (n, k).
 BLOCK_VALUES = 1 << 19
@@ -50,9 +53,9 @@ def refine_breathing(
     ``run_from(centers)`` runs the fit's loop (its algorithm, ``max_iter`` and
     ``tol``) from ``centers``, in the space of ``X - x_mean``; the offsets of the
     new centers are drawn from ``random_state``. The result's ``n_iter`` sums the
-    iterations of every loop run, and its history is ``run``'s. Nothing is done
-    for one cluster, an inertia of 0, or fewer than ``n_clusters + 1`` rows. Dense
-    ``X`` only.
+    iterations of every loop run, and its history is ``run``'s. At most
+    ``MAX_CYCLES`` cycles run. Nothing is done for one cluster, an inertia of 0,
+    or fewer than ``n_clusters + 1`` rows. Dense ``X`` only.
     """
     n_samples = X.shape[0]
     n_clusters = run.centers.shape[0]
@@ -61,7 +64,7 @@ def refine_breathing(
     if n_clusters < 2 or m < 1 or run.inertia == 0:
         return run, 0
     best, n_iter, cycles = run, run.n_iter, 0
-    while m > 0:
+    while m > 0 and cycles < MAX_CYCLES:
         cycles += 1
         inhaled = run_from(_breathe_in(X, weight, best, m, random_state, x_mean, plain))
         kept = _breathe_out(X, weight, inhaled.centers, m, x_mean)
