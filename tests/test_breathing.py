@@ -163,3 +163,21 @@ def test_choose_k_segment_and_the_cli_take_it(tmp_path):
     )  # fmt: skip
     assert fit.exit_code == 0, fit.output
     assert json.loads(fit.stdout)["n_clusters"] == 3
+
+
+def test_every_exact_algorithm_breathes_alike():
+    X = blobs(600, 3, 10, seed=21, spread=2.0)
+    fits = {
+        algorithm: KMeans(
+            7, random_state=6, algorithm=algorithm, refine="breathing"
+        ).fit(X)
+        for algorithm in ("lloyd", "elkan", "hamerly", "yinyang", "auto")
+    }
+    lloyd = fits.pop("lloyd")
+    for algorithm, km in fits.items():
+        np.testing.assert_array_equal(km.labels_, lloyd.labels_, err_msg=algorithm)
+        assert km.n_iter_ == lloyd.n_iter_, algorithm
+        np.testing.assert_allclose(km.inertia_, lloyd.inertia_, rtol=1e-12)
+        np.testing.assert_allclose(
+            km.cluster_centers_, lloyd.cluster_centers_, rtol=1e-12, atol=1e-12
+        )
