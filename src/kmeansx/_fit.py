@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -131,7 +131,7 @@ def _refined(run: RunResult, refine, source, algorithm, loop, random_state):
     if refine in ("breathing", "breathing+hartigan"):
         # The breaths' loops report nothing of their own: no history, callback
         # or per-iteration printing.
-        quiet = LoopOptions(loop.max_iter, loop.tol, spherical=loop.spherical)
+        quiet = replace(loop, verbose=False, record_history=False, callback=None)
 
         def run_from(centers):
             step = source.new_step(algorithm, centers.shape[0])
