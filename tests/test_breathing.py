@@ -19,21 +19,32 @@ def _mall():
     return StandardScaler().fit_transform(table.to_numpy(float))
 
 
+@pytest.mark.parametrize("plain", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("centered", [False, True])
-def test_two_nearest_matches_the_reference(monkeypatch, dtype, centered):
-    monkeypatch.setattr(breathing, "BLOCK_VALUES", 9 * 64)  # blocks of 64 rows
-    X = blobs(300, 4, 6, dtype=dtype, seed=11, spread=1.0, offset=50.0)
+def test_two_nearest_matches_the_reference(dtype, centered, plain):
+    # 600 rows: blocks of 256 and a short last one.
+    X = blobs(600, 4, 6, dtype=dtype, seed=11, spread=1.0, offset=50.0)
     mean = X.mean(axis=0) if centered else None
     Xc = X - mean if centered else X
     centers = start(Xc, 9, seed=12)
-    nearest, d1, d2 = breathing.two_nearest(X, centers, mean)
+    nearest, d1, d2 = breathing.two_nearest(X, centers, mean, plain)
     d = ref.sq_distances(Xc, centers)
     part = np.sort(d, axis=1)
     np.testing.assert_array_equal(nearest, np.argmin(d, axis=1))
     scale = np.abs(d).max()
     np.testing.assert_allclose(d1, part[:, 0], atol=1e-9 * scale)
     np.testing.assert_allclose(d2, part[:, 1], atol=1e-9 * scale)
+
+
+def test_two_nearest_ties_keep_the_lower_index_and_equal_distances():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 3.0]])
+    centers = np.array([[-1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [3.0, 0.0]])
+    for plain in (False, True):
+        nearest, d1, d2 = breathing.two_nearest(X, centers, None, plain)
+        np.testing.assert_array_equal(nearest, [0, 1, 1])
+        np.testing.assert_array_equal(d1, [1.0, 0.0, 9.0])
+        np.testing.assert_array_equal(d2, [1.0, 0.0, 9.0])
 
 
 @pytest.mark.parametrize("weighted", [False, True])

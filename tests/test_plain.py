@@ -183,6 +183,25 @@ def test_distances(dtype):
     eq(got, want)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    ("n", "d", "kind"), [(1, 3, "blobs"), (600, 1, "blobs"), (600, 5, "ints")]
+)
+def test_two_nearest(dtype, n, d, kind):
+    X = data(n, d, dtype, 4, kind)
+    rng = np.random.default_rng(1)
+    centers = X[rng.choice(n, 7)].astype(np.float64) + rng.integers(0, 2, (7, d))
+    x_mean = column_means(X)
+    args = (np.ascontiguousarray(-2.0 * centers.T), (centers**2).sum(axis=1))
+    for extra in ((), (x_mean,)):
+        want = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n)
+        got = np.full(n, -1, dtype=np.int64), np.full(n, np.nan), np.full(n, np.nan)
+        distances.two_nearest_dense(X, *args, *want, *extra)
+        plain.two_nearest_dense(X, *args, *got, *extra)
+        for g, w in zip(got, want, strict=True):
+            eq(g, w)
+
+
 # -- k-means++ ----------------------------------------------------------------------
 
 

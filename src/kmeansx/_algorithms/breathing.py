@@ -22,6 +22,8 @@ import numpy as np
 from kmeansx._algorithms.loop import RunResult
 from kmeansx._algorithms.relocation import sq_distance_to_label
 from kmeansx._data import float64_weights
+from kmeansx._kernels import distances as _dist
+from kmeansx._kernels import plain as _plain
 
 # The breathing depth: centers added and removed in the first cycles (the paper's
 # default; deeper is slower and sometimes better).
@@ -33,9 +35,6 @@ OFFSET_SCALE = 0.01
 # Cycles before the refinement stops even if they still lower the inertia (each
 # kept one lowers it by MIN_GAIN; they end long before this in practice).
 MAX_CYCLES = 500
-# Distances per block of the two-nearest pass (4 MB of float64): a block of rows
-# by the centers, never (n, k).
-BLOCK_VALUES = 1 << 19
 
 
 def refine_breathing(
@@ -67,7 +66,7 @@ def refine_breathing(
     while m > 0 and cycles < MAX_CYCLES:
         cycles += 1
         inhaled = run_from(_breathe_in(X, weight, best, m, random_state, x_mean, plain))
-        kept = _breathe_out(X, weight, inhaled.centers, m, x_mean)
+        kept = _breathe_out(X, weight, inhaled.centers, m, x_mean, plain)
         exhaled = run_from(inhaled.centers[kept])
         n_iter += inhaled.n_iter + exhaled.n_iter
         if exhaled.inertia < best.inertia * (1 - MIN_GAIN):
@@ -91,14 +90,14 @@ def _breathe_in(X, weight, run, m, random_state, x_mean, plain) -> np.ndarray:
     return np.concatenate([run.centers, grown.astype(run.centers.dtype)])
 
 
-def _breathe_out(X, weight, centers, m, x_mean) -> np.ndarray:
+def _breathe_out(X, weight, centers, m, x_mean, plain) -> np.ndarray:
     """Indices of the centers to keep: all but ``m``, removed by lowest utility
     (the weighted increase of the inertia if the center alone went: its points'
     distance to their second-nearest center less the nearest). A removed center's
     nearest other center is frozen (kept), so that two neighbours do not both go,
     while enough centers are left to remove."""
     n_centers = centers.shape[0]
-    nearest, d1, d2 = two_nearest(X, centers, x_mean)
+    nearest, d1, d2 = two_nearest(X, centers, x_mean, plain)
     utility = np.bincount(nearest, weights=weight * (d2 - d1), minlength=n_centers)
     c = centers.astype(np.float64)
     c_sq = np.einsum("ij,ij->i", c, c)
@@ -119,28 +118,27 @@ def _breathe_out(X, weight, centers, m, x_mean) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def two_nearest(X, centers, x_mean=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def two_nearest(
+    X, centers, x_mean=None, plain: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For every row of ``X - x_mean``: its nearest center, and its squared
     distances (float64) to the nearest and the second-nearest center (ties: the
-    lower index first). Blocks of rows, one GEMM each."""
+    lower index first), by :func:`kmeansx._kernels.distances.two_nearest_dense`
+    (``plain``: its NumPy twin)."""
     n_samples = X.shape[0]
     c = np.asarray(centers, dtype=np.float64)
-    c_sq = np.einsum("ij,ij->i", c, c)
     nearest = np.empty(n_samples, dtype=np.int64)
     d1 = np.empty(n_samples)
     d2 = np.empty(n_samples)
-    block = max(1, BLOCK_VALUES // c.shape[0])
-    for start in range(0, n_samples, block):
-        stop = min(start + block, n_samples)
-        rows = np.asarray(X[start:stop], dtype=np.float64)
-        if x_mean is not None:
-            rows = rows - x_mean
-        d = np.einsum("ij,ij->i", rows, rows)[:, None] + c_sq - 2.0 * (rows @ c.T)
-        np.maximum(d, 0.0, out=d)
-        first = np.argmin(d, axis=1)
-        here = np.arange(stop - start)
-        nearest[start:stop] = first
-        d1[start:stop] = d[here, first]
-        d[here, first] = np.inf
-        d2[start:stop] = d.min(axis=1)
+    kernels = _plain if plain else _dist
+    extra = () if x_mean is None else (x_mean,)
+    kernels.two_nearest_dense(
+        X,
+        np.ascontiguousarray(-2.0 * c.T),
+        np.einsum("ij,ij->i", c, c),
+        nearest,
+        d1,
+        d2,
+        *extra,
+    )
     return nearest, d1, d2

@@ -1,7 +1,9 @@
 """Squared Euclidean distances, computed from differences (not the norm expansion).
 
 These serve ``transform``, the lesson's ``distances`` step and empty-cluster
-relocation, where the distance itself (not only its argmin) is the result.
+relocation, where the distance itself (not only its argmin) is the result; and
+breathing k-means' two nearest centers of every row (:func:`two_nearest_dense`,
+by the norm expansion: one GEMM per block, as the rows meet every center).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from kmeansx._kernels._chunks import BLOCK_ROWS
 from kmeansx._kernels._jit import jit
 from kmeansx._kernels.centered import value
 
@@ -83,3 +86,49 @@ def sq_distance_to_label_csr(X_csr, centers, labels, out):
         for f in range(n_features):
             sq += diff[f] * diff[f]
         out[i] = sq
+
+
+@jit(parallel=True)
+def two_nearest_dense(
+    X, centers_m2_T, c_sqnorm, nearest_out, d1_out, d2_out, x_mean=None
+):
+    """Every row's nearest center, and its squared distances to the nearest and
+    the second-nearest (ties: the lower index first; a tie makes them equal).
+
+    ``centers_m2_T`` (d, k) is ``-2 * centers.T`` and ``c_sqnorm`` the centers'
+    squared norms, float64. Per block of ``BLOCK_ROWS`` rows, in float64: the rows
+    (centered in X's dtype, :mod:`.centered`) times ``centers_m2_T`` in one GEMM,
+    plus ``c_sqnorm``, ranks the centers; the row's squared norm is added to the
+    two values kept, clipped at 0.
+    """
+    n_samples, n_features = X.shape
+    n_centers = c_sqnorm.shape[0]
+    for b in prange(-(-n_samples // BLOCK_ROWS)):
+        b0 = b * BLOCK_ROWS
+        m = min(b0 + BLOCK_ROWS, n_samples) - b0
+        rows = np.empty((m, n_features))
+        x_sq = np.empty(m)
+        for r in range(m):
+            acc = 0.0
+            for f in range(n_features):
+                v = np.float64(value(X, x_mean, b0 + r, f))
+                rows[r, f] = v
+                acc += v * v
+            x_sq[r] = acc
+        ranks = np.empty((m, n_centers))
+        np.dot(rows, centers_m2_T, ranks)
+        for r in range(m):
+            best = np.inf
+            second = np.inf
+            label = 0
+            for j in range(n_centers):
+                v = ranks[r, j] + c_sqnorm[j]
+                if v < best:
+                    second = best
+                    best = v
+                    label = j
+                elif v < second:
+                    second = v
+            nearest_out[b0 + r] = label
+            d1_out[b0 + r] = max(x_sq[r] + best, 0.0)
+            d2_out[b0 + r] = max(x_sq[r] + second, 0.0)

@@ -293,6 +293,27 @@ def sq_distances_dense(X, centers, out):
         out[:, j] = _sq_dist_rows(X, centers[j : j + 1])
 
 
+def two_nearest_dense(
+    X, centers_m2_T, c_sqnorm, nearest_out, d1_out, d2_out, x_mean=None
+):
+    """:func:`kmeansx._kernels.distances.two_nearest_dense`."""
+    Xc = _f64(_centered(X, x_mean))
+    x_sq = np.zeros(X.shape[0])
+    for f in range(X.shape[1]):
+        x_sq = x_sq + Xc[:, f] * Xc[:, f]
+    for b0 in range(0, X.shape[0], BLOCK_ROWS):
+        b1 = min(b0 + BLOCK_ROWS, X.shape[0])
+        here = np.arange(b1 - b0)
+        ranks = np.empty((b1 - b0, c_sqnorm.shape[0]))
+        dot_as_numba(np.ascontiguousarray(Xc[b0:b1]), centers_m2_T, ranks)
+        ranks += c_sqnorm
+        first = np.argmin(ranks, axis=1)
+        nearest_out[b0:b1] = first
+        d1_out[b0:b1] = np.maximum(x_sq[b0:b1] + ranks[here, first], 0.0)
+        ranks[here, first] = np.inf
+        d2_out[b0:b1] = np.maximum(x_sq[b0:b1] + ranks.min(axis=1), 0.0)
+
+
 # -- greedy k-means++ (kmeansx._kernels.kmeanspp) ------------------------------------
 
 

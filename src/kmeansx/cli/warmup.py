@@ -6,9 +6,9 @@ runs load it in milliseconds. Small fits need none (``"auto"`` runs NumPy twins 
 the kernels, :mod:`kmeansx._kernels.plain`). ``warmup`` compiles them all now: it
 runs every path of the library once on tiny data, with every kernel forced, once
 serial and once parallel (float32 and float64, dense and CSR, with and without
-weights, every algorithm and init, empty-cluster relocation, Hartigan's
-refinement, predict/transform/score, bisecting, the lesson's steps), so that each
-kernel compiles for the argument types real runs give it.
+weights, every algorithm and init, empty-cluster relocation, Hartigan's and
+breathing refinements, predict/transform/score, bisecting, the lesson's steps),
+so that each kernel compiles for the argument types real runs give it.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def _paths(dtype, sparse: bool, weighted: bool):
         line[:, 0] = [0.0, 2.0, 3.0, 5.5, 9.0, 10.0]
         km = KMeans(3, init=line[[0, 3, 4]], n_init=1, refine="hartigan")
         km.fit(line, sample_weight=None if w is None else w[:6])
+        KMeans(3, n_init=1, random_state=0, refine="breathing").fit(X, sample_weight=w)
         # A row exactly between two centers: the bound-based steps replay it, in
         # passes without the inertia and (history) with it.
         ties = np.zeros((11, 3), dtype=dtype)
