@@ -459,18 +459,26 @@ def hartigan(X, sample_weight, labels, *, max_passes=100) -> HartiganResult:
 
 
 def breathing(
-    X, sample_weight, centers_init, random_state, *, depth=5, min_gain=1e-4
+    X,
+    sample_weight,
+    centers_init,
+    random_state,
+    *,
+    depth=5,
+    min_gain=1e-4,
+    inhale_max_iter=3,
 ) -> LloydResult:
     """Breathing k-means (Fritzke, arXiv:2006.15666) from ``centers_init``, each
     loop a strict :func:`lloyd` (tol 0).
 
     A cycle adds ``m`` centers, ``(U(0, 1) - 0.5) * 0.01 * rms`` (drawn from
     ``random_state``, shape (m, d)) from the ``m`` centers of largest weighted
-    error (ties: lower index), runs Lloyd, removes the ``m`` centers of least
-    utility (sum over the points nearest to each of ``w (d2 - d1)``, second-nearest
-    less nearest; ties: lower index), skipping any center frozen as the nearest
-    other center of one already removed (while ``frozen + m < k + m``), and runs
-    Lloyd again. A result below the best's inertia times ``1 - min_gain`` becomes
+    error (ties: lower index), runs Lloyd for at most ``inhale_max_iter``
+    iterations, removes the ``m`` centers of least utility (sum over the points
+    nearest to each of ``w (d2 - d1)``, second-nearest less nearest; ties: lower
+    index), skipping any center frozen as the nearest other center of one already
+    removed (while ``frozen + m < k + m``), and runs Lloyd again (to
+    convergence). A result below the best's inertia times ``1 - min_gain`` becomes
     the best; otherwise ``m`` drops by one. ``m`` starts at ``min(depth, k,
     n - k)``; nothing is done for ``k = 1`` or an inertia of 0. ``n_iter`` sums
     every loop's iterations.
@@ -490,7 +498,10 @@ def breathing(
         rms = np.sqrt(err.sum() / w.sum())
         offsets = (random_state.uniform(size=(m, n_features)) - 0.5) * (0.01 * rms)
         inhaled = lloyd(
-            X, w, np.vstack([best.centers, best.centers[parents] + offsets])
+            X,
+            w,
+            np.vstack([best.centers, best.centers[parents] + offsets]),
+            max_iter=inhale_max_iter,
         )
         d = sq_distances(X, inhaled.centers)
         order = np.argsort(d, axis=1, kind="stable")

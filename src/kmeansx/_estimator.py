@@ -124,15 +124,16 @@ class KMeans(
         "breathing" refines every run by breathing k-means (Fritzke,
         arXiv:2006.15666), which moves several centers at once: it adds 5 centers
         beside the 5 of largest error (a random offset of 1% of the RMS error,
-        drawn from ``random_state``), runs the loop with ``n_clusters + 5``, then
-        removes the 5 whose loss raises the inertia least (never two nearest
-        neighbours at once) and runs the loop with ``n_clusters`` again; a cycle
-        that lowers the inertia by at least 0.01% is kept, else the depth drops
-        by one, until 0. Each loop runs ``algorithm`` with ``max_iter`` and
-        ``tol`` (and no ``callback``). It is never worse than the run it refines,
-        and mostly better than ``n_init=10``, for 2-10 times one plain fit
-        (``benchmarks/bench_quality.py``). "breathing+hartigan" runs Hartigan's
-        moves on the result.
+        drawn from ``random_state``), runs at most 3 iterations of the loop with
+        ``n_clusters + 5``, then removes the 5 whose loss raises the inertia
+        least (never two nearest neighbours at once) and runs the loop with
+        ``n_clusters`` again, to convergence; a cycle that lowers the inertia by
+        at least 0.01% is kept, else the depth drops by one, until 0. Each loop
+        runs ``algorithm`` with ``tol`` and ``max_iter`` (at most 3 iterations
+        after breathing in), and no ``callback``. It is never worse than the run
+        it refines, and mostly better than ``n_init=10``, for 2-5 times one plain
+        fit (``benchmarks/bench_quality.py``). "breathing+hartigan" runs
+        Hartigan's moves on the result.
 
         Dense in-memory data only (not sparse, not Dask). ``history_`` records
         the first Lloyd loop only.

@@ -73,7 +73,8 @@ def fit_kmeans(
     the moves of the kept run (None without refinement). ``refine="breathing"``
     refines every run by breathing k-means
     (:func:`kmeansx._algorithms.breathing.refine_breathing`), whose loops run
-    ``algorithm`` with the same ``max_iter`` and ``tol``.
+    ``algorithm`` with the same ``tol`` and ``max_iter`` (at most a few
+    iterations after breathing in).
 
     ``spherical=True`` runs cosine (spherical) k-means on a source of unit rows
     (not centered): every run starts from its initial centers scaled to unit
@@ -133,9 +134,11 @@ def _refined(run: RunResult, refine, source, algorithm, loop, random_state):
         # or per-iteration printing.
         quiet = replace(loop, verbose=False, record_history=False, callback=None)
 
-        def run_from(centers):
+        def run_from(centers, max_iter):
             step = source.new_step(algorithm, centers.shape[0])
-            return run_loop(step, centers, quiet)
+            if max_iter is None or max_iter >= quiet.max_iter:
+                return run_loop(step, centers, quiet)
+            return run_loop(step, centers, replace(quiet, max_iter=max_iter))
 
         before = run.inertia
         run, cycles = refine_breathing(

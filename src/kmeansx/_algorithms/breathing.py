@@ -4,11 +4,12 @@ where the error is largest and removing those that are least useful.
 Lloyd's loop, and Hartigan's single-point moves after it, stop in the local
 minimum that the start leads to. Breathing moves several centers at once: it
 "breathes in" ``m`` new centers beside the ``m`` centers of largest error (the
-weighted sum of squared distances of their points), runs the loop with ``k + m``
-centers, then "breathes out" the ``m`` centers whose removal costs least, and runs
-the loop with ``k`` again. A cycle that lowers the inertia is kept and ``m`` stays;
-otherwise ``m`` drops by one, and the refinement ends at ``m = 0``. The result is
-never worse than the run it started from.
+weighted sum of squared distances of their points), runs a few iterations of the
+loop with ``k + m`` centers, then "breathes out" the ``m`` centers whose removal
+costs least, and runs the loop with ``k`` again, to convergence. A cycle that
+lowers the inertia is kept and ``m`` stays; otherwise ``m`` drops by one, and the
+refinement ends at ``m = 0``. The result is never worse than the run it started
+from.
 (B. Fritzke, "Breathing K-Means: Superior K-Means Solutions through Dynamic
 K-Values", arXiv:2006.15666.)
 """
@@ -28,6 +29,14 @@ from kmeansx._kernels import plain as _plain
 # The breathing depth: centers added and removed in the first cycles (the paper's
 # default; deeper is slower and sometimes better).
 BREATHING_DEPTH = 5
+# Iterations of the loop after breathing in, at most. That loop only settles the
+# new centers for the utilities that choose which centers go; the loop after
+# breathing out runs to convergence. Fritzke's reference runs both to convergence;
+# capped, the medians of benchmarks/bench_quality.py were the same or lower in
+# every cell, in 10-35% less time (at 200k x 16, k=64: 0.63 s -> 0.44 s, the same
+# optimum): a split blob's two halves otherwise take dozens of iterations to
+# settle in cycles that end up rejected.
+INHALE_MAX_ITER = 3
 # A cycle counts as an improvement when it lowers the inertia by this fraction.
 MIN_GAIN = 1e-4
 # New centers sit this fraction of the root-mean-square error from their parent.
@@ -41,7 +50,7 @@ def refine_breathing(
     X,
     sample_weight,
     run: RunResult,
-    run_from: Callable[[np.ndarray], RunResult],
+    run_from: Callable[..., RunResult],
     random_state: np.random.RandomState,
     x_mean=None,
     plain: bool = False,
@@ -49,8 +58,10 @@ def refine_breathing(
 ) -> tuple[RunResult, int]:
     """``run`` refined by breathing, and how many cycles ran.
 
-    ``run_from(centers)`` runs the fit's loop (its algorithm, ``max_iter`` and
-    ``tol``) from ``centers``, in the space of ``X - x_mean``; the offsets of the
+    ``run_from(centers, max_iter)`` runs the fit's loop (its algorithm, its
+    ``max_iter`` or less and its ``tol``) from ``centers``, in the space of
+    ``X - x_mean``: at most ``INHALE_MAX_ITER`` iterations after breathing in, the
+    fit's ``max_iter`` (``max_iter=None``) after breathing out; the offsets of the
     new centers are drawn from ``random_state``. The result's ``n_iter`` sums the
     iterations of every loop run, and its history is ``run``'s. At most
     ``MAX_CYCLES`` cycles run. Nothing is done for one cluster, an inertia of 0,
@@ -65,9 +76,10 @@ def refine_breathing(
     best, n_iter, cycles = run, run.n_iter, 0
     while m > 0 and cycles < MAX_CYCLES:
         cycles += 1
-        inhaled = run_from(_breathe_in(X, weight, best, m, random_state, x_mean, plain))
+        grown = _breathe_in(X, weight, best, m, random_state, x_mean, plain)
+        inhaled = run_from(grown, INHALE_MAX_ITER)
         kept = _breathe_out(X, weight, inhaled.centers, m, x_mean, plain)
-        exhaled = run_from(inhaled.centers[kept])
+        exhaled = run_from(inhaled.centers[kept], None)
         n_iter += inhaled.n_iter + exhaled.n_iter
         if exhaled.inertia < best.inertia * (1 - MIN_GAIN):
             best = exhaled
