@@ -66,8 +66,12 @@ def average_centers(sums, weights, dtype) -> np.ndarray:
 
 
 def _means(sums, weights) -> np.ndarray:
-    centers = np.array(sums, dtype=np.float64)
     full = weights > 0
+    if full.all():
+        # The common case, without the masked copies (a fit's fixed cost on small
+        # data): the same divisions.
+        return np.divide(sums, weights[:, None], dtype=np.float64)
+    centers = np.array(sums, dtype=np.float64)
     centers[full] /= weights[full, None]
     centers[~full] = centers[int(np.argmax(weights))]
     return centers
