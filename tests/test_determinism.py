@@ -204,3 +204,23 @@ def test_assign_update_csr_sums_each_chunk_in_row_order(chunk_size):
     assert sums.tobytes() == want_sums.tobytes()
     assert weights.tobytes() == want_weights.tobytes()
     assert n_changed.sum() == N_SAMPLES  # every row left its label -1
+
+
+@pytest.mark.parametrize("n_chunks", [1, 3])
+def test_chunk_totals_are_the_reductions_bit_for_bit(n_chunks):
+    from kmeansx._algorithms.step import chunk_totals
+
+    rng = np.random.default_rng(5)
+    sums = rng.normal(size=(n_chunks, 4, 3))
+    sums[:, 0, 0] = -0.0  # a signed zero: the reduction gives +0.0
+    sums[0, 1, 1] = np.inf
+    weights = rng.random((n_chunks, 4))
+    weights[:, 2] = -0.0
+    inertia = rng.random(n_chunks)
+    changed = rng.integers(0, 9, n_chunks)
+    got = chunk_totals((sums, weights, inertia, changed))
+    want = (sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum()))
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+        np.testing.assert_array_equal(np.signbit(g), np.signbit(w))
+    assert not np.shares_memory(got[0], sums) and not np.shares_memory(got[1], weights)

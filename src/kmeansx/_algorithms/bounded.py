@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from kmeansx._algorithms.lloyd import assign_labels
-from kmeansx._algorithms.step import InMemoryStep
+from kmeansx._algorithms.step import InMemoryStep, chunk_totals
 from kmeansx._data import take_weights
 from kmeansx._kernels import partials as _partials
 from kmeansx._kernels import stats
@@ -307,13 +307,8 @@ class BoundedStep(InMemoryStep):
         self.previous = centers.copy()
         extra = self._replay(centers, self.labels, partial)
         self.sums_held = not final
-        sums, weights, inertia, changed = partial
-        return (
-            sums.sum(axis=0),
-            weights.sum(axis=0),
-            inertia.sum(),
-            int(changed.sum()) + extra,
-        )
+        sums, weights, inertia, n_changed = chunk_totals(partial)
+        return sums, weights, inertia, n_changed + extra
 
     def _replay(self, centers, labels, partial) -> int:
         """Settle the flagged rows with Lloyd's kernel; redo their chunks' sums."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kmeansx._algorithms.relocation import relocate_empty_clusters
-from kmeansx._algorithms.step import InMemoryStep
+from kmeansx._algorithms.step import InMemoryStep, chunk_totals
 from kmeansx._data import is_sparse, kernel_view
 from kmeansx._kernels import assign as _assign
 from kmeansx._kernels import plain as _plain
@@ -62,9 +62,7 @@ class LloydStep(InMemoryStep):
             *partial,
             *self.extra,
         )
-        sums, weights, inertia, changed = partial
-        # Fixed-order reductions over fixed-size chunks: thread-count independent.
-        return sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum())
+        return chunk_totals(partial)
 
 
 class PlainLloydStep(LloydStep):

@@ -64,3 +64,14 @@ class InMemoryStep:
         relocate_empty_clusters(
             self.X, self.sample_weight, centers, self.labels, sums, weights, self.x_mean
         )
+
+
+def chunk_totals(partial) -> tuple:
+    """``(sums, weights, inertia, n_changed)`` of a pass from its per-chunk
+    partials, added in chunk order (the same bits at any thread count). One chunk
+    (a small data set) is its own total, without four reductions a pass: plus 0.0,
+    as the reduction gives it (a -0.0 becomes 0.0)."""
+    sums, weights, inertia, changed = partial
+    if changed.shape[0] == 1:
+        return sums[0] + 0.0, weights[0] + 0.0, inertia.sum(), int(changed[0])
+    return sums.sum(axis=0), weights.sum(axis=0), inertia.sum(), int(changed.sum())
