@@ -59,6 +59,14 @@ def hartigan_pass(X, sample_weight, labels, centers, weights, sizes, x_mean, sta
     n_samples = X.shape[0]
     n_clusters, n_features = centers.shape
     x = np.empty(n_features)
+    # The centers feature-major as well: a full check's distances to all of them
+    # are then one vectorized loop per feature (the same sums, in the same order,
+    # as one center at a time); kept in step with ``centers`` at every move.
+    centers_T = np.empty((n_features, n_clusters))
+    for j in range(n_clusters):
+        for f in range(n_features):
+            centers_T[f, j] = centers[j, f]
+    dist = np.empty(n_clusters)
     # coef[j] = w n_j / (n_j + w) for the weight w of the last point seen.
     coef = np.empty(n_clusters)
     coef_w = -1.0
@@ -88,13 +96,22 @@ def hartigan_pass(X, sample_weight, labels, centers, weights, sizes, x_mean, sta
             coef_w = w
             for j in range(n_clusters):
                 coef[j] = w * weights[j] / (weights[j] + w)
-        remove = w * n_i / (n_i - w) * _sq_distance_row(x, centers, i)
+        if full:
+            for j in range(n_clusters):
+                dist[j] = 0.0
+            for f in range(n_features):
+                x_f = x[f]
+                for j in range(n_clusters):
+                    diff = x_f - centers_T[f, j]
+                    dist[j] += diff * diff
+        d_i = dist[i] if full else _sq_distance_row(x, centers, i)
+        remove = w * n_i / (n_i - w) * d_i
         best = -1
         best_add = remove
         for j in range(n_clusters):
             if j == i or weights[j] <= 0 or not (full or changed_at[j] >= last):
                 continue
-            add = coef[j] * _sq_distance_row(x, centers, j)
+            add = coef[j] * (dist[j] if full else _sq_distance_row(x, centers, j))
             if add < best_add:
                 best_add = add
                 best = j
@@ -107,6 +124,8 @@ def hartigan_pass(X, sample_weight, labels, centers, weights, sizes, x_mean, sta
         for f in range(n_features):
             centers[i, f] += shrink * (centers[i, f] - x[f])
             centers[j, f] += grow * (x[f] - centers[j, f])
+            centers_T[f, i] = centers[i, f]
+            centers_T[f, j] = centers[j, f]
         weights[i] = n_i - w
         weights[j] = n_j + w
         coef[i] = w * weights[i] / (weights[i] + w)
