@@ -32,9 +32,9 @@ BREATHING_DEPTH = 5
 # Iterations of the loop after breathing in, at most. That loop only settles the
 # new centers for the utilities that choose which centers go; the loop after
 # breathing out runs to convergence. Fritzke's reference runs both to convergence;
-# capped, the medians of benchmarks/bench_quality.py were the same or lower in
-# every cell, in 10-35% less time (at 200k x 16, k=64: 0.63 s -> 0.44 s, the same
-# optimum): a split blob's two halves otherwise take dozens of iterations to
+# capped, breathing's medians in benchmarks/bench_quality.py were the same or lower
+# in every cell, in 10-35% less time (at 200k x 16, k=64: 0.63 s -> 0.44 s, the
+# same optimum): a split blob's two halves otherwise take dozens of iterations to
 # settle in cycles that end up rejected.
 INHALE_MAX_ITER = 3
 # A cycle counts as an improvement when it lowers the inertia by this fraction.
