@@ -108,13 +108,20 @@ def hartigan_pass(X, sample_weight, labels, centers, weights, sizes, x_mean, sta
         remove = w * n_i / (n_i - w) * d_i
         best = -1
         best_add = remove
-        for j in range(n_clusters):
-            if j == i or weights[j] <= 0 or not (full or changed_at[j] >= last):
-                continue
-            add = coef[j] * (dist[j] if full else _sq_distance_row(x, centers, j))
-            if add < best_add:
-                best_add = add
-                best = j
+        if full:
+            for j in range(n_clusters):
+                add = coef[j] * dist[j]
+                if add < best_add and j != i and weights[j] > 0:
+                    best_add = add
+                    best = j
+        else:
+            for j in range(n_clusters):
+                if j == i or weights[j] <= 0 or changed_at[j] < last:
+                    continue
+                add = coef[j] * _sq_distance_row(x, centers, j)
+                if add < best_add:
+                    best_add = add
+                    best = j
         if best < 0:
             continue
         j = best
