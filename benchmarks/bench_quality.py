@@ -3,10 +3,12 @@
 For each data set and k, every method runs with ``n_init`` 1 and 10 over the same
 seeds; a fit's inertia is reported as a ratio to the lowest inertia any method
 found on that data set and k (1.000 = the best known), median and worst over the
-seeds, with the median time of one fit (on the compiled kernels). Data: the Mall
-Customers columns "Annual Income" and "Spending Score" standardized (the lesson's
-table, as kmeansx.datasets ships it, or another copy of it given as a CSV), the
-wine data standardized (scikit-learn's copy), and blobs whose clusters overlap.
+seeds, with the median over seeds of one fit's time (the best of ``--repeat`` fits
+of the seed, 3 by default, the methods taking turns; on the compiled kernels).
+Data: the Mall Customers columns "Annual Income" and "Spending Score"
+standardized (the lesson's table, as kmeansx.datasets ships it, or another copy
+of it given as a CSV), the wine data standardized (scikit-learn's copy), and
+blobs whose clusters overlap.
 
     python benchmarks/bench_quality.py
     python benchmarks/bench_quality.py --quick   # 5 seeds
@@ -100,23 +102,29 @@ def datasets(mall_csv: Path | None, quick: bool):
     yield "blobs", blobs, (12,) if quick else (8, 12, 20)
 
 
-def run(X, k: int, seeds: int, early: bool = False):
-    """Inertia and time of every method, n_init and seed: {(method, n_init): ...}."""
-    out = {}
+def run(X, k: int, seeds: int, early: bool = False, repeat: int = 3):
+    """Inertia and time of every method, n_init and seed: {(method, n_init): ...}.
+
+    Per seed, every method's fit runs ``repeat`` times, the methods taking turns
+    (so that a disturbed moment of the machine does not fall on one method alone);
+    a seed's time for a method is its best fit (the same work, and the same
+    inertia, each time)."""
     methods = dict(METHODS)
     if early:
         methods["early"] = lambda k, n_init, seed: Early(k, seed)
-    for name, make in methods.items():
-        for n_init in n_inits(name):
-            inertia, times = [], []
-            for seed in range(seeds):
-                model = make(k, n_init, seed)
+    keys = [(name, n_init) for name in methods for n_init in n_inits(name)]
+    inertia = {key: np.empty(seeds) for key in keys}
+    times = {key: np.full(seeds, np.inf) for key in keys}
+    for seed in range(seeds):
+        for _ in range(repeat):
+            for name, n_init in keys:
+                model = methods[name](k, n_init, seed)
                 t0 = time.perf_counter()
                 model.fit(X)
-                times.append(time.perf_counter() - t0)
-                inertia.append(model.inertia_)
-            out[name, n_init] = np.array(inertia), np.array(times)
-    return out
+                elapsed = time.perf_counter() - t0
+                times[name, n_init][seed] = min(times[name, n_init][seed], elapsed)
+                inertia[name, n_init][seed] = model.inertia_
+    return {key: (inertia[key], times[key]) for key in keys}
 
 
 def large(seeds: int = 3) -> None:
@@ -152,6 +160,9 @@ def main() -> None:
         help="a Mall Customers CSV (default: the copy kmeansx ships)",
     )
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="fits per seed; its time is the best"
+    )
     parser.add_argument("--quick", action="store_true", help="5 seeds, fewer k")
     parser.add_argument(
         "--early", action="store_true", help="also Hartigan after one Lloyd iteration"
@@ -165,7 +176,7 @@ def main() -> None:
         large()
         return
     seeds = 5 if args.quick else args.seeds
-    print(f"# {machine_line()} seeds={seeds}")
+    print(f"# {machine_line()} seeds={seeds} repeat={args.repeat}")
     # Every fit on the compiled kernels: under "auto" a process's first seconds of
     # small fits run their NumPy twins (the same results, several times slower),
     # which would switch over in the middle of the table and skew its times.
@@ -176,7 +187,7 @@ def main() -> None:
     rows, summary = [], []
     for data, X, ks in datasets(args.mall_csv, args.quick):
         for k in ks:
-            res = run(X, k, seeds, args.early)
+            res = run(X, k, seeds, args.early, args.repeat)
             best = min(float(v[0].min()) for v in res.values())
             row = {"data": data, "n": X.shape[0], "k": k}
             for (name, n_init), (inertia, times) in res.items():
