@@ -298,9 +298,8 @@ def two_nearest_dense(
 ):
     """:func:`kmeansx._kernels.distances.two_nearest_dense`."""
     Xc = _f64(_centered(X, x_mean))
-    x_sq = np.zeros(X.shape[0])
-    for f in range(X.shape[1]):
-        x_sq = x_sq + Xc[:, f] * Xc[:, f]
+    x_sq = np.empty(X.shape[0])
+    row_sq_norms(X, x_sq, x_mean)
     for b0 in range(0, X.shape[0], BLOCK_ROWS):
         b1 = min(b0 + BLOCK_ROWS, X.shape[0])
         here = np.arange(b1 - b0)
