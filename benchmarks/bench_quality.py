@@ -139,8 +139,8 @@ def large(seeds: int = 3) -> None:
     for size in ("A", "B"):
         n, d, k = SIZES[size]
         X = make_data(n, d, k, np.float32)[0]
-        for kw in fits.values():  # compile before timing
-            KMeans(k, random_state=0, max_iter=2, **kw).fit(X[:5000])
+        for kw in fits.values():  # compile (or load) the kernels this size runs
+            KMeans(k, random_state=0, max_iter=2, **kw).fit(X)
         for seed in range(seeds):
             row = {"size": size, "n x d, k": f"{n} x {d}, {k}", "seed": seed}
             for name, kw in fits.items():
@@ -171,16 +171,17 @@ def main() -> None:
         "--large", action="store_true", help="breathing at sizes A and B instead"
     )
     args = parser.parse_args()
+    # Every fit on the compiled kernels: under "auto" a process's first seconds of
+    # small fits run their NumPy twins (the same results, several times slower),
+    # which would switch over in the middle of the table and skew its times, and
+    # would leave the kernels of --large's warm-up fits uncompiled.
+    registry.PLAIN_BELOW = 0
     if args.large:
         print(f"# {machine_line()}")
         large()
         return
     seeds = 5 if args.quick else args.seeds
     print(f"# {machine_line()} seeds={seeds} repeat={args.repeat}")
-    # Every fit on the compiled kernels: under "auto" a process's first seconds of
-    # small fits run their NumPy twins (the same results, several times slower),
-    # which would switch over in the middle of the table and skew its times.
-    registry.PLAIN_BELOW = 0
     # Compile every kernel before timing.
     warm = np.random.default_rng(0).normal(size=(200, 2))
     run(warm, 3, 1)
