@@ -299,7 +299,7 @@ def two_nearest_dense(
     """:func:`kmeansx._kernels.distances.two_nearest_dense`."""
     Xc = _f64(_centered(X, x_mean))
     x_sq = np.empty(X.shape[0])
-    row_sq_norms(X, x_sq, x_mean)
+    row_sq_norms(Xc, x_sq)  # the centered float64 rows it would make again
     for b0 in range(0, X.shape[0], BLOCK_ROWS):
         b1 = min(b0 + BLOCK_ROWS, X.shape[0])
         here = np.arange(b1 - b0)
