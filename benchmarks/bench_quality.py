@@ -184,7 +184,7 @@ def main() -> None:
     print(f"# {machine_line()} seeds={seeds} repeat={args.repeat}")
     # Compile every kernel before timing.
     warm = np.random.default_rng(0).normal(size=(200, 2))
-    run(warm, 3, 1)
+    run(warm, 3, 1, repeat=1)
     rows, summary = [], []
     for data, X, ks in datasets(args.mall_csv, args.quick):
         for k in ks:
