@@ -18,14 +18,24 @@ SIZES = {
 }
 
 
-def make_data(n_samples: int, n_features: int, n_clusters: int, dtype, seed: int = 0):
-    """Gaussian blobs (so k-means has structure to find) and k distinct init rows."""
+def make_data(
+    n_samples: int,
+    n_features: int,
+    n_clusters: int,
+    dtype,
+    seed: int = 0,
+    return_blobs: bool = False,
+):
+    """Gaussian blobs (so k-means has structure to find) and k distinct init rows;
+    with ``return_blobs``, also the blob each row was drawn from."""
     rng = np.random.default_rng(seed)
     centers = rng.normal(scale=4.0, size=(n_clusters, n_features))
     labels = rng.integers(n_clusters, size=n_samples)
     X = centers[labels] + rng.normal(size=(n_samples, n_features))
     X = X.astype(dtype)
     init = X[rng.choice(n_samples, size=n_clusters, replace=False)].copy()
+    if return_blobs:
+        return X, init, labels
     return X, init
 
 
