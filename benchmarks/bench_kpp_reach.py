@@ -9,7 +9,7 @@ much the test leaves to score, and why.
 
 It runs the seeding as a fit does (rows centered on their mean, unit weights,
 ``random_state=0``) on the speed benchmarks' blobs, and every ``--every`` steps
-records (every step where there are fewer than 4 * ``--every``), over all rows:
+(more often where that would record fewer than four) records, over all rows:
 
 - ``in reach``: the share of rows the test keeps (gathered and scored);
 - ``of them in new blobs``: the share of those whose blob holds no chosen center

@@ -13,7 +13,7 @@ keeps each pass's best over ``--repeat`` runs, and prints them with the floor: o
 single-threaded ``np.add.reduce`` over X, best of 7, as in ``bench_peers.py``.
 A run ends before 20 passes when no label changes.
 
-    python benchmarks/bench_passes.py                # B and D, both dtypes, ~1 minute
+    python benchmarks/bench_passes.py     # B and D, both dtypes, a few minutes
 """
 
 from __future__ import annotations
