@@ -20,7 +20,10 @@ It runs the seeding as a fit does (rows centered on their mean, unit weights,
 - ``norm test``: the share still in reach if each candidate must also pass
   ``(||x|| - ||t||)^2 < closest_i`` (a second exact test, from the norms).
 
-The shares are means over the recorded steps. Nothing is timed.
+The shares are means over the recorded steps. Nothing is timed. The script
+drives ``kmeansx._init._kmeans_plusplus_dense`` with a kernel module of its own
+(the seeding takes its kernels as an argument): private names, which it follows
+when they change.
 
     python benchmarks/bench_kpp_reach.py        # A-D float32, about a minute
 """

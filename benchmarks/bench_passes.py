@@ -11,7 +11,9 @@ call of the bound-based step (the kernel, Lloyd's replay of ambiguous rows, the
 sums of what changed; the last pass is the final one, which sums the inertia),
 keeps each pass's best over ``--repeat`` runs, and prints them with the floor: one
 single-threaded ``np.add.reduce`` over X, best of 7, as in ``bench_peers.py``.
-A run ends before 20 passes when no label changes.
+A run ends before 20 passes when no label changes. The passes are timed by
+wrapping ``kmeansx._algorithms.bounded.BoundedStep.run``, a private name, which
+the script follows when it changes.
 
     python benchmarks/bench_passes.py     # B and D, both dtypes, a few minutes
 """
