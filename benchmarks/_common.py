@@ -52,6 +52,21 @@ def best_time(fn, repeat: int = 3, budget: float = 1.0, max_repeat: int = 50) ->
     return min(times)
 
 
+def kmeanspp_rows(X, k: int):
+    """The per-iteration benchmarks' initial centers: scikit-learn's k-means++ rows
+    (seed 0), in X's dtype, the same for every library."""
+    from sklearn.cluster import kmeans_plusplus
+
+    return kmeans_plusplus(X, k, random_state=0)[0].astype(X.dtype)
+
+
+def read_floor(X, repeat: int = 5) -> float:
+    """One streaming read of X on one thread (a sum of its values), best of at least
+    ``repeat`` (:func:`best_time`): the floor a pass bound by reading X meets."""
+    flat = X.reshape(-1)
+    return best_time(lambda: np.add.reduce(flat), repeat)
+
+
 def machine_line() -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return f"cores={os.cpu_count()} load1={load:.2f}"

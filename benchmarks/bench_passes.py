@@ -10,7 +10,8 @@ Hamerly from k=64) as ``bench_peers.py``'s per-iteration part does, times each
 call of the bound-based step (the kernel, Lloyd's replay of ambiguous rows, the
 sums of what changed; the last pass is the final one, which sums the inertia),
 keeps each pass's best over ``--repeat`` runs, and prints them with the floor: one
-single-threaded ``np.add.reduce`` over X, best of 7, as in ``bench_peers.py``.
+single-threaded ``np.add.reduce`` over X (``_common.read_floor``, as in
+``bench_peers.py``).
 A run ends before 20 passes when no label changes. The passes are timed by
 wrapping ``kmeansx._algorithms.bounded.BoundedStep.run``, a private name, which
 the script follows when it changes.
@@ -24,8 +25,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import SIZES, machine_line, make_data
-from sklearn.cluster import kmeans_plusplus
+from _common import SIZES, kmeanspp_rows, machine_line, make_data, read_floor
 
 from kmeansx import KMeans
 from kmeansx._algorithms import bounded
@@ -55,16 +55,6 @@ def pass_times(X, init, repeat: int) -> np.ndarray:
     return best
 
 
-def floor(X) -> float:
-    flat = X.reshape(-1)
-    times = []
-    for _ in range(7):
-        t0 = time.perf_counter()
-        np.add.reduce(flat)
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="B,D")
@@ -76,9 +66,9 @@ def main() -> None:
         n, d, k = SIZES[size]
         for name in args.dtypes.split(","):
             X, _ = make_data(n, d, k, np.dtype(name).type)
-            init = kmeans_plusplus(X, k, random_state=0)[0].astype(X.dtype)
+            init = kmeanspp_rows(X, k)
             passes = pass_times(X, init, args.repeat)
-            read = floor(X)
+            read = read_floor(X)
             middle, settled = passes[1:-1], passes[5:-1]
             print(
                 f"{size} {name}: floor {read * 1e3:.2f} ms; {passes.shape[0]} passes"

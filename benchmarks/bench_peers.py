@@ -54,7 +54,15 @@ import time
 import warnings
 
 import numpy as np
-from _common import SIZES, best_time, machine_line, make_data, print_table
+from _common import (
+    SIZES,
+    best_time,
+    kmeanspp_rows,
+    machine_line,
+    make_data,
+    print_table,
+    read_floor,
+)
 
 PEERS_ITER = [
     "kmeansx",
@@ -81,12 +89,6 @@ def _best(fn, repeat: int) -> float:
     (``best_time``): the cells of a few milliseconds need dozens of calls to meet a
     quiet moment on a shared machine, and every library gets the same rule."""
     return best_time(fn, repeat)
-
-
-def _init_centers(X, k):
-    from sklearn.cluster import kmeans_plusplus
-
-    return kmeans_plusplus(X, k, random_state=0)[0].astype(X.dtype)
 
 
 class _OneDALCheck(logging.Handler):
@@ -280,8 +282,7 @@ def child_iter(lib, X, init, iters, repeat):
     if onedal is not None:
         result["onedal"] = onedal.accelerated and not onedal.fallback
     if lib == "kmeansx":
-        flat = X.reshape(-1)  # one contiguous single-threaded pass over X
-        result["floor"] = _best(lambda: np.add.reduce(flat), max(repeat, 5))
+        result["floor"] = read_floor(X, max(repeat, 5))
     return result
 
 
@@ -374,7 +375,7 @@ def child(args) -> None:
     X, _ = make_data(n, d, k, np.dtype(args.dtype))
     warnings.simplefilter("ignore")
     if args.part == "iter":
-        init = _init_centers(X, k)
+        init = kmeanspp_rows(X, k)
         out = child_iter(args.lib, X, init, args.iters, args.repeat)
     elif args.part == "init":
         out = child_init(args.lib, X, k, args.repeat)
