@@ -52,11 +52,11 @@ class _Recorder:
     """The kernels of :mod:`kmeansx._kernels.kmeanspp`, with the scoring pass's
     inputs and outputs looked at every ``every`` calls."""
 
-    def __init__(self, blobs, every: int):
+    def __init__(self, blobs, chosen, every: int):
         self.blobs = blobs
+        self.chosen = chosen  # the rows the seeding picks, in order
         self.every = every
         self.step = 0
-        self.chosen = []
         self.rows = []
         self.closest_first_dense = kmeanspp.closest_first_dense
         self.closest_add_dense = kmeanspp.closest_add_dense
@@ -101,8 +101,7 @@ def measure(size: str, dtype, every: int) -> dict:
 
     _, indices = seeding(kmeanspp)  # the rows chosen, step by step
     # At least four steps recorded (A has 7).
-    recorder = _Recorder(blobs, max(1, min(every, (k - 1) // 4)))
-    recorder.chosen = indices
+    recorder = _Recorder(blobs, indices, max(1, min(every, (k - 1) // 4)))
     _, again = seeding(recorder)
     assert np.array_equal(indices, again)
     shares = np.mean(recorder.rows, axis=0)
